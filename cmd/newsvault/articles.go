@@ -1,0 +1,316 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/pipeline"
+	"github.com/newsvault/newsvault/internal/publish"
+	"github.com/newsvault/newsvault/internal/store"
+)
+
+func newArchiveCmd(cfg *Config) *cobra.Command {
+	return &cobra.Command{
+		Use:   "archive URL...",
+		Short: "Fetch pages, extract their articles and archive them with their images",
+		Long: `archive fetches each URL, extracts the article (title, author, dates,
+content, images), downloads its images and stores everything, raw response
+included. Archiving a URL again adds a version only when its content changed.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			a, err := openApp(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			failed := 0
+			for _, u := range args {
+				out, err := a.pipe.ArchiveURL(ctx, u, nil)
+				if err != nil {
+					failed++
+					fmt.Fprintf(cmd.ErrOrStderr(), "failed  %s: %v\n", u, err)
+					continue
+				}
+				what := "unchanged"
+				switch {
+				case out.NewArticle:
+					what = "new"
+				case out.NewVersion:
+					what = "changed"
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%-9s article %d %s (%d images stored, %d failed)\n", what, out.ArticleID, out.URL, out.Images, out.ImageErrs)
+			}
+			if failed > 0 {
+				return fmt.Errorf("%d of %d URLs could not be archived", failed, len(args))
+			}
+			return nil
+		},
+	}
+}
+
+func newImportCmd(cfg *Config) *cobra.Command {
+	var opts pipeline.ImportOptions
+	cmd := &cobra.Command{
+		Use:   "import PATH...",
+		Short: "Import mirror markdown files, HTML pages and text pages",
+		Long: `import takes in files or directory trees:
+
+  - markdown mirror files: "<!--ms-->", "[title](link)", "------", a blank
+    line, then the HTML content (optionally after a Jekyll front-matter
+    block), such as articles/<outlet>/<id>.md;
+  - .html/.htm pages and .txt pages, whose article is extracted.
+
+Articles are filed under one source per directory name (or --source). An
+import is idempotent: files already imported are skipped, so an interrupted
+import is resumed by running it again. Failed files are listed at the end.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			a, err := openApp(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			var prog *progress
+			opts.Progress = func(done, total int, file string) {
+				if prog == nil {
+					prog = newProgress(a.log, "importing", total)
+				}
+				prog.Set(done, total)
+			}
+			start := time.Now()
+			rep, err := a.pipe.Import(ctx, args, opts)
+			if prog != nil {
+				prog.Finish()
+			}
+			if err != nil {
+				return err
+			}
+			for _, f := range rep.Failed {
+				fmt.Fprintf(cmd.ErrOrStderr(), "failed  %v\n", f)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "imported %d files in %s: %d new articles, %d new versions, %d unchanged, %d failed\n",
+				rep.Files, time.Since(start).Round(time.Millisecond), rep.NewArticles, rep.NewVersions, rep.Unchanged, len(rep.Failed))
+			if len(rep.Failed) > 0 {
+				return fmt.Errorf("%d of %d files could not be imported", len(rep.Failed), rep.Files)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&opts.Source, "source", "", "file everything under this source name (default: each file's directory name)")
+	cmd.Flags().StringVar(&opts.TimeZone, "time-zone", "Asia/Shanghai", "IANA time zone of the imported sources, for list pages and zone-less dates")
+	cmd.Flags().BoolVar(&opts.Images, "images", false, "download the images of imported articles and point them at local copies")
+	cmd.Flags().IntVar(&opts.Workers, "workers", 0, "files parsed in parallel (default: one per CPU)")
+	return cmd
+}
+
+func newExportCmd(cfg *Config) *cobra.Command {
+	var format string
+	var opts publish.MarkdownOptions
+	cmd := &cobra.Command{
+		Use:   "export --format md DIR",
+		Short: "Write the archive out as a markdown mirror",
+		Long: `export writes every article in the markdown mirror format under DIR:
+articles/<source>/<id>_<title>.md, one list page per source in lists/
+(newest first, dates in the source's time zone), and the stored images in
+assets/, referenced relatively so the mirror reads offline.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "md" {
+				return usageError{fmt.Errorf("--format %q: only md is supported", format)}
+			}
+			ctx := cmd.Context()
+			a, err := openApp(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			var prog *progress
+			opts.Progress = func(done, total int) {
+				if prog == nil {
+					prog = newProgress(a.log, "exporting", total)
+				}
+				prog.Set(done, total)
+			}
+			rep, err := publish.ExportMarkdown(ctx, a.store, a.blobs, args[0], opts)
+			if prog != nil {
+				prog.Finish()
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "exported %d articles, %d list pages and %d images to %s\n", rep.Articles, rep.Lists, rep.Images, args[0])
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "md", "output format: md (the markdown mirror format)")
+	cmd.Flags().BoolVar(&opts.OriginalImages, "original-images", false, "point images at their original URLs instead of copying local ones")
+	cmd.Flags().Int64Var(&opts.SourceID, "source", 0, "export only this source ID")
+	return cmd
+}
+
+func newShowCmd(cfg *Config) *cobra.Command {
+	var asJSON, withHTML bool
+	cmd := &cobra.Command{
+		Use:   "show ID|URL",
+		Short: "Show one archived article: metadata, versions and text",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			a, err := openApp(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			var art archive.Article
+			if id, perr := strconv.ParseInt(args[0], 10, 64); perr == nil {
+				art, err = a.store.Article(ctx, id)
+			} else {
+				canon, cerr := archive.CanonicalURL(args[0])
+				if cerr != nil {
+					return usageError{fmt.Errorf("%q is neither an article ID nor a URL", args[0])}
+				}
+				art, err = a.store.ArticleByURL(ctx, canon)
+			}
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("no archived article %s", args[0])
+			}
+			if err != nil {
+				return err
+			}
+			versions, err := a.store.Versions(ctx, art.ID)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				return enc.Encode(map[string]any{"article": art, "versions": versionSummaries(versions)})
+			}
+			fmt.Fprintf(w, "%s\n%s\n\n", art.Title, strings.Repeat("=", 40))
+			fmt.Fprintf(w, "ID:         %d\nURL:        %s\n", art.ID, art.URL)
+			if art.OriginalURL != art.URL {
+				fmt.Fprintf(w, "First link: %s\n", art.OriginalURL)
+			}
+			if art.Author != "" {
+				fmt.Fprintf(w, "Author:     %s\n", art.Author)
+			}
+			if !art.Published.IsZero() {
+				fmt.Fprintf(w, "Published:  %s\n", art.Published.Format("2006-01-02 15:04:05 -07:00"))
+			}
+			if !art.Updated.IsZero() {
+				fmt.Fprintf(w, "Updated:    %s\n", art.Updated.Format("2006-01-02 15:04:05 -07:00"))
+			}
+			fmt.Fprintf(w, "Archived:   %s (last seen %s)\n", art.FirstSeenAt.Format(time.RFC3339), art.LastSeenAt.Format(time.RFC3339))
+			fmt.Fprintf(w, "Versions:   %d\n", len(versions))
+			for _, v := range versions {
+				fmt.Fprintf(w, "  #%d  %s  %s\n", v.Seq, v.CreatedAt.Format(time.RFC3339), v.Title)
+			}
+			fmt.Fprintln(w)
+			if withHTML {
+				fmt.Fprintln(w, art.HTML)
+			} else {
+				fmt.Fprintln(w, art.Text)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	cmd.Flags().BoolVar(&withHTML, "html", false, "print the stored (sanitized) HTML instead of the text")
+	return cmd
+}
+
+type versionSummary struct {
+	Seq       int       `json:"seq"`
+	Title     string    `json:"title"`
+	Hash      string    `json:"hash"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func versionSummaries(vs []archive.Version) []versionSummary {
+	out := make([]versionSummary, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, versionSummary{v.Seq, v.Title, v.Hash, v.CreatedAt})
+	}
+	return out
+}
+
+func newListCmd(cfg *Config) *cobra.Command {
+	var f store.ArticleFilter
+	var since string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List archived articles, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if since != "" {
+				t, err := parseSince(since)
+				if err != nil {
+					return usageError{fmt.Errorf("--since %q: %w", since, err)}
+				}
+				f.Since = t
+			}
+			a, err := openApp(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			list, err := a.store.Articles(ctx, f)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(w)
+				for _, art := range list {
+					art.HTML, art.Text = "", ""
+					if err := enc.Encode(art); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tPUBLISHED\tVERSIONS\tTITLE\tURL")
+			for _, art := range list {
+				pub := "-"
+				if !art.Published.IsZero() {
+					pub = art.Published.Format("2006-01-02 15:04")
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\n", art.ID, pub, art.VersionCount, art.Title, art.URL)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().Int64Var(&f.SourceID, "source", 0, "only articles of this source ID (see \"feeds list --all\")")
+	cmd.Flags().StringVar(&since, "since", "", "only articles published since a date (2006-01-02), a time (RFC 3339) or a duration ago (48h)")
+	cmd.Flags().IntVar(&f.Limit, "limit", 50, "how many articles to list")
+	cmd.Flags().IntVar(&f.Offset, "offset", 0, "skip this many articles first")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per article")
+	return cmd
+}
+
+func parseSince(s string) (time.Time, error) {
+	if d, err := time.ParseDuration(s); err == nil {
+		return time.Now().Add(-d), nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, time.Local); err == nil {
+		return t, nil
+	}
+	return time.Time{}, errors.New("want a date (2006-01-02), an RFC 3339 time or a duration (48h)")
+}

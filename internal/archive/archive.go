@@ -1,0 +1,160 @@
+// Package archive holds newsvault's domain model: the sources we follow, the
+// articles we keep, their versions, the raw captures they came from and the
+// assets (images) they use. It knows nothing about storage, HTTP or parsing;
+// every other package speaks in these types.
+package archive
+
+import (
+	"time"
+)
+
+// SourceKind says where a source's articles come from.
+type SourceKind string
+
+const (
+	// KindFeed is an RSS, Atom, RDF or JSON feed that is polled.
+	KindFeed SourceKind = "feed"
+	// KindManual is the pseudo-source for URLs submitted by hand.
+	KindManual SourceKind = "manual"
+	// KindImport is a pseudo-source for a bulk import (one per outlet name).
+	KindImport SourceKind = "import"
+)
+
+// ContentMode chooses, per feed, where an item's article text comes from.
+type ContentMode string
+
+const (
+	// ModeAuto uses the feed's content when it looks like the full article
+	// and fetches the page otherwise.
+	ModeAuto ContentMode = "auto"
+	// ModeFeed always uses the content the feed carries.
+	ModeFeed ContentMode = "feed"
+	// ModePage always fetches the item's page and extracts the article.
+	ModePage ContentMode = "page"
+)
+
+// Valid reports whether m is one of the known modes.
+func (m ContentMode) Valid() bool {
+	return m == ModeAuto || m == ModeFeed || m == ModePage
+}
+
+// Poll outcomes recorded on a source.
+const (
+	PollOK          = "ok"
+	PollNotModified = "not-modified"
+	PollError       = "error"
+)
+
+// Source is something we archive from: a feed, or a pseudo-source for manual
+// submissions and imports.
+type Source struct {
+	ID      int64
+	Kind    SourceKind
+	Title   string
+	FeedURL string // unique for feeds; a stable key such as "manual:" or "import:BBC" otherwise
+	SiteURL string
+	Mode    ContentMode
+	// TimeZone is the IANA zone used to read dates that carry no zone
+	// ("2023-02-28 14:12"). Empty means "infer from the feed's language,
+	// else UTC".
+	TimeZone string
+
+	ETag         string
+	LastModified string
+
+	Interval     time.Duration // normal time between polls
+	LastPolledAt time.Time
+	LastStatus   string // PollOK, PollNotModified or PollError
+	LastError    string
+	ErrorCount   int
+	NextPollAt   time.Time
+	CreatedAt    time.Time
+
+	ArticleCount int // filled by listings, not stored
+}
+
+// Location returns the source's time zone, or nil when it has none or the
+// name is unknown.
+func (s *Source) Location() *time.Location {
+	if s == nil || s.TimeZone == "" {
+		return nil
+	}
+	loc, err := time.LoadLocation(s.TimeZone)
+	if err != nil {
+		return nil
+	}
+	return loc
+}
+
+// Article is one piece of writing, identified by its canonical URL. Its
+// content fields always mirror its latest Version.
+type Article struct {
+	ID          int64
+	URL         string // canonical, see CanonicalURL
+	OriginalURL string // the link as we first met it
+	SourceID    int64
+
+	Title     string
+	Author    string
+	Published time.Time // zero when unknown
+	Updated   time.Time // zero when unknown
+	SiteName  string
+	Language  string
+	Image     string // lead image, original URL
+	HTML      string // sanitized; image src points at our assets
+	Text      string
+
+	FirstSeenAt  time.Time
+	LastSeenAt   time.Time
+	VersionCount int
+	VersionID    int64 // the latest version
+}
+
+// Version is the content of an article at one point in time. Versions are
+// never overwritten: a changed re-fetch adds one, an unchanged one only moves
+// LastSeenAt.
+type Version struct {
+	ID         int64
+	ArticleID  int64
+	Seq        int    // 1 for the first version
+	Hash       string // ContentHash of the fields below
+	Title      string
+	Author     string
+	Published  time.Time
+	Updated    time.Time
+	SiteName   string
+	Language   string
+	Image      string
+	HTML       string
+	Text       string
+	CaptureID  int64 // the capture this version was extracted from, 0 if none
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+}
+
+// Capture is one raw response we stored: an HTTP response, or an imported
+// file. The body lives in the blob store under BodyHash.
+type Capture struct {
+	ID          int64
+	URL         string // what we asked for
+	FinalURL    string // after redirects
+	Status      int    // HTTP status; 0 for imports
+	Header      map[string][]string
+	ContentType string
+	FetchedAt   time.Time
+	BodyHash    string // SHA-256 hex of the raw body
+	Size        int64
+	// Error, when set, says why this capture did not become a version (not
+	// HTML, blocked, extraction found nothing…). The body is still kept as
+	// evidence when there was one.
+	Error string
+}
+
+// Asset is an image (or other file) an article uses, stored once by content.
+type Asset struct {
+	Hash        string // SHA-256 hex of the bytes; the blob key
+	URL         string // the original URL it was first fetched from
+	ContentType string
+	Size        int64
+	FetchedAt   time.Time
+}

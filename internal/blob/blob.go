@@ -1,0 +1,213 @@
+// Package blob keeps raw captures and images as content-addressed files on
+// local disk. A blob's name is the SHA-256 of its bytes; the file holds those
+// bytes gzip-compressed. Writes are atomic (temporary file, fsync, rename), so
+// a crash leaves either the whole blob or nothing, and writing the same bytes
+// twice stores them once. The package knows nothing about what the bytes mean.
+package blob
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// ErrNotFound is returned when no blob has the requested hash.
+var ErrNotFound = errors.New("blob not found")
+
+// ErrBadHash is returned for a hash that is not 64 lower-case hex digits.
+var ErrBadHash = errors.New("malformed blob hash")
+
+// Store is a directory of content-addressed blobs. It is safe for concurrent
+// use by several goroutines and several processes sharing the directory.
+type Store struct {
+	dir    string
+	nosync bool
+	// Compressors are costly to set up (about 1 MB each), so they are
+	// reused, one pool per compression level.
+	fast, stored sync.Pool
+}
+
+// Options tune a Store.
+type Options struct {
+	// NoSync skips fsync of each blob before it is renamed into place. Only
+	// for throw-away stores (benchmarks, tests); a crash may then leave a
+	// truncated blob.
+	NoSync bool
+}
+
+// Open returns the store rooted at dir, creating it if needed.
+func Open(dir string, opts Options) (*Store, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o755); err != nil {
+		return nil, fmt.Errorf("open blob store %s: %w", dir, err)
+	}
+	return &Store{dir: dir, nosync: opts.NoSync}, nil
+}
+
+// Hash returns the hex SHA-256 of data: the name Put gives it.
+func Hash(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+func validHash(h string) bool {
+	if len(h) != 64 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Store) path(hash string) string {
+	return filepath.Join(s.dir, hash[:2], hash[2:4], hash+".gz")
+}
+
+// Has reports whether the blob named hash is stored.
+func (s *Store) Has(hash string) bool {
+	if !validHash(hash) {
+		return false
+	}
+	_, err := os.Stat(s.path(hash))
+	return err == nil
+}
+
+// Put stores data and returns its hash. Storing bytes that are already
+// present is cheap and leaves the existing blob alone.
+func (s *Store) Put(data []byte) (string, error) {
+	hash := Hash(data)
+	dst := s.path(hash)
+	if _, err := os.Stat(dst); err == nil {
+		return hash, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return "", fmt.Errorf("put blob %s: %w", hash, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), hash[:8]+"-*")
+	if err != nil {
+		return "", fmt.Errorf("put blob %s: %w", hash, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	pool, level := &s.fast, gzip.BestSpeed
+	if incompressible(data) {
+		pool, level = &s.stored, gzip.NoCompression
+	}
+	zw, _ := pool.Get().(*gzip.Writer)
+	if zw == nil {
+		zw, _ = gzip.NewWriterLevel(tmp, level)
+	} else {
+		zw.Reset(tmp)
+	}
+	defer pool.Put(zw)
+	if _, err := zw.Write(data); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("put blob %s: %w", hash, err)
+	}
+	if err := zw.Close(); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("put blob %s: %w", hash, err)
+	}
+	if !s.nosync {
+		if err := tmp.Sync(); err != nil {
+			tmp.Close()
+			return "", fmt.Errorf("put blob %s: %w", hash, err)
+		}
+	}
+	if err := tmp.Close(); err != nil {
+		return "", fmt.Errorf("put blob %s: %w", hash, err)
+	}
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		return "", fmt.Errorf("put blob %s: %w", hash, err)
+	}
+	return hash, nil
+}
+
+// incompressible reports whether data starts like a format that is already
+// compressed (JPEG, PNG, GIF, WebP, gzip, zip), where gzip would only cost
+// time.
+func incompressible(data []byte) bool {
+	for _, magic := range [][]byte{
+		{0xff, 0xd8, 0xff}, []byte("\x89PNG"), []byte("GIF8"), []byte("RIFF"),
+		{0x1f, 0x8b}, []byte("PK\x03\x04"), {0x28, 0xb5, 0x2f, 0xfd},
+	} {
+		if bytes.HasPrefix(data, magic) {
+			return true
+		}
+	}
+	return false
+}
+
+// Get returns the bytes of the blob named hash, checking that they still
+// hash to that name.
+func (s *Store) Get(hash string) ([]byte, error) {
+	rc, err := s.Open(hash)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", hash, err)
+	}
+	if Hash(data) != hash {
+		return nil, fmt.Errorf("read blob %s: content does not match its hash", hash)
+	}
+	return data, nil
+}
+
+// Open returns a reader of the blob's bytes. The caller closes it.
+func (s *Store) Open(hash string) (io.ReadCloser, error) {
+	if !validHash(hash) {
+		return nil, fmt.Errorf("open blob %q: %w", hash, ErrBadHash)
+	}
+	f, err := os.Open(s.path(hash))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("open blob %s: %w", hash, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open blob %s: %w", hash, err)
+	}
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open blob %s: %w", hash, err)
+	}
+	return &reader{Reader: zr, f: f}, nil
+}
+
+type reader struct {
+	*gzip.Reader
+	f *os.File
+}
+
+func (r *reader) Close() error {
+	r.Reader.Close()
+	return r.f.Close()
+}
+
+// CleanTemp removes temporary files left by writers that crashed. Call it at
+// start-up, when no other process writes to the store.
+func (s *Store) CleanTemp() error {
+	entries, err := os.ReadDir(filepath.Join(s.dir, "tmp"))
+	if err != nil {
+		return fmt.Errorf("clean blob temp: %w", err)
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".") {
+			os.Remove(filepath.Join(s.dir, "tmp", e.Name()))
+		}
+	}
+	return nil
+}

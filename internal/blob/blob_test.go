@@ -1,0 +1,106 @@
+package blob
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestPutStoresBytesOnceUnderTheirHash(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte(strings.Repeat("卢卡申科抵达北京。", 200))
+	h1, err := s.Put(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2, err := s.Put(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h1 != h2 || h1 != Hash(data) {
+		t.Fatalf("hashes differ: %s %s", h1, h2)
+	}
+	got, err := s.Get(h1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatal("read back different bytes")
+	}
+	st, err := os.Stat(s.path(h1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Size() >= int64(len(data)) {
+		t.Errorf("blob not compressed: %d bytes on disk for %d", st.Size(), len(data))
+	}
+}
+
+func TestGetReportsMissingAndMalformedHashes(t *testing.T) {
+	s, _ := Open(t.TempDir(), Options{})
+	if _, err := s.Get(Hash([]byte("nothing"))); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing blob: got %v, want ErrNotFound", err)
+	}
+	for _, h := range []string{"", "../../etc/passwd", strings.Repeat("G", 64)} {
+		if _, err := s.Get(h); !errors.Is(err, ErrBadHash) {
+			t.Errorf("Get(%q) = %v, want ErrBadHash", h, err)
+		}
+	}
+}
+
+func TestGetDetectsCorruptedBlob(t *testing.T) {
+	s, _ := Open(t.TempDir(), Options{})
+	h, _ := s.Put([]byte("original"))
+	other, _ := s.Put([]byte("tampered"))
+	// Put the other blob's file under h's name.
+	b, _ := os.ReadFile(s.path(other))
+	if err := os.WriteFile(s.path(h), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(h); err == nil {
+		t.Fatal("corrupted blob read without error")
+	}
+}
+
+func TestConcurrentPutsOfTheSameBytesAgree(t *testing.T) {
+	s, _ := Open(t.TempDir(), Options{})
+	data := []byte("shared image bytes")
+	var wg sync.WaitGroup
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.Put(data); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got, err := s.Get(Hash(data)); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("Get after concurrent puts: %v", err)
+	}
+	left, _ := os.ReadDir(filepath.Join(s.dir, "tmp"))
+	if len(left) != 0 {
+		t.Errorf("%d temporary files left behind", len(left))
+	}
+}
+
+func TestAlreadyCompressedBytesAreStoredWithoutRecompression(t *testing.T) {
+	s, _ := Open(t.TempDir(), Options{})
+	jpeg := append([]byte{0xff, 0xd8, 0xff, 0xe0}, bytes.Repeat([]byte{7}, 4096)...)
+	h, err := s.Put(jpeg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get(h)
+	if err != nil || !bytes.Equal(got, jpeg) {
+		t.Fatalf("round trip failed: %v", err)
+	}
+}

@@ -1,0 +1,265 @@
+package extract
+
+import (
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// reBylineLabel matches the labels of a Chinese (or English) news byline:
+// the line under the headline that carries the date, source and author.
+var reBylineLabel = regexp.MustCompile(`发布时间|发表时间|发布日期|更新时间|时间|日期|来源|作者|记者|编辑|责编|发布者|发布于|发表|出处|稿源|浏览|点击|人气|字号|(?i:\b(?:published|posted|updated|by)\b)`)
+
+// reAuthorLabel matches a label an author's name follows: 作者, 撰文,
+// 执笔(人) and 记者 followed by a colon or space ("本报记者张三" needs no
+// separator), "文/" and English "By".
+var reAuthorLabel = regexp.MustCompile(`(?:作者|撰文|执笔人?|记者)\s*(?:[:：/|]|\s)\s*|[报社台网刊]记者\s*|(?:^|[\s(（])文\s*[:：/|]\s*|(?i:(?:^|\s)by\s+)`)
+
+// reReporterNote is the reporter credit inside a dateline:
+// "新华社北京2月13日电（记者 张三）".
+var reReporterNote = regexp.MustCompile(`[（(]记者\s*([^（()）]{2,30})[）)]`)
+
+// reAuthorStop marks where an author value ends: the next label, a date,
+// a bracket, or words that follow a name in a credit (发自, 报道, 摄).
+var reAuthorStop = regexp.MustCompile(`发布时间|发表时间|发布日期|更新时间|时间|日期|来源|出处|编辑|责编|责任编辑|浏览|点击|人气|阅读|字号|评论|分享|发自|发表|出自|我来说|报道|摄|[【\[(（)）|｜/<》]|(?:19|20)[0-9]{2}\s*[-/.年]`)
+
+// reDomain matches a host name, which is a site, not an author.
+var reDomain = regexp.MustCompile(`(?i)\b[a-z0-9-]+\.(?:com|cn|net|org|gov|edu|info|tv|cc)\b`)
+
+// maxBylineRunes bounds the length of a byline line, and maxBareDateRunes
+// that of an unlabelled one ("2005年03月31日03:18 北京娱乐信报").
+const (
+	maxBylineRunes   = 150
+	maxBareDateRunes = 60
+)
+
+// isBylineLine reports whether line looks like a byline: short, holding a
+// date, and either labelled (时间:, 来源:, 作者:) or little more than the
+// date.
+func isBylineLine(line string) bool {
+	n := utf8.RuneCountInString(line)
+	if n > maxBylineRunes {
+		return false
+	}
+	if _, ok := ParseDate(line, time.UTC); !ok {
+		return false
+	}
+	if reBylineLabel.MatchString(line) {
+		return true
+	}
+	return n <= maxBareDateRunes && !strings.ContainsAny(line, "。！？")
+}
+
+// authorFrom returns the author a byline or credit line names, or "".
+func authorFrom(line string) string {
+	if m := reReporterNote.FindStringSubmatch(line); m != nil {
+		if a := cleanAuthor(m[1]); a != "" {
+			return a
+		}
+	}
+	prose := strings.ContainsAny(line, "。！？")
+	for _, m := range reAuthorLabel.FindAllStringIndex(line, -1) {
+		label := line[m[0]:m[1]]
+		switch {
+		case prose && !strings.ContainsAny(label, ":：/|"):
+			// "记者会上说" in a sentence is not a credit.
+			continue
+		case m[0] > 0 && strings.EqualFold(strings.TrimSpace(label), "by") && !isBylineLine(line):
+			// "caused by the storm" is not a credit either.
+			continue
+		}
+		v := line[m[1]:]
+		if loc := reAuthorStop.FindStringIndex(v); loc != nil {
+			stop := v[loc[0]:]
+			v = v[:loc[0]]
+			// "张三 北京报道": the word before 报道 is a place.
+			if strings.HasPrefix(stop, "报道") {
+				if f := strings.Fields(v); len(f) > 1 {
+					v = strings.Join(f[:len(f)-1], " ")
+				}
+			}
+		}
+		if a := cleanAuthor(v); a != "" {
+			return a
+		}
+	}
+	return ""
+}
+
+// cleanAuthor trims an author value and rejects what cannot be a name:
+// empty, too long, a URL or host name, markup, or a phrase with sentence
+// punctuation.
+func cleanAuthor(s string) string {
+	s = collapseSpace(s)
+	for _, p := range []string{"作者：", "作者:", "By ", "by "} {
+		s = strings.TrimPrefix(s, p)
+	}
+	s = strings.TrimLeftFunc(s, notNameRune)
+	s = strings.TrimRightFunc(s, func(r rune) bool { return notNameRune(r) && r != ')' && r != '）' })
+	if s == "" || utf8.RuneCountInString(s) > 40 || strings.Contains(s, "://") || reDomain.MatchString(s) ||
+		strings.ContainsAny(s, "，。！？；=<>{}\"") {
+		return ""
+	}
+	return s
+}
+
+// notNameRune reports whether r cannot start or end a name.
+func notNameRune(r rune) bool {
+	return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+}
+
+// byline is a byline line found on a page.
+type byline struct {
+	Line   string
+	Author string
+}
+
+// Published returns the byline's date, or zero.
+func (b byline) Published(loc *time.Location) time.Time {
+	if b.Line == "" {
+		return time.Time{}
+	}
+	t, _ := ParseDate(b.Line, loc)
+	return t
+}
+
+// Windows, in lines after the headline, for the byline and for an author
+// credit (which may sit at the end of a short article).
+const (
+	bylineWindow = 8
+	authorWindow = 40
+	// maxCreditRunes bounds a line searched for an author label.
+	maxCreditRunes = 80
+)
+
+// findHTMLByline looks for the byline of an HTML page in its text
+// (pageText, one block per line). It is anchored on the headline: the first
+// line of at least five characters that one of titles contains (the <h1>
+// is usually the <title> minus the site name); the byline is then among the
+// lines below it. Without a headline the anchor is the first line of the
+// extracted article (contentStart) and the byline the nearest date line
+// above it. Without either it reports nothing: a date elsewhere on a page
+// is as likely to belong to a related article. The author comes from the
+// byline or from a credit line ("作者：…", "本报记者 …", "（记者 …）") near
+// the anchor.
+func findHTMLByline(pageText string, titles []string, contentStart string) byline {
+	lines := nonEmptyLines(pageText)
+	var b byline
+	from, to := -1, -1 // the author search window
+	if start := headlineIndex(lines, titles); start >= 0 {
+		for _, c := range lines[start+1 : min(len(lines), start+1+bylineWindow)] {
+			if isBylineLine(c) {
+				b.Line = c
+				break
+			}
+		}
+		from, to = start+1, min(len(lines), start+1+authorWindow)
+	} else if body := lineIndex(lines, contentStart); body >= 0 {
+		for i := body - 1; i >= max(0, body-bylineWindow); i-- {
+			if isBylineLine(lines[i]) {
+				b.Line = lines[i]
+				break
+			}
+		}
+		from, to = max(0, body-bylineWindow), min(len(lines), body+authorWindow)
+	}
+	b.Author = authorFrom(b.Line)
+	if b.Author != "" || from < 0 {
+		return b
+	}
+	for _, l := range lines[from:to] {
+		if utf8.RuneCountInString(l) > maxCreditRunes {
+			// In prose only the dateline credit counts.
+			if m := reReporterNote.FindStringSubmatch(l); m != nil {
+				if a := cleanAuthor(m[1]); a != "" {
+					b.Author = a
+					break
+				}
+			}
+			continue
+		}
+		if a := authorFrom(l); a != "" {
+			b.Author = a
+			break
+		}
+	}
+	return b
+}
+
+// headlineIndex returns the index of the first line of at least five
+// characters that one of titles contains, or -1.
+func headlineIndex(lines []string, titles []string) int {
+	for i, l := range lines {
+		if utf8.RuneCountInString(l) < 5 {
+			continue
+		}
+		for _, t := range titles {
+			if t != "" && strings.Contains(collapseSpace(t), l) {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// lineIndex returns the index of the line that starts like the first line
+// of text, or -1.
+func lineIndex(lines []string, text string) int {
+	first := ""
+	if ls := nonEmptyLines(text); len(ls) > 0 {
+		first = ls[0]
+	}
+	if utf8.RuneCountInString(first) < 5 {
+		return -1
+	}
+	if r := []rune(first); len(r) > 30 {
+		first = string(r[:30])
+	}
+	for i, l := range lines {
+		if strings.HasPrefix(l, first) {
+			return i
+		}
+	}
+	return -1
+}
+
+// nonEmptyLines splits s into lines with surrounding whitespace (including
+// ideographic and no-break spaces) trimmed, dropping empty ones.
+func nonEmptyLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = trimLine(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// trimLine trims Unicode whitespace from both ends of l.
+func trimLine(l string) string {
+	return strings.TrimSpace(strings.Trim(l, "\u3000\u00a0\ufeff\u200b"))
+}
+
+// cleanTitle collapses a title's whitespace and strips a trailing
+// " - Site", " | Site", "_Site" (and similar) when Site is the site name.
+func cleanTitle(title, site string) string {
+	title = collapseSpace(title)
+	site = collapseSpace(site)
+	if site == "" {
+		return title
+	}
+	for _, sep := range []string{" - ", " | ", " – ", " — ", " · ", "_", "｜", "-", "|", "—"} {
+		i := strings.LastIndex(title, sep)
+		if i <= 0 {
+			continue
+		}
+		if strings.EqualFold(strings.TrimSpace(title[i+len(sep):]), site) {
+			if t := strings.TrimSpace(title[:i]); t != "" {
+				return t
+			}
+		}
+	}
+	return title
+}

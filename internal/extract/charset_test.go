@@ -1,0 +1,102 @@
+package extract
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
+	"golang.org/x/text/encoding/unicode"
+)
+
+// encodeWith encodes s with enc, failing the test on unencodable runes.
+func encodeWith(t *testing.T, enc encoding.Encoding, s string) []byte {
+	t.Helper()
+	b, err := enc.NewEncoder().Bytes([]byte(s))
+	if err != nil {
+		t.Fatalf("encode %q: %v", s, err)
+	}
+	return b
+}
+
+func TestDecode(t *testing.T) {
+	const zh = "<p>中国政府表示，这是一个发展的机会。我们的人民在这里生活。</p>"
+	const zhTrad = "<p>中國政府表示，這是一個發展的機會。我們的人民在這裡生活。</p>"
+	utf16, err := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().Bytes([]byte(zh))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name        string
+		contentType string
+		body        []byte
+		want        string
+	}{
+		{"UTF-8 stays UTF-8 even when meta says gbk", "", []byte(`<meta charset="gbk">` + zh), `<meta charset="gbk">` + zh},
+		{"UTF-8 stays UTF-8 even when the header says gb2312", "text/html; charset=gb2312", []byte(zh), zh},
+		{"GBK declared in the header", "text/html; charset=gbk", encodeWith(t, simplifiedchinese.GBK, zh), zh},
+		{"GBK declared by meta charset", "text/html", encodeWith(t, simplifiedchinese.GBK, `<meta charset="gb2312">`+zh), `<meta charset="gb2312">` + zh},
+		{"GBK declared by meta http-equiv", "", encodeWith(t, simplifiedchinese.GBK, `<meta http-equiv="Content-Type" content="text/html; charset=GB2312">`+zh), `<meta http-equiv="Content-Type" content="text/html; charset=GB2312">` + zh},
+		{"GB18030-only characters under a GBK label", "text/html; charset=gbk", encodeWith(t, simplifiedchinese.GB18030, "<p>𠀀字€</p>"), "<p>𠀀字€</p>"},
+		{"Big5 declared in the header", "text/html; charset=big5", encodeWith(t, traditionalchinese.Big5, zhTrad), zhTrad},
+		{"undeclared GBK is guessed", "", encodeWith(t, simplifiedchinese.GBK, zh), zh},
+		{"undeclared Big5 is guessed", "", encodeWith(t, traditionalchinese.Big5, zhTrad), zhTrad},
+		{"a UTF-8 byte-order mark is dropped", "text/html; charset=gbk", append([]byte("\xef\xbb\xbf"), zh...), zh},
+		{"UTF-16 with a byte-order mark", "", utf16, zh},
+		{"undeclared Latin-1 falls back to windows-1252", "", []byte("caf\xe9 na\xefve"), "café naïve"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := decode(tt.body, tt.contentType); got != tt.want {
+				t.Errorf("decode = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		name        string
+		contentType string
+		body        string
+		want        pageKind
+	}{
+		{"declared HTML is HTML", "text/html; charset=utf-8", "<p>x</p>", kindHTML},
+		{"declared XHTML is HTML", "application/xhtml+xml", "<?xml version='1.0'?><html/>", kindHTML},
+		{"declared text is text", "text/plain", "标题\n正文", kindText},
+		{"declared text that sniffs as HTML is HTML", "text/plain", "<!DOCTYPE html><html><body>x</body></html>", kindHTML},
+		{"undeclared HTML is HTML", "", "<html><body>x</body></html>", kindHTML},
+		{"undeclared HTML behind a wrapper element is HTML", "", `<text id="1" encoding="gb2312">` + "\n<html><body><p>x</p></body></html>", kindHTML},
+		{"undeclared text is text", "", "标题\n正文，正文。", kindText},
+		{"HTML with stray control bytes in a comment is HTML", "", "<text>\n<!-- a\x02b\x02c -->" + strings.Repeat("<p>正文</p>", 50), kindHTML},
+		{"a PNG is not an article", "", "\x89PNG\r\n\x1a\n\x00\x00", kindOther},
+		{"a GIF served as HTML is not an article", "text/html", "GIF89a\x01\x00\x01\x00", kindOther},
+		{"CSS is not an article", "text/css", "body{}", kindOther},
+		{"a malformed content type falls back to its first part", "text/html;;charset", "<p>x</p>", kindHTML},
+		{"NUL bytes make a body binary", "", "ab\x00cd", kindOther},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, mt := classify(tt.contentType, []byte(tt.body)); got != tt.want {
+				t.Errorf("classify(%q, %q) = %v (%s), want %v", tt.contentType, tt.body, got, mt, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add("", []byte(`<meta charset="gbk"><p>`+"\xc4\xe3\xba\xc3</p>"))
+	f.Add("text/html; charset=big5", []byte("\xa4\xa4\xa4\xe5"))
+	f.Add("text/html; charset=utf-16", []byte("\xff\xfeh\x00i\x00"))
+	f.Add("text/plain", []byte("<meta http-equiv=content-type content='text/html;charset=x-unknown'>"))
+	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
+		out := decode(body, contentType)
+		if !utf8.ValidString(out) {
+			t.Errorf("decode(%q) = %q is not valid UTF-8", body, out)
+		}
+		classify(contentType, body)
+		hasMarkup(out)
+	})
+}

@@ -1,0 +1,487 @@
+package extract
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	htmldate "github.com/markusmobius/go-htmldate"
+	trafilatura "github.com/markusmobius/go-trafilatura"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+	"golang.org/x/text/width"
+
+	"github.com/newsvault/newsvault/internal/content"
+)
+
+// extractHTML is the HTML path of Extract.
+func (e *Extractor) extractHTML(ctx context.Context, pageURL *url.URL, text string) (*Result, error) {
+	doc, err := html.Parse(strings.NewReader(text))
+	if err != nil {
+		return nil, fmt.Errorf("parse html: %w", err)
+	}
+	head := readHead(doc)
+	base := pageURL
+	if head.Base != "" {
+		if u := resolveURL(pageURL, head.Base); u != nil && u.IsAbs() {
+			base = u
+		}
+	}
+	pageText := content.Text(renderBody(doc))
+	chinese := strings.HasPrefix(strings.ToLower(head.Lang), "zh") || looksChinese(pageText)
+	loc := e.location(chinese)
+
+	splitDoubleBreaks(doc)
+	promoteLazyImages(doc)
+	opts := trafilatura.Options{
+		EnableFallback: true,
+		IncludeImages:  true,
+		IncludeLinks:   true,
+		OriginalURL:    pageURL,
+		// We find the date ourselves below (byline, <meta>, then a
+		// zone-aware go-htmldate); a zero override stops trafilatura from
+		// running go-htmldate on its own.
+		HtmlDateOverride: &htmldate.Result{},
+	}
+	res, err := runTrafilatura(ctx, doc, opts)
+	if err != nil {
+		return nil, err
+	}
+	if res.ContentNode == nil {
+		return nil, errNoContent
+	}
+	absolutize(res.ContentNode, base)
+	contentHTML := renderChildren(res.ContentNode)
+	contentText := content.Text(contentHTML)
+	if tooShort(contentText) {
+		return nil, errNoContent
+	}
+
+	md := res.Metadata
+	bl := findHTMLByline(pageText, []string{head.OGTitle, head.Title, md.Title}, contentText)
+	published := chooseDate(bl, head.Published, loc)
+	if published.IsZero() {
+		if dr, err := runHTMLDate(ctx, doc, pageURL); err == nil {
+			published = htmlDateTime(dr, loc)
+		}
+	}
+	r := &Result{
+		HTML:      contentHTML,
+		Text:      contentText,
+		Published: published,
+		Updated:   firstDate(head.Modified, loc),
+		SiteName:  firstNonEmpty(head.SiteName, md.Sitename),
+		// The visible credit first: Chinese sites often put the site or
+		// its software in <meta name=author>.
+		Author:   firstNonEmpty(bl.Author, cleanAuthor(md.Author), cleanAuthor(head.Author)),
+		Language: firstNonEmpty(head.Lang, md.Language),
+	}
+	if r.Language == "" && chinese {
+		r.Language = "zh"
+	}
+	r.Title = chooseTitle(r.SiteName, head.OGTitle, md.Title, head.Title)
+	if u := resolveURL(base, head.Image); u != nil && isWeb(u) {
+		r.Image = u.String()
+	} else {
+		r.Image = md.Image
+	}
+	for _, c := range []string{head.Canonical, head.OGURL} {
+		if u := resolveURL(base, c); u != nil && isWeb(u) {
+			r.Canonical = u.String()
+			break
+		}
+	}
+	return r, nil
+}
+
+// chooseTitle returns the first non-empty title candidate, cleaned of a
+// site-name suffix. When a later candidate extends it past a quotation
+// mark, the first was cut short by an unescaped quote inside a <meta>
+// content attribute (content="龙湖集团"暗伤"曝露？"), and the longer one is
+// used.
+func chooseTitle(site string, candidates ...string) string {
+	var cleaned []string
+	for _, c := range candidates {
+		if c = cleanTitle(c, site); c != "" {
+			cleaned = append(cleaned, c)
+		}
+	}
+	if len(cleaned) == 0 {
+		return ""
+	}
+	title := cleaned[0]
+	for _, c := range cleaned[1:] {
+		if rest, ok := strings.CutPrefix(c, title); ok && rest != "" && strings.ContainsRune(`"'“”「`, []rune(rest)[0]) {
+			title += cutSiteSuffix(rest)
+		}
+	}
+	return title
+}
+
+// titleSeparators divide a <title> into headline, channel and site.
+var titleSeparators = []string{" - ", " | ", " – ", " — ", "_", "｜", "|"}
+
+// cutSiteSuffix removes a short trailing "_网易新闻"-style segment from s.
+func cutSiteSuffix(s string) string {
+	cut := -1
+	for _, sep := range titleSeparators {
+		if i := strings.LastIndex(s, sep); i > cut && utf8.RuneCountInString(s[i+len(sep):]) <= maxSiteSuffixRunes {
+			cut = i
+		}
+	}
+	if cut < 0 {
+		return s
+	}
+	return strings.TrimSpace(s[:cut])
+}
+
+// maxSiteSuffixRunes bounds the site or channel name cutSiteSuffix removes.
+const maxSiteSuffixRunes = 20
+
+// runTrafilatura runs trafilatura on doc, turning a panic into an error and
+// returning early when ctx ends. (trafilatura cannot be interrupted: when
+// ctx ends first, the extraction finishes in the background and is
+// discarded.)
+func runTrafilatura(ctx context.Context, doc *html.Node, opts trafilatura.Options) (*trafilatura.ExtractResult, error) {
+	type outcome struct {
+		res *trafilatura.ExtractResult
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- outcome{err: fmt.Errorf("trafilatura: panic: %v", p)}
+			}
+		}()
+		res, err := trafilatura.ExtractDocument(doc, opts)
+		if err != nil {
+			// trafilatura fails only when it finds too little text (or the
+			// checks we do not enable: language, size, duplicates).
+			err = fmt.Errorf("%w: trafilatura: %v", errNoContent, err)
+		}
+		done <- outcome{res, err}
+	}()
+	select {
+	case o := <-done:
+		return o.res, o.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// runHTMLDate runs go-htmldate in extensive mode, guarding against panics.
+func runHTMLDate(ctx context.Context, doc *html.Node, pageURL *url.URL) (res htmldate.Result, err error) {
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("htmldate: panic: %v", p)
+		}
+	}()
+	opts := htmldate.Options{ExtractTime: true, UseOriginalDate: true}
+	if pageURL != nil {
+		opts.URL = pageURL.String()
+	}
+	return htmldate.FromDocument(doc, opts)
+}
+
+// htmlDateTime returns go-htmldate's date, moving a zone-less date and time
+// to loc: go-htmldate reports those in UTC. go-htmldate also misses zones
+// such as the "GMT" of "Tue, 28 Feb 2023 14:12:24 GMT"; when the text it
+// read the date from has the same date and time with a zone, that zone is
+// used.
+func htmlDateTime(r htmldate.Result, loc *time.Location) time.Time {
+	t := r.DateTime
+	if t.IsZero() || r.HasTimezone {
+		return t
+	}
+	if r.HasTime {
+		src := r.SrcString
+		if len(src) > maxZoneSearch {
+			src = src[:maxZoneSearch]
+		}
+		for _, m := range matchDates(width.Narrow.String(src), loc) {
+			w := m.t
+			if m.zoned && w.Year() == t.Year() && w.YearDay() == t.YearDay() &&
+				w.Hour() == t.Hour() && w.Minute() == t.Minute() {
+				return w
+			}
+		}
+	}
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, loc)
+}
+
+// maxZoneSearch bounds the text htmlDateTime searches for a zone.
+const maxZoneSearch = 256 << 10
+
+// chooseDate picks the publication date from the visible byline and the
+// <meta> values. On Chinese pages the byline is the better source: metadata
+// often has only the day, or a day that differs from the one shown. A meta
+// date wins only when it has a time and a zone and is within a day of the
+// byline's, because then it pins the instant the byline shows in an unknown
+// zone.
+func chooseDate(bl byline, metaValues []string, loc *time.Location) time.Time {
+	var meta dateMatch
+	var haveMeta bool
+	for _, v := range metaValues {
+		if meta, haveMeta = parseDate(v, loc); haveMeta {
+			break
+		}
+	}
+	shown := bl.Published(loc)
+	switch {
+	case shown.IsZero() && haveMeta:
+		return meta.t
+	case shown.IsZero():
+		return time.Time{}
+	case haveMeta && meta.zoned && meta.timed && absDuration(meta.t.Sub(shown)) <= 24*time.Hour:
+		return meta.t
+	}
+	return shown
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+// firstDate returns the first of values that ParseDate reads, or zero.
+func firstDate(values []string, loc *time.Location) time.Time {
+	for _, v := range values {
+		if t, ok := ParseDate(v, loc); ok {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// firstNonEmpty returns the first of vs that is not blank, trimmed.
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v = strings.TrimSpace(v); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// resolveURL resolves ref against base (which may be nil), or returns nil.
+func resolveURL(base *url.URL, ref string) *url.URL {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return nil
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return nil
+	}
+	if base != nil {
+		u = base.ResolveReference(u)
+	}
+	return u
+}
+
+// isWeb reports whether u is an absolute http(s) URL.
+func isWeb(u *url.URL) bool {
+	return (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// urlAttrs are the attributes absolutize resolves.
+var urlAttrs = map[string]bool{"href": true, "src": true, "cite": true, "poster": true}
+
+// absolutize resolves the URLs in the content tree against base.
+func absolutize(n *html.Node, base *url.URL) {
+	if base == nil {
+		return
+	}
+	if n.Type == html.ElementNode {
+		for i, a := range n.Attr {
+			switch {
+			case urlAttrs[a.Key]:
+				if u := resolveURL(base, a.Val); u != nil {
+					n.Attr[i].Val = u.String()
+				}
+			case a.Key == "srcset":
+				n.Attr[i].Val = absSrcset(base, a.Val)
+			}
+		}
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		absolutize(c, base)
+	}
+}
+
+// absSrcset resolves each URL of a srcset value.
+func absSrcset(base *url.URL, v string) string {
+	parts := strings.Split(v, ",")
+	for i, p := range parts {
+		f := strings.Fields(p)
+		if len(f) == 0 {
+			continue
+		}
+		if u := resolveURL(base, f[0]); u != nil {
+			f[0] = u.String()
+		}
+		parts[i] = strings.Join(f, " ")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// renderChildren serialises n's children.
+func renderChildren(n *html.Node) string {
+	var buf bytes.Buffer
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		_ = html.Render(&buf, c) // bytes.Buffer does not fail
+	}
+	return buf.String()
+}
+
+// renderBody serialises the children of doc's <body>, or "" without one.
+func renderBody(doc *html.Node) string {
+	if b := findElement(doc, atom.Body); b != nil {
+		return renderChildren(b)
+	}
+	return ""
+}
+
+// findElement returns the first element below n with tag a, or nil.
+func findElement(n *html.Node, a atom.Atom) *html.Node {
+	if n.Type == html.ElementNode && n.DataAtom == a {
+		return n
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if f := findElement(c, a); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+// splitDoubleBreaks turns each run of two or more <br> that is a direct
+// child of a <p>, or of a <div> holding only inline content, into a
+// paragraph boundary. trafilatura keeps a single <br> of such a run, which
+// would fold every paragraph of a "<br><br>"-style page into one.
+func splitDoubleBreaks(doc *html.Node) {
+	var targets []*html.Node
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && (n.DataAtom == atom.P || n.DataAtom == atom.Div && onlyInline(n)) && hasBreakRun(n) {
+			targets = append(targets, n)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	for _, n := range targets {
+		splitAtBreakRuns(n)
+	}
+}
+
+// blockAtoms are the elements that make a <div> more than a text container.
+var blockAtoms = map[atom.Atom]bool{
+	atom.Div: true, atom.P: true, atom.Table: true, atom.Ul: true, atom.Ol: true,
+	atom.Dl: true, atom.Section: true, atom.Article: true, atom.Blockquote: true,
+	atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true,
+	atom.H6: true, atom.Pre: true, atom.Figure: true, atom.Form: true, atom.Header: true,
+	atom.Footer: true, atom.Nav: true, atom.Aside: true, atom.Hr: true,
+}
+
+// onlyInline reports whether n has no block-level children.
+func onlyInline(n *html.Node) bool {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && blockAtoms[c.DataAtom] {
+			return false
+		}
+	}
+	return true
+}
+
+// isBlank reports whether n is a whitespace-only text node.
+func isBlank(n *html.Node) bool {
+	return n.Type == html.TextNode && strings.TrimSpace(strings.ReplaceAll(n.Data, "\u00a0", " ")) == ""
+}
+
+// isBr reports whether n is a <br>.
+func isBr(n *html.Node) bool { return n.Type == html.ElementNode && n.DataAtom == atom.Br }
+
+// breakRunEnd returns the node after the <br> run starting at c (blank text
+// between the <br>s belongs to the run) and the run's length.
+func breakRunEnd(c *html.Node) (*html.Node, int) {
+	count := 0
+	for c != nil && (isBr(c) || isBlank(c)) {
+		if isBr(c) {
+			count++
+		}
+		c = c.NextSibling
+	}
+	return c, count
+}
+
+// hasBreakRun reports whether n has two or more consecutive <br> children.
+func hasBreakRun(n *html.Node) bool {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if isBr(c) {
+			if _, k := breakRunEnd(c); k >= 2 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// splitAtBreakRuns rebuilds n's children as <p> elements split at runs of
+// two or more <br>. A <p> is replaced by its pieces; a <div> keeps them as
+// children.
+func splitAtBreakRuns(n *html.Node) {
+	var pieces []*html.Node
+	cur := &html.Node{Type: html.ElementNode, Data: "p", DataAtom: atom.P}
+	flush := func() {
+		for cur.FirstChild != nil && (isBlank(cur.FirstChild) || isBr(cur.FirstChild)) {
+			cur.RemoveChild(cur.FirstChild)
+		}
+		for cur.LastChild != nil && (isBlank(cur.LastChild) || isBr(cur.LastChild)) {
+			cur.RemoveChild(cur.LastChild)
+		}
+		if cur.FirstChild != nil {
+			pieces = append(pieces, cur)
+		}
+		cur = &html.Node{Type: html.ElementNode, Data: "p", DataAtom: atom.P}
+	}
+	for c := n.FirstChild; c != nil; {
+		if isBr(c) {
+			if end, k := breakRunEnd(c); k >= 2 {
+				for c != end {
+					next := c.NextSibling
+					n.RemoveChild(c)
+					c = next
+				}
+				flush()
+				continue
+			}
+		}
+		next := c.NextSibling
+		n.RemoveChild(c)
+		cur.AppendChild(c)
+		c = next
+	}
+	flush()
+	if n.DataAtom == atom.P && n.Parent != nil {
+		for _, p := range pieces {
+			n.Parent.InsertBefore(p, n)
+		}
+		n.Parent.RemoveChild(n)
+		return
+	}
+	for _, p := range pieces {
+		n.AppendChild(p)
+	}
+}

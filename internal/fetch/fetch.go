@@ -1,0 +1,459 @@
+// Package fetch owns newsvault's outbound HTTP: it is the one client used for
+// feeds, article pages and images. It decides what may be contacted (an SSRF
+// guard that checks every address at dial time), how politely (a per-host rate
+// limit shared by all requests), how much is read (body and redirect limits),
+// and how transient failures are retried. Every HTTP status comes back as a
+// Response; only transport failures are errors.
+package fetch
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults applied by New to zero Config fields.
+const (
+	DefaultUserAgent     = "newsvault/0.1 (+https://github.com/newsvault/newsvault)"
+	DefaultTimeout       = 30 * time.Second
+	DefaultMaxBodySize   = 32 << 20
+	DefaultMaxRedirects  = 5
+	DefaultHostRate      = 1.0
+	DefaultHostBurst     = 1
+	DefaultRetries       = 2
+	DefaultRetryBase     = time.Second
+	DefaultMaxRetryAfter = 2 * time.Minute
+
+	// AcceptLanguage is sent with every request: newsvault archives
+	// Chinese-language news and prefers simplified Chinese pages.
+	AcceptLanguage = "zh-CN,zh;q=0.9,en;q=0.8"
+
+	maxBackoff            = time.Minute
+	dialTimeout           = 10 * time.Second
+	tlsHandshakeTimeout   = 10 * time.Second
+	responseHeaderTimeout = 20 * time.Second
+)
+
+// Sentinel errors returned (wrapped) by Client.Get; test with errors.Is.
+var (
+	// ErrBlockedAddress means the host resolved to an address the SSRF
+	// guard refuses (loopback, private, link-local, reserved …).
+	ErrBlockedAddress = errors.New("blocked address")
+	// ErrTooLarge means the body (after decompression) exceeded MaxBodySize.
+	ErrTooLarge = errors.New("response body too large")
+	// ErrTooManyRedirects means the redirect chain exceeded MaxRedirects.
+	ErrTooManyRedirects = errors.New("too many redirects")
+	// ErrBadScheme means the URL, or a redirect target, is not http or https.
+	ErrBadScheme = errors.New("unsupported URL scheme")
+	// ErrBadURL means the URL could not be parsed or has no host.
+	ErrBadURL = errors.New("invalid URL")
+	// ErrBadProxy means Config.Proxy is not a usable http(s) proxy URL.
+	// New never fails; every Get of such a Client returns this error.
+	ErrBadProxy = errors.New("invalid proxy URL")
+)
+
+// Resolver looks up the addresses of a host name. *net.Resolver satisfies it.
+type Resolver interface {
+	LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error)
+}
+
+// Config configures a Client. Zero fields take the documented defaults.
+type Config struct {
+	// UserAgent is sent with every request; default DefaultUserAgent.
+	UserAgent string
+	// Timeout bounds one attempt: connecting, redirects and reading the
+	// body. Default 30s; negative means no timeout (ctx still applies).
+	Timeout time.Duration
+	// MaxBodySize is the most bytes read after decompression; default
+	// 32 MiB. Larger bodies fail with ErrTooLarge.
+	MaxBodySize int64
+	// MaxRedirects is the longest redirect chain followed; default 5.
+	// Negative means redirects are not followed and the 3xx response is
+	// returned as is.
+	MaxRedirects int
+	// AllowPrivate turns the SSRF guard off: loopback, private and
+	// reserved addresses may be contacted. An operator setting.
+	AllowPrivate bool
+	// AllowAddrPort, when set, is consulted before the default policy for
+	// every address about to be dialled; returning true allows it even if
+	// the guard would refuse it. Returning false leaves the decision to the
+	// guard. Useful to exempt one known internal service, and for tests.
+	AllowAddrPort func(netip.AddrPort) bool
+	// HostRate is the requests per second allowed to one host name, shared
+	// by every request of the Client (redirect hops included). Default 1;
+	// negative means unlimited. Hosts are keyed by name without port:
+	// politeness is owed to the host, whatever port it listens on.
+	HostRate float64
+	// HostBurst is how many requests a host may receive back to back;
+	// default 1.
+	HostBurst int
+	// Retries is how many extra attempts are made after a transient
+	// failure; default 2, negative means none.
+	Retries int
+	// RetryBase is the first backoff; it doubles after each attempt, capped
+	// at one minute. Default 1s.
+	RetryBase time.Duration
+	// MaxRetryAfter is the longest Retry-After honoured by waiting; a
+	// longer one ends the retries and the response is returned with
+	// Response.RetryAfter set. Default 2 minutes.
+	MaxRetryAfter time.Duration
+	// Proxy is an optional http or https proxy URL; the environment's
+	// HTTP_PROXY is never used. The proxy is trusted: its own address is
+	// not checked. The guard then resolves each target host itself before
+	// the request and refuses it unless every address is allowed. That is
+	// weaker than the dial-time check made without a proxy: the proxy does
+	// its own DNS lookup, which may answer differently, so the proxy should
+	// enforce its own egress policy.
+	Proxy string
+	// Resolver resolves host names for the guard; nil means
+	// net.DefaultResolver.
+	Resolver Resolver
+	// Logger receives debug records about retries; nil discards them.
+	Logger *slog.Logger
+}
+
+// Request is one GET to perform.
+type Request struct {
+	URL string
+	// ETag is sent as If-None-Match when set.
+	ETag string
+	// LastModified is sent as If-Modified-Since when set.
+	LastModified string
+	// Accept is sent as the Accept header when set.
+	Accept string
+}
+
+// Response is what a server answered, whatever the status.
+type Response struct {
+	// URL is the URL asked for; FinalURL the one answered after redirects.
+	URL, FinalURL string
+	Status        int
+	Header        http.Header
+	// Body is the decompressed body, at most Config.MaxBodySize bytes.
+	Body        []byte
+	ContentType string
+	// FetchedAt is when the response headers arrived.
+	FetchedAt time.Time
+	// RetryAfter is the delay asked for by a Retry-After header (seconds or
+	// HTTP date), 0 if there is none.
+	RetryAfter time.Duration
+}
+
+// NotModified reports whether the server answered 304 Not Modified.
+func (r *Response) NotModified() bool { return r.Status == http.StatusNotModified }
+
+// OK reports whether the status is 2xx.
+func (r *Response) OK() bool { return r.Status >= 200 && r.Status <= 299 }
+
+// Client performs GETs with newsvault's policies. It is safe for concurrent
+// use; share one per process so the per-host rate limit is shared too.
+type Client struct {
+	http          *http.Client
+	userAgent     string
+	maxBody       int64
+	retries       int
+	retryBase     time.Duration
+	maxRetryAfter time.Duration
+	limiters      *hostLimiters // nil when unlimited
+	log           *slog.Logger
+	cfgErr        error
+
+	// sleep waits between attempts; replaced in tests.
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+// New returns a Client for cfg. It never fails: an invalid Proxy makes every
+// Get fail with ErrBadProxy instead.
+func New(cfg Config) *Client {
+	cfg = withDefaults(cfg)
+	c := &Client{
+		userAgent:     cfg.UserAgent,
+		maxBody:       cfg.MaxBodySize,
+		retries:       cfg.Retries,
+		retryBase:     cfg.RetryBase,
+		maxRetryAfter: cfg.MaxRetryAfter,
+		log:           cfg.Logger,
+		sleep:         sleepCtx,
+	}
+	if cfg.HostRate > 0 {
+		c.limiters = newHostLimiters(cfg.HostRate, cfg.HostBurst)
+	}
+
+	g := &guard{
+		allowPrivate: cfg.AllowPrivate,
+		allow:        cfg.AllowAddrPort,
+		resolver:     cfg.Resolver,
+	}
+	tr := &http.Transport{
+		TLSHandshakeTimeout:   tlsHandshakeTimeout,
+		ResponseHeaderTimeout: responseHeaderTimeout,
+		ExpectContinueTimeout: time.Second,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       90 * time.Second,
+		// Proxy stays nil unless configured: an HTTP_PROXY from the
+		// environment would otherwise bypass the dial-time guard.
+	}
+	var rt http.RoundTripper = tr
+	if cfg.Proxy != "" {
+		pu, err := parseProxy(cfg.Proxy)
+		if err != nil {
+			c.cfgErr = err
+		} else {
+			tr.Proxy = http.ProxyURL(pu)
+			// Every connection goes to the trusted proxy, so dials are not
+			// checked; the target is checked before each request instead.
+			d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
+			tr.DialContext = d.DialContext
+			rt = &proxyGuard{next: tr, guard: g}
+		}
+	}
+	if tr.DialContext == nil {
+		tr.DialContext = g.dialContext
+	}
+
+	c.http = &http.Client{
+		Transport: rt,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			return c.checkRedirect(req, via, cfg.MaxRedirects)
+		},
+	}
+	if cfg.Timeout > 0 {
+		c.http.Timeout = cfg.Timeout
+	}
+	return c
+}
+
+func withDefaults(cfg Config) Config {
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = DefaultUserAgent
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MaxBodySize <= 0 {
+		cfg.MaxBodySize = DefaultMaxBodySize
+	}
+	if cfg.MaxRedirects == 0 {
+		cfg.MaxRedirects = DefaultMaxRedirects
+	}
+	if cfg.HostRate == 0 {
+		cfg.HostRate = DefaultHostRate
+	}
+	if cfg.HostBurst <= 0 {
+		cfg.HostBurst = DefaultHostBurst
+	}
+	if cfg.Retries == 0 {
+		cfg.Retries = DefaultRetries
+	} else if cfg.Retries < 0 {
+		cfg.Retries = 0
+	}
+	if cfg.RetryBase <= 0 {
+		cfg.RetryBase = DefaultRetryBase
+	}
+	if cfg.MaxRetryAfter <= 0 {
+		cfg.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	if cfg.Resolver == nil {
+		cfg.Resolver = net.DefaultResolver
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return cfg
+}
+
+func parseProxy(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("proxy %q: %w: %w", raw, ErrBadProxy, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("proxy %q: %w: want http(s)://host[:port]", raw, ErrBadProxy)
+	}
+	return u, nil
+}
+
+// checkRedirect enforces the redirect limit and scheme, and makes each hop
+// wait for its host's rate limit like a first request would. Its errors are
+// reported by do as "redirect to <target>: …".
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request, maxRedirects int) error {
+	if maxRedirects < 0 {
+		return http.ErrUseLastResponse
+	}
+	if len(via) > maxRedirects {
+		return fmt.Errorf("after %d redirects: %w", len(via)-1, ErrTooManyRedirects)
+	}
+	if err := checkScheme(req.URL); err != nil {
+		return err
+	}
+	return c.limiters.wait(req.Context(), hostKey(req.URL))
+}
+
+func checkScheme(u *url.URL) error {
+	switch u.Scheme {
+	case "http", "https":
+		return nil
+	}
+	return fmt.Errorf("%w %q", ErrBadScheme, u.Scheme)
+}
+
+func parseTarget(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadURL, err)
+	}
+	if err := checkScheme(u); err != nil {
+		return nil, err
+	}
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("%w: no host", ErrBadURL)
+	}
+	return u, nil
+}
+
+// Get fetches req.URL. Any HTTP status, 404 and 500 included, yields a
+// Response and a nil error. An error means no usable response: a blocked
+// address, a DNS, connect or TLS failure, a timeout, a body over
+// MaxBodySize, too many redirects or a non-http(s) scheme; it wraps the
+// matching sentinel and names the URL.
+//
+// Before every attempt Get waits for the host's rate limit. Network errors
+// (other than the refusals above) and statuses 429, 502, 503 and 504 are
+// retried up to Config.Retries times, waiting the Retry-After the server
+// asked for or else an exponential backoff. A Retry-After over
+// MaxRetryAfter ends the retries and the response is returned. All waits
+// end early when ctx is done.
+func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
+	if c.cfgErr != nil {
+		return nil, fmt.Errorf("fetch %s: %w", req.URL, c.cfgErr)
+	}
+	u, err := parseTarget(req.URL)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", req.URL, err)
+	}
+	host := hostKey(u)
+	for attempt := 1; ; attempt++ {
+		if err := c.limiters.wait(ctx, host); err != nil {
+			return nil, fmt.Errorf("fetch %s: %w", req.URL, err)
+		}
+		resp, err := c.do(ctx, u, req)
+		last := attempt > c.retries
+
+		var wait time.Duration
+		var reason string
+		switch {
+		case err != nil:
+			if last || ctx.Err() != nil || !retryableError(err) {
+				return nil, fmt.Errorf("fetch %s: %w", req.URL, err)
+			}
+			wait, reason = backoff(c.retryBase, attempt), err.Error()
+		case !retryableStatus(resp.Status) || last:
+			return resp, nil
+		case resp.RetryAfter > c.maxRetryAfter:
+			return resp, nil
+		default:
+			wait, reason = resp.RetryAfter, "status "+strconv.Itoa(resp.Status)
+			if wait == 0 {
+				wait = backoff(c.retryBase, attempt)
+			}
+		}
+		c.log.DebugContext(ctx, "fetch retry",
+			slog.String("url", req.URL),
+			slog.Int("attempt", attempt),
+			slog.Duration("wait", wait),
+			slog.String("reason", reason))
+		if err := c.sleep(ctx, wait); err != nil {
+			return nil, fmt.Errorf("fetch %s: wait before retry: %w", req.URL, err)
+		}
+	}
+}
+
+// do performs one attempt, reading the whole (limited) body.
+func (c *Client) do(ctx context.Context, u *url.URL, req Request) (*Response, error) {
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadURL, err)
+	}
+	hreq.Header.Set("User-Agent", c.userAgent)
+	hreq.Header.Set("Accept-Language", AcceptLanguage)
+	if req.Accept != "" {
+		hreq.Header.Set("Accept", req.Accept)
+	}
+	if req.ETag != "" {
+		hreq.Header.Set("If-None-Match", req.ETag)
+	}
+	if req.LastModified != "" {
+		hreq.Header.Set("If-Modified-Since", req.LastModified)
+	}
+	// Accept-Encoding is left to the transport: it then asks for gzip and
+	// decompresses transparently, so MaxBodySize counts decompressed bytes.
+
+	hresp, err := c.http.Do(hreq)
+	if err != nil {
+		// With a failed CheckRedirect, Do returns a response whose body
+		// is already closed; it is of no use.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			if ue.URL != hreq.URL.String() {
+				return nil, fmt.Errorf("redirect to %s: %w", ue.URL, ue.Err)
+			}
+			err = ue.Err
+		}
+		return nil, err
+	}
+	defer hresp.Body.Close()
+	fetchedAt := time.Now()
+
+	body, err := readBody(hresp.Body, hresp.ContentLength, c.maxBody)
+	if err != nil {
+		return nil, err
+	}
+	return &Response{
+		URL:         req.URL,
+		FinalURL:    hresp.Request.URL.String(),
+		Status:      hresp.StatusCode,
+		Header:      hresp.Header,
+		Body:        body,
+		ContentType: hresp.Header.Get("Content-Type"),
+		FetchedAt:   fetchedAt,
+		RetryAfter:  parseRetryAfter(hresp.Header.Get("Retry-After"), fetchedAt),
+	}, nil
+}
+
+// readBody reads at most limit bytes of r, failing with ErrTooLarge when
+// the declared length or the actual stream is longer.
+func readBody(r io.Reader, contentLength, limit int64) ([]byte, error) {
+	if contentLength > limit {
+		return nil, fmt.Errorf("%w: Content-Length %d exceeds %d", ErrTooLarge, contentLength, limit)
+	}
+	var buf bytes.Buffer
+	if contentLength > 0 {
+		buf.Grow(int(contentLength))
+	}
+	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	if n > limit {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
+	}
+	return buf.Bytes(), nil
+}
+
+// hostKey is the rate-limit key of u: its lower-case host name without port
+// or trailing dot.
+func hostKey(u *url.URL) string {
+	return strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+}

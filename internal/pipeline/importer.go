@@ -1,0 +1,340 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/blob"
+	"github.com/newsvault/newsvault/internal/content"
+	"github.com/newsvault/newsvault/internal/extract"
+	"github.com/newsvault/newsvault/internal/mirror"
+)
+
+// MaxImportFile is the largest file an import reads.
+const MaxImportFile = 32 << 20
+
+// ErrUnsupportedFile is wrapped for files an import cannot take in.
+var ErrUnsupportedFile = errors.New("not a mirror markdown, HTML or text file")
+
+// ImportOptions tune an import.
+type ImportOptions struct {
+	// Source names the pseudo-source articles are filed under. Empty: the
+	// name of each file's parent directory (articles/<outlet>/<id>.md).
+	Source string
+	// TimeZone is the IANA zone of the import sources, used to show dates
+	// and to read zone-less dates in text pages. Empty: Asia/Shanghai.
+	TimeZone string
+	// Images downloads the images of imported articles. Off by default:
+	// imports are often offline and re-pointing images changes the content.
+	Images bool
+	// Workers parse files (and write their blobs, which waits on the disk)
+	// in parallel; 0 means two per CPU.
+	Workers int
+	// Progress, if set, is called after each file.
+	Progress func(done, total int, file string)
+}
+
+// ImportReport says what an import did.
+type ImportReport struct {
+	Files       int
+	NewArticles int
+	NewVersions int
+	Unchanged   int // already in the archive (a re-import)
+	Failed      []ImportError
+	PerSource   map[string]int // files taken in (new, changed or unchanged) per source name
+}
+
+// ImportError names a file that could not be imported and why.
+type ImportError struct {
+	File string
+	Err  error
+}
+
+func (e ImportError) Error() string { return e.File + ": " + e.Err.Error() }
+
+// ImportFiles lists the importable files under paths (files or directory
+// trees) in a stable order.
+func ImportFiles(paths []string) ([]string, error) {
+	var out []string
+	for _, root := range paths {
+		st, err := os.Stat(root)
+		if err != nil {
+			return nil, fmt.Errorf("import %s: %w", root, err)
+		}
+		if !st.IsDir() {
+			out = append(out, root)
+			continue
+		}
+		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			name := d.Name()
+			if path != root && strings.HasPrefix(name, ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.Type().IsRegular() && importable(name) {
+				out = append(out, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("import %s: %w", root, err)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func importable(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".md", ".markdown", ".html", ".htm", ".txt":
+		return true
+	}
+	return false
+}
+
+// prepared is one file made ready for the store by a worker.
+type prepared struct {
+	file    string
+	source  string
+	url     string
+	version archive.Version
+	capture *archive.Capture
+	skip    bool
+	err     error
+}
+
+// Import takes in mirror markdown files (with or without Jekyll front
+// matter), HTML pages and plain-text pages. It is idempotent: a file already
+// imported is skipped, so an interrupted import is resumed by running it
+// again. Files are parsed in parallel and written in order, each article in
+// its own transaction. A file that fails is reported and the import goes on.
+func (p *Pipeline) Import(ctx context.Context, paths []string, opts ImportOptions) (*ImportReport, error) {
+	files, err := ImportFiles(paths)
+	if err != nil {
+		return nil, err
+	}
+	if opts.TimeZone == "" {
+		opts.TimeZone = "Asia/Shanghai"
+	}
+	loc, err := time.LoadLocation(opts.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("import: time zone %q: %w", opts.TimeZone, err)
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = 2 * runtime.GOMAXPROCS(0)
+	}
+	x := extract.New(extract.Options{DefaultLocation: loc})
+	rep := &ImportReport{Files: len(files), PerSource: map[string]int{}}
+	sources := map[string]archive.Source{}
+
+	// Workers prepare files; results come back in file order through one
+	// channel per file, so versions of the same URL land in a stable order.
+	slots := make([]chan prepared, len(files))
+	for i := range slots {
+		slots[i] = make(chan prepared, 1)
+	}
+	jobs := make(chan int)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for w := 0; w < workers; w++ {
+		go func() {
+			for i := range jobs {
+				slots[i] <- p.prepareFile(ctx, x, files[i], opts, loc)
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for i := range files {
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	for i := range files {
+		var pr prepared
+		select {
+		case pr = <-slots[i]:
+		case <-ctx.Done():
+			return rep, ctx.Err()
+		}
+		if pr.err == nil && !pr.skip {
+			pr.err = p.saveImported(ctx, &pr, sources, opts, loc, rep)
+		}
+		switch {
+		case pr.err != nil:
+			rep.Failed = append(rep.Failed, ImportError{File: pr.file, Err: pr.err})
+			p.log.Warn("import failed", "file", pr.file, "err", pr.err)
+		case pr.skip:
+			rep.Unchanged++
+			rep.PerSource[pr.source]++
+		default:
+			rep.PerSource[pr.source]++
+		}
+		if opts.Progress != nil {
+			opts.Progress(i+1, len(files), pr.file)
+		}
+	}
+	return rep, ctx.Err()
+}
+
+func (p *Pipeline) saveImported(ctx context.Context, pr *prepared, sources map[string]archive.Source, opts ImportOptions, loc *time.Location, rep *ImportReport) error {
+	src, ok := sources[pr.source]
+	if !ok {
+		var err error
+		src, err = p.store.EnsureSource(ctx, &archive.Source{
+			Kind: archive.KindImport, FeedURL: "import:" + pr.source, Title: pr.source,
+			Mode: archive.ModeFeed, TimeZone: loc.String(),
+		})
+		if err != nil {
+			return err
+		}
+		sources[pr.source] = src
+	}
+	out, err := p.saveVersion(ctx, &src, pr.url, pr.url, pr.version, pr.url, pr.capture, 0, opts.Images && !p.opts.SkipImages)
+	if err != nil {
+		return err
+	}
+	if out.NewArticle {
+		rep.NewArticles++
+	}
+	if out.NewVersion {
+		rep.NewVersions++
+	} else {
+		rep.Unchanged++
+	}
+	return nil
+}
+
+// prepareFile reads and parses one file. It is called from several
+// goroutines and must not touch the store except to read.
+func (p *Pipeline) prepareFile(ctx context.Context, x *extract.Extractor, file string, opts ImportOptions, loc *time.Location) prepared {
+	pr := prepared{file: file, source: opts.Source}
+	if pr.source == "" {
+		pr.source = filepath.Base(filepath.Dir(file))
+	}
+	data, err := readLimited(file, MaxImportFile)
+	if err != nil {
+		pr.err = err
+		return pr
+	}
+	kind := mirror.Sniff(file, data)
+	switch strings.ToLower(filepath.Ext(file)) {
+	case ".md", ".markdown":
+		// A markdown file claims to be a mirror file: if it is not one,
+		// say why rather than import it as a text page.
+		if kind != mirror.KindJekyll {
+			kind = mirror.KindMirror
+		}
+	}
+	ct := ""
+	switch kind {
+	case "mirror", "jekyll":
+		e, err := mirror.ParseNamed(filepath.Base(file), data)
+		if err != nil {
+			pr.err = err
+			return pr
+		}
+		link := e.Link
+		if link == "" {
+			pr.err = fmt.Errorf("%w: no article link", mirror.ErrNotMirror)
+			return pr
+		}
+		pr.url, err = archive.CanonicalURL(link)
+		if err != nil {
+			pr.err = err
+			return pr
+		}
+		html := p.sanitizer.Sanitize(e.HTML, link)
+		pr.version = archive.Version{Title: e.Title, Author: e.Author, Published: e.Published, HTML: html, Text: content.Text(html)}
+		if !e.Published.IsZero() {
+			pr.version.Published = e.Published.In(loc)
+		}
+		ct = "text/markdown; charset=utf-8"
+	case "html", "text":
+		ct = "text/html"
+		if kind == "text" {
+			ct = "text/plain"
+		}
+		res, err := x.Extract(ctx, extract.Page{ContentType: ct, Body: data})
+		if err != nil {
+			pr.err = err
+			return pr
+		}
+		if res.Canonical != "" {
+			pr.url, _ = archive.CanonicalURL(res.Canonical)
+		}
+		if pr.url == "" {
+			// A page with no address of its own is identified by its bytes.
+			pr.url = "urn:sha256:" + blob.Hash(data)
+		}
+		html := p.sanitizer.Sanitize(res.HTML, res.Canonical)
+		text := strings.TrimSpace(res.Text)
+		if text == "" {
+			text = content.Text(html)
+		}
+		pr.version = archive.Version{Title: res.Title, Author: res.Author, Published: res.Published, Updated: res.Updated,
+			SiteName: res.SiteName, Language: res.Language, Image: res.Image, HTML: html, Text: text}
+	default:
+		pr.err = ErrUnsupportedFile
+		return pr
+	}
+	abs, _ := filepath.Abs(file)
+	hash := blob.Hash(data)
+	done, err := p.store.HasCapture(ctx, pr.url, hash)
+	if err != nil {
+		pr.err = err
+		return pr
+	}
+	if done {
+		pr.skip = true
+		return pr
+	}
+	// The raw file is kept, like every response we archive. Writing it here,
+	// in the workers, lets blob writes run in parallel; a blob whose article
+	// never lands (a crash) is harmless and reused by the next run.
+	if _, err := p.blobs.Put(data); err != nil {
+		pr.err = err
+		return pr
+	}
+	pr.capture = &archive.Capture{
+		URL: pr.url, FinalURL: "file://" + filepath.ToSlash(abs), ContentType: ct,
+		FetchedAt: p.opts.Now(), BodyHash: hash, Size: int64(len(data)),
+	}
+	return pr
+}
+
+func readLimited(file string, max int64) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("file larger than %d bytes", max)
+	}
+	return data, nil
+}

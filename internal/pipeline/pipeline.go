@@ -1,0 +1,144 @@
+// Package pipeline moves things through newsvault's stages: it polls feeds,
+// fetches pages and images, has them extracted and sanitized, and hands each
+// article to the store as one write. It also takes in bulk imports. It owns
+// the decisions between stages (feed content or page? new version or not?
+// which URL is the article's identity?) but none of the stages themselves:
+// fetching, parsing, extraction and storage live in their own packages and
+// reach this one through the small interfaces below.
+package pipeline
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/content"
+	"github.com/newsvault/newsvault/internal/extract"
+	"github.com/newsvault/newsvault/internal/fetch"
+	"github.com/newsvault/newsvault/internal/store"
+)
+
+// Store is what the pipeline needs from persistence.
+type Store interface {
+	SaveArticle(ctx context.Context, w *store.ArticleWrite) (store.SaveResult, error)
+	SaveCapture(ctx context.Context, c *archive.Capture) (int64, error)
+	HasCapture(ctx context.Context, url, bodyHash string) (bool, error)
+	AssetByURL(ctx context.Context, url string) (archive.Asset, error)
+	ArticleByURL(ctx context.Context, url string) (archive.Article, error)
+	LatestHash(ctx context.Context, url string) (string, error)
+	EnsureSource(ctx context.Context, src *archive.Source) (archive.Source, error)
+	UpdateSource(ctx context.Context, src *archive.Source) error
+	DueSources(ctx context.Context, now time.Time) ([]archive.Source, error)
+}
+
+// Blobs keeps raw bytes by content.
+type Blobs interface {
+	Put(data []byte) (string, error)
+}
+
+// Fetcher performs every HTTP request the pipeline makes.
+type Fetcher interface {
+	Get(ctx context.Context, req fetch.Request) (*fetch.Response, error)
+}
+
+// Extractor finds the article in a page.
+type Extractor interface {
+	Extract(ctx context.Context, p extract.Page) (*extract.Result, error)
+}
+
+// Options tune a Pipeline.
+type Options struct {
+	// Images: download the images of archived articles and point the stored
+	// content at our copies. On for feeds and URLs by default (see New).
+	SkipImages bool
+	// MaxImages caps the images fetched per article.
+	MaxImages int
+	// PollWorkers is how many feeds are polled at once.
+	PollWorkers int
+	// AssetPrefix is the URL path under which assets are served; stored
+	// content refers to images as AssetPrefix + hash.
+	AssetPrefix string
+	// Now returns the current time; tests may replace it.
+	Now func() time.Time
+}
+
+// Pipeline archives feed items, URLs and imported files.
+type Pipeline struct {
+	store     Store
+	blobs     Blobs
+	fetcher   Fetcher
+	extractor Extractor
+	sanitizer *content.Sanitizer
+	log       *slog.Logger
+	opts      Options
+}
+
+// New returns a Pipeline over the given stages. log may be nil.
+func New(st Store, blobs Blobs, f Fetcher, x Extractor, log *slog.Logger, opts Options) *Pipeline {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxImages <= 0 {
+		opts.MaxImages = 50
+	}
+	if opts.PollWorkers <= 0 {
+		opts.PollWorkers = 4
+	}
+	if opts.AssetPrefix == "" {
+		opts.AssetPrefix = "/assets/"
+	}
+	if opts.Now == nil {
+		opts.Now = func() time.Time { return time.Now().UTC() }
+	}
+	return &Pipeline{store: st, blobs: blobs, fetcher: f, extractor: x, sanitizer: content.NewSanitizer(), log: log, opts: opts}
+}
+
+// capture stores a fetched response's body as a blob and describes it.
+func (p *Pipeline) capture(resp *fetch.Response) (*archive.Capture, error) {
+	hash, err := p.blobs.Put(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	return &archive.Capture{
+		URL:         resp.URL,
+		FinalURL:    resp.FinalURL,
+		Status:      resp.Status,
+		Header:      map[string][]string(headerCopy(resp.Header)),
+		ContentType: resp.ContentType,
+		FetchedAt:   resp.FetchedAt.UTC(),
+		BodyHash:    hash,
+		Size:        int64(len(resp.Body)),
+	}, nil
+}
+
+// failedCapture records an attempt that produced nothing to archive, keeping
+// the body as evidence when there was one.
+func (p *Pipeline) failedCapture(ctx context.Context, url string, resp *fetch.Response, reason error) {
+	c := &archive.Capture{URL: url, FetchedAt: p.opts.Now(), Error: reason.Error()}
+	if resp != nil {
+		if full, err := p.capture(resp); err == nil {
+			full.Error = reason.Error()
+			c = full
+		} else {
+			c.FinalURL, c.Status, c.ContentType = resp.FinalURL, resp.Status, resp.ContentType
+		}
+	}
+	if _, err := p.store.SaveCapture(ctx, c); err != nil {
+		p.log.Warn("record failed capture", "url", url, "err", err)
+	}
+}
+
+// headerCopy drops headers that only describe the transfer.
+func headerCopy(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	for k, v := range h {
+		switch k {
+		case "Set-Cookie", "Connection", "Keep-Alive", "Transfer-Encoding":
+			continue
+		}
+		out[k] = append([]string(nil), v...)
+	}
+	return out
+}

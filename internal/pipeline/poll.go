@@ -1,0 +1,258 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/content"
+	"github.com/newsvault/newsvault/internal/feed"
+	"github.com/newsvault/newsvault/internal/fetch"
+	"github.com/newsvault/newsvault/internal/store"
+)
+
+// DefaultInterval is the time between polls of a feed that sets none.
+const DefaultInterval = 30 * time.Minute
+
+// PollResult summarises one poll of one feed.
+type PollResult struct {
+	Source      archive.Source
+	NotModified bool
+	Items       int
+	NewArticles int
+	NewVersions int
+	ItemErrors  int
+	Err         error // the poll failed as a whole (network, HTTP status, malformed feed)
+}
+
+// Poll fetches one feed (with conditional GET), archives its items, and
+// records the outcome and the next poll time on the source. It returns the
+// failure also recorded on the source; per-item failures are counted, logged
+// and do not fail the poll.
+func (p *Pipeline) Poll(ctx context.Context, src archive.Source) PollResult {
+	now := p.opts.Now()
+	res := PollResult{Source: src}
+	interval := src.Interval
+	if interval <= 0 {
+		interval = DefaultInterval
+	}
+	fail := func(err error, retryAfter time.Duration) PollResult {
+		src.LastPolledAt = now
+		src.LastStatus = archive.PollError
+		src.LastError = err.Error()
+		src.ErrorCount++
+		src.NextPollAt = nextPoll(now, interval, src, retryAfter)
+		if uerr := p.store.UpdateSource(ctx, &src); uerr != nil {
+			p.log.Error("record poll failure", "feed", src.FeedURL, "err", uerr)
+		}
+		p.log.Warn("poll failed", "feed", src.FeedURL, "err", err, "errors", src.ErrorCount, "next", src.NextPollAt)
+		res.Source, res.Err = src, fmt.Errorf("poll %s: %w", src.FeedURL, err)
+		return res
+	}
+
+	resp, err := p.fetcher.Get(ctx, fetch.Request{
+		URL: src.FeedURL, ETag: src.ETag, LastModified: src.LastModified,
+		Accept: "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5",
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			res.Err = err
+			return res
+		}
+		p.failedCapture(ctx, src.FeedURL, nil, err)
+		return fail(err, 0)
+	}
+	if resp.NotModified() {
+		src.LastPolledAt, src.LastStatus, src.LastError, src.ErrorCount = now, archive.PollNotModified, "", 0
+		src.NextPollAt = nextPoll(now, interval, src, resp.RetryAfter)
+		if err := p.store.UpdateSource(ctx, &src); err != nil {
+			res.Err = err
+		}
+		res.Source, res.NotModified = src, true
+		return res
+	}
+	if !resp.OK() {
+		err := fmt.Errorf("%w %d", ErrHTTPStatus, resp.Status)
+		p.failedCapture(ctx, src.FeedURL, resp, err)
+		return fail(err, resp.RetryAfter)
+	}
+	parsed, err := feed.Parse(resp.Body, resp.ContentType, feed.ParseOptions{Location: src.Location(), BaseURL: resp.FinalURL})
+	if err != nil {
+		p.failedCapture(ctx, src.FeedURL, resp, err)
+		return fail(err, 0)
+	}
+	capt, err := p.capture(resp)
+	if err != nil {
+		return fail(fmt.Errorf("store capture: %w", err), 0)
+	}
+	capID, err := p.store.SaveCapture(ctx, capt)
+	if err != nil {
+		return fail(fmt.Errorf("store capture: %w", err), 0)
+	}
+
+	res.Items = len(parsed.Items)
+	for _, it := range parsed.Items {
+		if ctx.Err() != nil {
+			break
+		}
+		out, err := p.ArchiveItem(ctx, &src, it, capID)
+		switch {
+		case err != nil:
+			res.ItemErrors++
+			p.log.Warn("item not archived", "feed", src.FeedURL, "item", it.URL, "err", err)
+		default:
+			if out.NewArticle {
+				res.NewArticles++
+			}
+			if out.NewVersion {
+				res.NewVersions++
+			}
+		}
+	}
+
+	if src.Title == "" {
+		src.Title = parsed.Title
+	}
+	if src.SiteURL == "" {
+		src.SiteURL = parsed.SiteURL
+	}
+	src.ETag = resp.Header.Get("ETag")
+	src.LastModified = resp.Header.Get("Last-Modified")
+	src.LastPolledAt, src.LastStatus, src.LastError, src.ErrorCount = now, archive.PollOK, "", 0
+	src.NextPollAt = nextPoll(now, interval, src, resp.RetryAfter)
+	if err := p.store.UpdateSource(ctx, &src); err != nil {
+		res.Err = err
+	}
+	res.Source = src
+	p.log.Info("polled", "feed", src.FeedURL, "items", res.Items, "new_articles", res.NewArticles, "new_versions", res.NewVersions, "item_errors", res.ItemErrors)
+	return res
+}
+
+// nextPoll schedules the next poll of src, spreading feeds with the same
+// interval apart (a stable per-feed jitter of up to 10%) so they do not all
+// come due at once.
+func nextPoll(now time.Time, interval time.Duration, src archive.Source, retryAfter time.Duration) time.Time {
+	at := feed.NextPoll(now, interval, src.ErrorCount, retryAfter)
+	return now.Add(feed.Jitter(at.Sub(now), src.FeedURL))
+}
+
+// PollDue polls every feed whose time has come, several at once, and calls
+// report (if not nil) after each.
+func (p *Pipeline) PollDue(ctx context.Context, report func(PollResult)) ([]PollResult, error) {
+	due, err := p.store.DueSources(ctx, p.opts.Now())
+	if err != nil {
+		return nil, err
+	}
+	results := make([]PollResult, len(due))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	sem := make(chan struct{}, p.opts.PollWorkers)
+	for i, src := range due {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			results[i] = p.Poll(ctx, src)
+			if report != nil {
+				mu.Lock()
+				report(results[i])
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return results, ctx.Err()
+}
+
+// minFullRunes is how long (in characters, a CJK character counting one) a
+// feed item's content must be for auto mode to take it as the full article.
+const minFullRunes = 400
+
+// ArchiveItem archives one feed item under src, using the feed's content or
+// the item's page as the source's mode says.
+func (p *Pipeline) ArchiveItem(ctx context.Context, src *archive.Source, it feed.Item, feedCaptureID int64) (Outcome, error) {
+	link := it.URL
+	if link == "" && (strings.HasPrefix(it.GUID, "http://") || strings.HasPrefix(it.GUID, "https://")) {
+		link = it.GUID
+	}
+	canon, err := archive.CanonicalURL(link)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("item %q: %w", it.Title, err)
+	}
+	fromFeed := archive.Version{
+		Title: strings.TrimSpace(it.Title), Author: it.Author, Published: it.Published, Updated: it.Updated, Image: it.Image,
+	}
+	body := it.Content
+	if strings.TrimSpace(content.Text(body)) == "" {
+		body = it.Summary
+	}
+	fromFeed.HTML = p.sanitizer.Sanitize(body, link)
+	fromFeed.Text = content.Text(fromFeed.HTML)
+
+	mode := src.Mode
+	if mode == "" {
+		mode = archive.ModeAuto
+	}
+	useFeed := mode == archive.ModeFeed || (mode == archive.ModeAuto && looksComplete(fromFeed.Text, it.Summary))
+	if useFeed {
+		if strings.TrimSpace(fromFeed.Text) == "" && fromFeed.Title == "" {
+			return Outcome{URL: canon}, fmt.Errorf("item %s: no title and no content", link)
+		}
+		return p.saveVersion(ctx, src, link, canon, fromFeed, link, nil, feedCaptureID, !p.opts.SkipImages)
+	}
+
+	// Page mode: an article already archived is re-fetched only when the
+	// feed says it was updated since we last saw it; watching for silent
+	// edits is a separate job.
+	if prev, err := p.store.ArticleByURL(ctx, canon); err == nil {
+		if it.Updated.IsZero() || !it.Updated.After(prev.LastSeenAt) {
+			return Outcome{URL: canon, ArticleID: prev.ID, VersionID: prev.VersionID}, nil
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return Outcome{URL: canon}, err
+	}
+	page, err := p.fetchPage(ctx, link)
+	if err != nil {
+		if mode == archive.ModeAuto && strings.TrimSpace(fromFeed.Text) != "" {
+			p.log.Info("page fetch failed, keeping the feed's content", "url", link, "err", err)
+			return p.saveVersion(ctx, src, link, canon, fromFeed, link, nil, feedCaptureID, !p.opts.SkipImages)
+		}
+		return Outcome{URL: canon}, fmt.Errorf("item %s: %w", link, err)
+	}
+	if mode == archive.ModeAuto && utf8.RuneCountInString(page.result.Text) < utf8.RuneCountInString(fromFeed.Text) {
+		// The feed had more than the page gave us (a teaser page, a
+		// paywall): keep the feed's version, the page stays as a capture.
+		if c, err := p.capture(page.resp); err == nil {
+			c.Error = "page shorter than feed content"
+			p.store.SaveCapture(ctx, c)
+		}
+		return p.saveVersion(ctx, src, link, canon, fromFeed, link, nil, feedCaptureID, !p.opts.SkipImages)
+	}
+	return p.savePage(ctx, src, link, canon, page, &fromFeed)
+}
+
+// looksComplete guesses whether feed content is the whole article rather
+// than a teaser: long enough, longer than the summary, and not ending in a
+// "read more" marker.
+func looksComplete(text, summary string) bool {
+	t := strings.TrimSpace(text)
+	n := utf8.RuneCountInString(t)
+	if n < minFullRunes {
+		return false
+	}
+	if s := strings.TrimSpace(content.Text(summary)); s != "" && utf8.RuneCountInString(s) >= n && n < 2*minFullRunes {
+		return false
+	}
+	for _, tail := range []string{"…", "...", "阅读全文", "閱讀全文", "全文>>", "Read more", "Continue reading", "[…]", "[...]"} {
+		if strings.HasSuffix(t, tail) {
+			return false
+		}
+	}
+	return true
+}

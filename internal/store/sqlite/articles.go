@@ -1,0 +1,269 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/store"
+)
+
+// SaveArticle writes one archiving step in a single transaction: the
+// capture (if given), the article (created on first sight), a new version when
+// the content hash differs from the latest one (otherwise only "last seen"
+// times move), and the assets the version uses.
+func (s *Store) SaveArticle(ctx context.Context, w *store.ArticleWrite) (res store.SaveResult, err error) {
+	a := &w.Article
+	if a.URL == "" {
+		return res, fmt.Errorf("save article: empty URL")
+	}
+	if w.Version.Hash == "" {
+		return res, fmt.Errorf("save article %s: version has no content hash", a.URL)
+	}
+	seen := w.SeenAt
+	if seen.IsZero() {
+		seen = time.Now().UTC()
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return res, fmt.Errorf("save article %s: %w", a.URL, err)
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+			err = fmt.Errorf("save article %s: %w", a.URL, err)
+		}
+	}()
+
+	res.CaptureID = w.CaptureID
+	if w.Capture != nil {
+		if res.CaptureID, err = saveCapture(ctx, tx, w.Capture); err != nil {
+			return res, err
+		}
+	}
+
+	var latestHash sql.NullString
+	var latestID sql.NullInt64
+	var count int
+	err = tx.QueryRowContext(ctx, `SELECT a.id, a.version_count, v.id, v.hash FROM articles a
+		LEFT JOIN versions v ON v.id = a.version_id WHERE a.url = ?`, a.URL).Scan(&res.ArticleID, &count, &latestID, &latestHash)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		sortAt := w.Version.Published
+		if sortAt.IsZero() {
+			sortAt = seen
+		}
+		var srcID any
+		if a.SourceID != 0 {
+			srcID = a.SourceID
+		}
+		orig := a.OriginalURL
+		if orig == "" {
+			orig = a.URL
+		}
+		r, err2 := tx.ExecContext(ctx, `INSERT INTO articles (url, original_url, source_id, title, published_at, sort_at, first_seen_at, last_seen_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.URL, orig, srcID, w.Version.Title, ms(w.Version.Published), sortAt.UnixMilli(), seen.UnixMilli(), seen.UnixMilli())
+		if err2 != nil {
+			return res, err2
+		}
+		res.ArticleID, _ = r.LastInsertId()
+		res.NewArticle = true
+	case err != nil:
+		return res, err
+	}
+
+	if latestHash.Valid && latestHash.String == w.Version.Hash {
+		res.VersionID = latestID.Int64
+		if _, err = tx.ExecContext(ctx, `UPDATE versions SET last_seen_at = ? WHERE id = ?`, seen.UnixMilli(), res.VersionID); err != nil {
+			return res, err
+		}
+		if _, err = tx.ExecContext(ctx, `UPDATE articles SET last_seen_at = ? WHERE id = ?`, seen.UnixMilli(), res.ArticleID); err != nil {
+			return res, err
+		}
+		return res, tx.Commit()
+	}
+
+	v := &w.Version
+	var capID any
+	if res.CaptureID != 0 {
+		capID = res.CaptureID
+	}
+	r, err := tx.ExecContext(ctx, `INSERT INTO versions (article_id, seq, hash, title, author, published_at, published_off, updated_at, updated_off,
+		site_name, language, image, html, text, capture_id, created_at, last_seen_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		res.ArticleID, count+1, v.Hash, v.Title, v.Author, ms(v.Published), off(v.Published), ms(v.Updated), off(v.Updated),
+		v.SiteName, v.Language, v.Image, v.HTML, v.Text, capID, seen.UnixMilli(), seen.UnixMilli())
+	if err != nil {
+		return res, err
+	}
+	res.VersionID, _ = r.LastInsertId()
+	res.NewVersion = true
+	for _, ref := range w.Assets {
+		as := ref.Asset
+		if _, err = tx.ExecContext(ctx, `INSERT INTO assets (hash, url, content_type, size, fetched_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT(hash) DO NOTHING`, as.Hash, as.URL, as.ContentType, as.Size, as.FetchedAt.UnixMilli()); err != nil {
+			return res, err
+		}
+		if _, err = tx.ExecContext(ctx, `INSERT INTO asset_urls (url, hash) VALUES (?, ?) ON CONFLICT(url) DO NOTHING`, as.URL, as.Hash); err != nil {
+			return res, err
+		}
+		if _, err = tx.ExecContext(ctx, `INSERT INTO version_assets (version_id, hash, url) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+			res.VersionID, as.Hash, ref.URL); err != nil {
+			return res, err
+		}
+	}
+	sortExpr := `sort_at`
+	args := []any{res.VersionID, v.Title, ms(v.Published), seen.UnixMilli()}
+	if !v.Published.IsZero() {
+		sortExpr = `?`
+		args = []any{res.VersionID, v.Title, ms(v.Published), v.Published.UnixMilli(), seen.UnixMilli()}
+	}
+	if _, err = tx.ExecContext(ctx, `UPDATE articles SET version_id = ?, version_count = version_count + 1, title = ?,
+		published_at = ?, sort_at = `+sortExpr+`, last_seen_at = ? WHERE id = ?`, append(args, res.ArticleID)...); err != nil {
+		return res, err
+	}
+	return res, tx.Commit()
+}
+
+const articleCols = `a.id, a.url, a.original_url, COALESCE(a.source_id, 0), a.version_count, a.first_seen_at, a.last_seen_at,
+	v.id, v.title, v.author, v.published_at, v.published_off, v.updated_at, v.updated_off, v.site_name, v.language, v.image, v.html, v.text`
+
+const articleFrom = ` FROM articles a JOIN versions v ON v.id = a.version_id `
+
+func scanArticle(sc interface{ Scan(...any) error }) (archive.Article, error) {
+	var a archive.Article
+	var first, last int64
+	var pub, puboff, upd, updoff sql.NullInt64
+	err := sc.Scan(&a.ID, &a.URL, &a.OriginalURL, &a.SourceID, &a.VersionCount, &first, &last,
+		&a.VersionID, &a.Title, &a.Author, &pub, &puboff, &upd, &updoff, &a.SiteName, &a.Language, &a.Image, &a.HTML, &a.Text)
+	if err != nil {
+		return a, err
+	}
+	a.FirstSeenAt, a.LastSeenAt = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC()
+	a.Published, a.Updated = fromMSOff(pub, puboff), fromMSOff(upd, updoff)
+	return a, nil
+}
+
+// Article returns the article with the given ID, with its latest content.
+func (s *Store) Article(ctx context.Context, id int64) (archive.Article, error) {
+	a, err := scanArticle(s.db.QueryRowContext(ctx, `SELECT `+articleCols+articleFrom+`WHERE a.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, fmt.Errorf("article %d: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return a, fmt.Errorf("article %d: %w", id, err)
+	}
+	return a, nil
+}
+
+// ArticleByURL returns the article whose canonical URL is u.
+func (s *Store) ArticleByURL(ctx context.Context, u string) (archive.Article, error) {
+	a, err := scanArticle(s.db.QueryRowContext(ctx, `SELECT `+articleCols+articleFrom+`WHERE a.url = ?`, u))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, fmt.Errorf("article %s: %w", u, store.ErrNotFound)
+	}
+	if err != nil {
+		return a, fmt.Errorf("article %s: %w", u, err)
+	}
+	return a, nil
+}
+
+// Articles lists articles newest first (by published time, or first-seen
+// time when the article has no date).
+func (s *Store) Articles(ctx context.Context, f store.ArticleFilter) ([]archive.Article, error) {
+	where, args := filterWhere(f)
+	q := `SELECT ` + articleCols + articleFrom + where
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	q += ` ORDER BY a.sort_at DESC, a.id DESC LIMIT ? OFFSET ?`
+	args = append(args, limit, f.Offset)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list articles: %w", err)
+	}
+	defer rows.Close()
+	var out []archive.Article
+	for rows.Next() {
+		a, err := scanArticle(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list articles: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// CountArticles counts the articles a filter selects (ignoring Limit and
+// Offset).
+func (s *Store) CountArticles(ctx context.Context, f store.ArticleFilter) (int, error) {
+	where, args := filterWhere(f)
+	q := `SELECT COUNT(*) FROM articles a ` + where
+	var n int
+	if err := s.db.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count articles: %w", err)
+	}
+	return n, nil
+}
+
+// filterWhere turns a filter into a WHERE clause over articles a.
+func filterWhere(f store.ArticleFilter) (string, []any) {
+	q := `WHERE 1=1`
+	var args []any
+	if f.SourceID != 0 {
+		q += ` AND a.source_id = ?`
+		args = append(args, f.SourceID)
+	}
+	if !f.Since.IsZero() {
+		q += ` AND a.sort_at >= ?`
+		args = append(args, f.Since.UnixMilli())
+	}
+	if !f.Until.IsZero() {
+		q += ` AND a.sort_at < ?`
+		args = append(args, f.Until.UnixMilli())
+	}
+	return q, args
+}
+
+// Versions returns every version of an article, oldest first.
+func (s *Store) Versions(ctx context.Context, articleID int64) ([]archive.Version, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, article_id, seq, hash, title, author, published_at, published_off, updated_at, updated_off,
+		site_name, language, image, html, text, COALESCE(capture_id, 0), created_at, last_seen_at
+		FROM versions WHERE article_id = ? ORDER BY seq`, articleID)
+	if err != nil {
+		return nil, fmt.Errorf("versions of %d: %w", articleID, err)
+	}
+	defer rows.Close()
+	var out []archive.Version
+	for rows.Next() {
+		var v archive.Version
+		var pub, puboff, upd, updoff sql.NullInt64
+		var created, last int64
+		if err := rows.Scan(&v.ID, &v.ArticleID, &v.Seq, &v.Hash, &v.Title, &v.Author, &pub, &puboff, &upd, &updoff,
+			&v.SiteName, &v.Language, &v.Image, &v.HTML, &v.Text, &v.CaptureID, &created, &last); err != nil {
+			return nil, fmt.Errorf("versions of %d: %w", articleID, err)
+		}
+		v.Published, v.Updated = fromMSOff(pub, puboff), fromMSOff(upd, updoff)
+		v.CreatedAt, v.LastSeenAt = time.UnixMilli(created).UTC(), time.UnixMilli(last).UTC()
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// LatestHash returns the content hash of the latest version of the article
+// whose canonical URL is u.
+func (s *Store) LatestHash(ctx context.Context, u string) (string, error) {
+	var h string
+	err := s.db.QueryRowContext(ctx, `SELECT v.hash FROM articles a JOIN versions v ON v.id = a.version_id WHERE a.url = ?`, u).Scan(&h)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("article %s: %w", u, store.ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("article %s: %w", u, err)
+	}
+	return h, nil
+}

@@ -1,0 +1,102 @@
+package sqlite
+
+// migrations are applied in order, each once, each in its own transaction.
+// Never edit a released migration: append a new one.
+var migrations = []string{
+	// 1: the core archive.
+	`
+CREATE TABLE sources (
+	id             INTEGER PRIMARY KEY,
+	kind           TEXT NOT NULL,
+	feed_url       TEXT NOT NULL UNIQUE,
+	title          TEXT NOT NULL DEFAULT '',
+	site_url       TEXT NOT NULL DEFAULT '',
+	mode           TEXT NOT NULL DEFAULT 'auto',
+	time_zone      TEXT NOT NULL DEFAULT '',
+	etag           TEXT NOT NULL DEFAULT '',
+	last_modified  TEXT NOT NULL DEFAULT '',
+	interval_s     INTEGER NOT NULL DEFAULT 0,
+	last_polled_at INTEGER,
+	last_status    TEXT NOT NULL DEFAULT '',
+	last_error     TEXT NOT NULL DEFAULT '',
+	error_count    INTEGER NOT NULL DEFAULT 0,
+	next_poll_at   INTEGER,
+	created_at     INTEGER NOT NULL,
+	removed_at     INTEGER
+);
+
+CREATE TABLE captures (
+	id           INTEGER PRIMARY KEY,
+	url          TEXT NOT NULL,
+	final_url    TEXT NOT NULL DEFAULT '',
+	status       INTEGER NOT NULL DEFAULT 0,
+	header       TEXT NOT NULL DEFAULT '{}',
+	content_type TEXT NOT NULL DEFAULT '',
+	fetched_at   INTEGER NOT NULL,
+	body_hash    TEXT NOT NULL DEFAULT '',
+	size         INTEGER NOT NULL DEFAULT 0,
+	error        TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX captures_url_body ON captures(url, body_hash);
+
+CREATE TABLE articles (
+	id            INTEGER PRIMARY KEY,
+	url           TEXT NOT NULL UNIQUE,
+	original_url  TEXT NOT NULL DEFAULT '',
+	source_id     INTEGER REFERENCES sources(id),
+	version_id    INTEGER,
+	version_count INTEGER NOT NULL DEFAULT 0,
+	title         TEXT NOT NULL DEFAULT '',
+	published_at  INTEGER,
+	sort_at       INTEGER NOT NULL,
+	first_seen_at INTEGER NOT NULL,
+	last_seen_at  INTEGER NOT NULL
+);
+CREATE INDEX articles_source_sort ON articles(source_id, sort_at DESC);
+CREATE INDEX articles_sort ON articles(sort_at DESC);
+
+CREATE TABLE versions (
+	id            INTEGER PRIMARY KEY,
+	article_id    INTEGER NOT NULL REFERENCES articles(id),
+	seq           INTEGER NOT NULL,
+	hash          TEXT NOT NULL,
+	title         TEXT NOT NULL DEFAULT '',
+	author        TEXT NOT NULL DEFAULT '',
+	published_at  INTEGER,
+	published_off INTEGER,
+	updated_at    INTEGER,
+	updated_off   INTEGER,
+	site_name     TEXT NOT NULL DEFAULT '',
+	language      TEXT NOT NULL DEFAULT '',
+	image         TEXT NOT NULL DEFAULT '',
+	html          TEXT NOT NULL DEFAULT '',
+	text          TEXT NOT NULL DEFAULT '',
+	capture_id    INTEGER REFERENCES captures(id),
+	created_at    INTEGER NOT NULL,
+	last_seen_at  INTEGER NOT NULL,
+	UNIQUE (article_id, seq)
+);
+
+CREATE TABLE assets (
+	hash         TEXT PRIMARY KEY,
+	url          TEXT NOT NULL,
+	content_type TEXT NOT NULL DEFAULT '',
+	size         INTEGER NOT NULL DEFAULT 0,
+	fetched_at   INTEGER NOT NULL
+);
+
+-- Every URL an asset was downloaded from, so an image is fetched once.
+CREATE TABLE asset_urls (
+	url  TEXT PRIMARY KEY,
+	hash TEXT NOT NULL REFERENCES assets(hash)
+);
+
+CREATE TABLE version_assets (
+	version_id INTEGER NOT NULL REFERENCES versions(id),
+	hash       TEXT NOT NULL REFERENCES assets(hash),
+	url        TEXT NOT NULL,
+	PRIMARY KEY (version_id, hash, url)
+);
+CREATE INDEX version_assets_hash ON version_assets(hash);
+`,
+}

@@ -1,0 +1,69 @@
+// Package store defines what every newsvault store implementation accepts and
+// returns: the write of one article (with its version, capture and assets) as
+// a unit, listing filters, and the errors callers branch on. The
+// implementations live in sub-packages (sqlite now, postgres later); the
+// interfaces that use them are declared by their consumers.
+package store
+
+import (
+	"errors"
+	"time"
+
+	"github.com/newsvault/newsvault/internal/archive"
+)
+
+// ErrNotFound is returned when the requested row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned when a write would break a uniqueness rule (a feed
+// URL added twice).
+var ErrConflict = errors.New("already exists")
+
+// AssetRef links a version to an asset it uses, under the URL the article
+// used for it.
+type AssetRef struct {
+	Asset archive.Asset
+	URL   string // the image URL as the article referenced it
+}
+
+// ArticleWrite is everything one archiving step produced for one article. A
+// store writes it in a single transaction: either all of it lands or none.
+type ArticleWrite struct {
+	// Article carries the identity: URL (canonical), OriginalURL, SourceID.
+	Article archive.Article
+	// Version is the extracted content; Version.Hash decides whether it is
+	// new. Seq, IDs and times are set by the store.
+	Version archive.Version
+	// Capture is the raw response this version came from, stored with the
+	// article when not nil. A capture with the same URL and body hash as one
+	// already stored is not stored again.
+	Capture *archive.Capture
+	// CaptureID refers to an already stored capture (a feed response shared
+	// by its items); used when Capture is nil.
+	CaptureID int64
+	Assets    []AssetRef
+	SeenAt    time.Time
+}
+
+// SaveResult says what a write changed.
+type SaveResult struct {
+	ArticleID  int64
+	VersionID  int64
+	CaptureID  int64
+	NewArticle bool // the URL was not archived before
+	NewVersion bool // the content differs from the latest version
+}
+
+// ArticleFilter selects articles for listings. Zero fields do not filter.
+type ArticleFilter struct {
+	SourceID int64
+	Since    time.Time // published (or first seen) at or after
+	Until    time.Time // published (or first seen) before
+	Limit    int       // default 50
+	Offset   int
+}
+
+// Stats summarises a store's contents.
+type Stats struct {
+	Sources, Articles, Versions, Captures, Assets int64
+}
