@@ -140,14 +140,16 @@ func newFeedsListCmd(cfg *Config) *cobra.Command {
 				if s.Kind != archive.KindFeed && !all {
 					continue
 				}
-				status := s.LastStatus
-				if status == "" {
+				mode, status := string(s.Mode), s.LastStatus
+				switch {
+				case s.Kind != archive.KindFeed:
+					mode, status = string(s.Kind), "-"
+				case status == "":
 					status = "never polled"
-				}
-				if s.LastError != "" {
+				case s.LastError != "":
 					status += fmt.Sprintf(" (%d× %s)", s.ErrorCount, s.LastError)
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", s.ID, s.Title, s.FeedURL, s.Mode, s.ArticleCount, fmtTime(s.LastPolledAt), status)
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", s.ID, s.Title, s.FeedURL, mode, s.ArticleCount, fmtTime(s.LastPolledAt), status)
 			}
 			return tw.Flush()
 		},

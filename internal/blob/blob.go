@@ -34,6 +34,16 @@ type Store struct {
 	// Compressors are costly to set up (about 1 MB each), so they are
 	// reused, one pool per compression level.
 	fast, stored sync.Pool
+	// made remembers the fan-out directories known to exist, sparing a
+	// mkdir system call per blob.
+	made sync.Map
+
+	// Deferred writes (PutDeferred) and the Sync that makes them durable.
+	mu       sync.Mutex
+	written  uint64   // sequence number of the last deferred write
+	synced   uint64   // every deferred write up to this one is durable
+	pending  []string // paths not yet durable (for the portable fallback)
+	syncLock sync.Mutex
 }
 
 // Options tune a Store.
@@ -72,7 +82,7 @@ func validHash(h string) bool {
 }
 
 func (s *Store) path(hash string) string {
-	return filepath.Join(s.dir, hash[:2], hash[2:4], hash+".gz")
+	return filepath.Join(s.dir, hash[:2], hash+".gz")
 }
 
 // Has reports whether the blob named hash is stored.
@@ -87,17 +97,74 @@ func (s *Store) Has(hash string) bool {
 // Put stores data and returns its hash. Storing bytes that are already
 // present is cheap and leaves the existing blob alone.
 func (s *Store) Put(data []byte) (string, error) {
+	hash, _, err := s.put(data, true)
+	return hash, err
+}
+
+// PutDeferred stores data like Put but does not wait for the disk: the blob
+// is complete and visible at once, and durable after the next Sync (or
+// SyncTo its sequence number). Bulk writers use it to make one flush cover
+// many blobs instead of paying for one per blob.
+func (s *Store) PutDeferred(data []byte) (hash string, seq uint64, err error) {
+	return s.put(data, false)
+}
+
+// SyncTo makes every blob written by PutDeferred up to sequence number seq
+// durable, returning at once when it already is.
+func (s *Store) SyncTo(seq uint64) error {
+	s.mu.Lock()
+	done := s.synced >= seq
+	s.mu.Unlock()
+	if done {
+		return nil
+	}
+	return s.Sync()
+}
+
+// Sync makes every blob written by PutDeferred so far durable.
+func (s *Store) Sync() error {
+	s.syncLock.Lock()
+	defer s.syncLock.Unlock()
+	s.mu.Lock()
+	upTo, paths := s.written, s.pending
+	s.pending = nil
+	s.mu.Unlock()
+	if upTo == 0 || s.nosync {
+		return nil
+	}
+	if err := syncPaths(s.dir, paths); err != nil {
+		s.mu.Lock()
+		s.pending = append(paths, s.pending...)
+		s.mu.Unlock()
+		return fmt.Errorf("sync blobs: %w", err)
+	}
+	s.mu.Lock()
+	if upTo > s.synced {
+		s.synced = upTo
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *Store) put(data []byte, durable bool) (string, uint64, error) {
 	hash := Hash(data)
 	dst := s.path(hash)
 	if _, err := os.Stat(dst); err == nil {
-		return hash, nil
+		// Already stored; it may still be waiting for a deferred Sync.
+		s.mu.Lock()
+		seq := s.written
+		s.mu.Unlock()
+		return hash, seq, nil
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return "", fmt.Errorf("put blob %s: %w", hash, err)
+	if _, ok := s.made.Load(hash[:2]); !ok {
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return "", 0, fmt.Errorf("put blob %s: %w", hash, err)
+		}
+		s.made.Store(hash[:2], true)
 	}
-	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), hash[:8]+"-*")
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".tmp-"+hash[:8]+"-*")
 	if err != nil {
-		return "", fmt.Errorf("put blob %s: %w", hash, err)
+		return "", 0, fmt.Errorf("put blob %s: %w", hash, err)
 	}
 	defer os.Remove(tmp.Name()) // no-op after a successful rename
 	pool, level := &s.fast, gzip.BestSpeed
@@ -113,25 +180,46 @@ func (s *Store) Put(data []byte) (string, error) {
 	defer pool.Put(zw)
 	if _, err := zw.Write(data); err != nil {
 		tmp.Close()
-		return "", fmt.Errorf("put blob %s: %w", hash, err)
+		return "", 0, fmt.Errorf("put blob %s: %w", hash, err)
 	}
 	if err := zw.Close(); err != nil {
 		tmp.Close()
-		return "", fmt.Errorf("put blob %s: %w", hash, err)
+		return "", 0, fmt.Errorf("put blob %s: %w", hash, err)
 	}
-	if !s.nosync {
+	if durable && !s.nosync {
 		if err := tmp.Sync(); err != nil {
 			tmp.Close()
-			return "", fmt.Errorf("put blob %s: %w", hash, err)
+			return "", 0, fmt.Errorf("put blob %s: %w", hash, err)
 		}
 	}
 	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("put blob %s: %w", hash, err)
+		return "", 0, fmt.Errorf("put blob %s: %w", hash, err)
 	}
 	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return "", fmt.Errorf("put blob %s: %w", hash, err)
+		return "", 0, fmt.Errorf("put blob %s: %w", hash, err)
 	}
-	return hash, nil
+	if durable && !s.nosync {
+		// The rename is durable only once its directory is.
+		if err := syncDir(filepath.Dir(dst)); err != nil {
+			return "", 0, fmt.Errorf("put blob %s: %w", hash, err)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.written++
+	if !durable {
+		s.pending = append(s.pending, dst)
+	}
+	return hash, s.written, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // incompressible reports whether data starts like a format that is already

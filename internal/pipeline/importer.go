@@ -38,7 +38,7 @@ type ImportOptions struct {
 	// imports are often offline and re-pointing images changes the content.
 	Images bool
 	// Workers parse files (and write their blobs, which waits on the disk)
-	// in parallel; 0 means two per CPU.
+	// in parallel; 0 means four per CPU.
 	Workers int
 	// Progress, if set, is called after each file.
 	Progress func(done, total int, file string)
@@ -114,6 +114,7 @@ type prepared struct {
 	url     string
 	version archive.Version
 	capture *archive.Capture
+	blobSeq uint64 // the capture's blob is durable once blobs.SyncTo(blobSeq)
 	skip    bool
 	err     error
 }
@@ -137,7 +138,7 @@ func (p *Pipeline) Import(ctx context.Context, paths []string, opts ImportOption
 	}
 	workers := opts.Workers
 	if workers <= 0 {
-		workers = 2 * runtime.GOMAXPROCS(0)
+		workers = 4 * runtime.GOMAXPROCS(0)
 	}
 	x := extract.New(extract.Options{DefaultLocation: loc})
 	rep := &ImportReport{Files: len(files), PerSource: map[string]int{}}
@@ -209,6 +210,9 @@ func (p *Pipeline) saveImported(ctx context.Context, pr *prepared, sources map[s
 			return err
 		}
 		sources[pr.source] = src
+	}
+	if err := p.blobs.SyncTo(pr.blobSeq); err != nil {
+		return err
 	}
 	out, err := p.saveVersion(ctx, &src, pr.url, pr.url, pr.version, pr.url, pr.capture, 0, opts.Images && !p.opts.SkipImages)
 	if err != nil {
@@ -310,9 +314,11 @@ func (p *Pipeline) prepareFile(ctx context.Context, x *extract.Extractor, file s
 		return pr
 	}
 	// The raw file is kept, like every response we archive. Writing it here,
-	// in the workers, lets blob writes run in parallel; a blob whose article
-	// never lands (a crash) is harmless and reused by the next run.
-	if _, err := p.blobs.Put(data); err != nil {
+	// in the workers, lets blob writes run in parallel; the writer makes them
+	// durable (one flush for many) before the article that needs them is
+	// committed. A blob whose article never lands (a crash) is harmless and
+	// reused by the next run.
+	if _, pr.blobSeq, err = p.blobs.PutDeferred(data); err != nil {
 		pr.err = err
 		return pr
 	}

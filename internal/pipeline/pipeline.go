@@ -33,9 +33,13 @@ type Store interface {
 	DueSources(ctx context.Context, now time.Time) ([]archive.Source, error)
 }
 
-// Blobs keeps raw bytes by content.
+// Blobs keeps raw bytes by content. Put is durable when it returns;
+// PutDeferred is durable once SyncTo its sequence number returns, which lets
+// a bulk import cover many blobs with one flush.
 type Blobs interface {
 	Put(data []byte) (string, error)
+	PutDeferred(data []byte) (hash string, seq uint64, err error)
+	SyncTo(seq uint64) error
 }
 
 // Fetcher performs every HTTP request the pipeline makes.

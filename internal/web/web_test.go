@@ -1,0 +1,195 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/blob"
+	"github.com/newsvault/newsvault/internal/store"
+	"github.com/newsvault/newsvault/internal/store/sqlite"
+)
+
+type fixture struct {
+	srv     *httptest.Server
+	src     archive.Source
+	article int64
+	asset   string
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	blobs, _ := blob.Open(filepath.Join(dir, "blobs"), blob.Options{})
+	f := &fixture{}
+	f.src = archive.Source{Kind: archive.KindFeed, FeedURL: "https://example.com/feed.xml", Title: "例子新闻", Mode: archive.ModeAuto, TimeZone: "Asia/Shanghai"}
+	if err := st.CreateSource(ctx, &f.src); err != nil {
+		t.Fatal(err)
+	}
+	png := []byte("\x89PNG\r\n\x1a\n fake image bytes")
+	f.asset, _ = blobs.Put(png)
+	cst := time.FixedZone("", 8*3600)
+	for i, title := range []string{"第一篇", "第二篇", "第三篇"} {
+		w := &store.ArticleWrite{
+			Article: archive.Article{URL: "https://example.com/" + title, SourceID: f.src.ID},
+			Version: archive.Version{Title: title, HTML: `<p>正文</p><img src="/assets/` + f.asset + `">`, Text: "正文",
+				Published: time.Date(2023, 2, 26+i, 14, 12, 0, 0, cst)},
+			Assets: []store.AssetRef{{Asset: archive.Asset{Hash: f.asset, URL: "https://img.example.com/a.png", ContentType: "image/png", Size: int64(len(png)), FetchedAt: time.Now()}, URL: "https://img.example.com/a.png"}},
+		}
+		w.Version.Hash = archive.ContentHash(&w.Version)
+		r, err := st.SaveArticle(ctx, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.article = r.ArticleID
+	}
+	f.srv = httptest.NewServer(New(st, blobs, nil))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func get(t *testing.T, url string, into any) *http.Response {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if into != nil {
+		if err := json.Unmarshal(b, into); err != nil {
+			t.Fatalf("GET %s: %v in %s", url, err, b)
+		}
+	}
+	return resp
+}
+
+func TestArticlesAreListedNewestFirstAndPaginated(t *testing.T) {
+	f := newFixture(t)
+	var body struct {
+		Articles []articleJSON `json:"articles"`
+		Total    int           `json:"total"`
+	}
+	resp := get(t, f.srv.URL+"/api/v1/articles?limit=2", &body)
+	if resp.StatusCode != 200 || body.Total != 3 || len(body.Articles) != 2 || body.Articles[0].Title != "第三篇" {
+		t.Fatalf("list: %d %+v", resp.StatusCode, body)
+	}
+	if body.Articles[0].HTML != "" {
+		t.Error("listing carries full content")
+	}
+	if p := body.Articles[0].Published; p == nil || p.Format(time.RFC3339) != "2023-02-28T14:12:00+08:00" {
+		t.Errorf("published %v, want the original +08:00 time", p)
+	}
+	get(t, f.srv.URL+"/api/v1/articles?limit=2&offset=2", &body)
+	if len(body.Articles) != 1 || body.Articles[0].Title != "第一篇" {
+		t.Errorf("second page: %+v", body.Articles)
+	}
+	get(t, f.srv.URL+"/api/v1/articles?since=2023-02-27&source="+itoa(f.src.ID), &body)
+	if body.Total != 2 {
+		t.Errorf("since filter: total %d, want 2", body.Total)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestOneArticleComesWithContentAndVersions(t *testing.T) {
+	f := newFixture(t)
+	var a articleJSON
+	resp := get(t, f.srv.URL+"/api/v1/articles/"+itoa(f.article), &a)
+	if resp.StatusCode != 200 || a.Title != "第三篇" || !strings.Contains(a.HTML, "/assets/"+f.asset) || len(a.Versions) != 1 {
+		t.Fatalf("article: %d %+v", resp.StatusCode, a)
+	}
+}
+
+func TestErrorsAreJSONWithAStableCode(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		path string
+		code int
+		want string
+	}{
+		{"/api/v1/articles/999999", 404, "not_found"},
+		{"/api/v1/articles/abc", 400, "bad_parameter"},
+		{"/api/v1/articles?limit=100000", 400, "bad_parameter"},
+		{"/api/v1/articles?since=yesterday", 400, "bad_parameter"},
+		{"/api/v1/nothing", 404, "not_found"},
+		{"/assets/" + strings.Repeat("0", 64), 404, "not_found"},
+	} {
+		var body struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		resp := get(t, f.srv.URL+tc.path, &body)
+		if resp.StatusCode != tc.code || body.Error.Code != tc.want || body.Error.Message == "" {
+			t.Errorf("GET %s: %d %+v, want %d %s", tc.path, resp.StatusCode, body, tc.code, tc.want)
+		}
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("GET %s: content type %q", tc.path, ct)
+		}
+	}
+}
+
+func TestSourcesShowTheirStatus(t *testing.T) {
+	f := newFixture(t)
+	var body struct {
+		Sources []sourceJSON `json:"sources"`
+	}
+	get(t, f.srv.URL+"/api/v1/sources", &body)
+	if len(body.Sources) != 1 || body.Sources[0].ArticleCount != 3 || body.Sources[0].FeedURL != f.src.FeedURL {
+		t.Fatalf("sources: %+v", body.Sources)
+	}
+}
+
+func TestAssetsAreServedAsInertImages(t *testing.T) {
+	f := newFixture(t)
+	resp, err := http.Get(f.srv.URL + "/assets/" + f.asset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(string(b), "\x89PNG") {
+		t.Fatalf("asset: %d %q", resp.StatusCode, b)
+	}
+	if resp.Header.Get("Content-Type") != "image/png" || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") ||
+		resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("asset headers: %v", resp.Header)
+	}
+	req, _ := http.NewRequest("GET", f.srv.URL+"/assets/"+f.asset, nil)
+	req.Header.Set("If-None-Match", `"`+f.asset+`"`)
+	resp, _ = http.DefaultClient.Do(req)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotModified {
+		t.Errorf("conditional asset request: %d", resp.StatusCode)
+	}
+}
+
+func TestHealthAndMetrics(t *testing.T) {
+	f := newFixture(t)
+	var h map[string]string
+	if resp := get(t, f.srv.URL+"/healthz", &h); resp.StatusCode != 200 || h["status"] != "ok" {
+		t.Fatalf("healthz: %d %v", resp.StatusCode, h)
+	}
+	get(t, f.srv.URL+"/api/v1/articles", nil)
+	resp, _ := http.Get(f.srv.URL + "/metrics")
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"newsvault_articles 3", "newsvault_sources 1", `newsvault_http_requests_total{code="200",route="GET /api/v1/articles"}`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}
