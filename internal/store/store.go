@@ -43,6 +43,9 @@ type ArticleWrite struct {
 	CaptureID int64
 	Assets    []AssetRef
 	SeenAt    time.Time
+	// Index, when set, replaces the article's search index entry if (and
+	// only if) this write adds a new version.
+	Index *IndexDoc
 }
 
 // SaveResult says what a write changed.
@@ -66,4 +69,33 @@ type ArticleFilter struct {
 // Stats summarises a store's contents.
 type Stats struct {
 	Sources, Articles, Versions, Captures, Assets int64
+}
+
+// IndexDoc is the search index entry of an article: its title and body as
+// space-separated tokens (see package search), ready for an FTS5 column or
+// PostgreSQL's to_tsvector('simple', …).
+type IndexDoc struct {
+	Title string
+	Body  string
+}
+
+// SearchQuery asks a store's full-text index for articles.
+type SearchQuery struct {
+	// Match is the full-text expression built by package search for this
+	// store (an FTS5 MATCH string on SQLite). Empty means no text
+	// condition: only the filters apply.
+	Match      string
+	SourceIDs  []int64 // any of these sources; empty: all
+	Language   string  // language prefix ("zh" matches zh-CN); empty: all
+	After      time.Time
+	Before     time.Time
+	SortByDate bool // newest first instead of by relevance
+	Limit      int  // default 20
+	Offset     int
+}
+
+// SearchHit is one search result.
+type SearchHit struct {
+	Article archive.Article // with Text; HTML may be empty
+	Score   float64         // higher is better; 0 when sorted by date
 }
