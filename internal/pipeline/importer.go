@@ -18,6 +18,7 @@ import (
 	"github.com/newsvault/newsvault/internal/content"
 	"github.com/newsvault/newsvault/internal/extract"
 	"github.com/newsvault/newsvault/internal/mirror"
+	"github.com/newsvault/newsvault/internal/store"
 )
 
 // MaxImportFile is the largest file an import reads.
@@ -115,6 +116,7 @@ type prepared struct {
 	version archive.Version
 	capture *archive.Capture
 	blobSeq uint64 // the capture's blob is durable once blobs.SyncTo(blobSeq)
+	index   *store.IndexDoc
 	skip    bool
 	err     error
 }
@@ -214,7 +216,7 @@ func (p *Pipeline) saveImported(ctx context.Context, pr *prepared, sources map[s
 	if err := p.blobs.SyncTo(pr.blobSeq); err != nil {
 		return err
 	}
-	out, err := p.saveVersion(ctx, &src, pr.url, pr.url, pr.version, pr.url, pr.capture, 0, opts.Images && !p.opts.SkipImages)
+	out, err := p.saveIndexed(ctx, &src, pr.url, pr.url, pr.version, pr.url, pr.capture, 0, opts.Images && !p.opts.SkipImages, pr.index)
 	if err != nil {
 		return err
 	}
@@ -321,6 +323,11 @@ func (p *Pipeline) prepareFile(ctx context.Context, x *extract.Extractor, file s
 	if _, pr.blobSeq, err = p.blobs.PutDeferred(data); err != nil {
 		pr.err = err
 		return pr
+	}
+	if p.opts.Indexer != nil {
+		pr.version.Title = oneLine(pr.version.Title)
+		doc := p.opts.Indexer.Index(pr.version.Title, pr.version.Text)
+		pr.index = &doc
 	}
 	pr.capture = &archive.Capture{
 		URL: pr.url, FinalURL: "file://" + filepath.ToSlash(abs), ContentType: ct,

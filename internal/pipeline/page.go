@@ -121,6 +121,12 @@ func (p *Pipeline) savePage(ctx context.Context, src *archive.Source, rawURL, ca
 // saveVersion finishes a version (hash, images) and writes it with its
 // article in one store transaction.
 func (p *Pipeline) saveVersion(ctx context.Context, src *archive.Source, rawURL, canon string, v archive.Version, base string, capt *archive.Capture, captureID int64, images bool) (Outcome, error) {
+	return p.saveIndexed(ctx, src, rawURL, canon, v, base, capt, captureID, images, nil)
+}
+
+// saveIndexed is saveVersion with the search index entry already computed
+// (importers compute it in parallel workers); idx nil computes it here.
+func (p *Pipeline) saveIndexed(ctx context.Context, src *archive.Source, rawURL, canon string, v archive.Version, base string, capt *archive.Capture, captureID int64, images bool, idx *store.IndexDoc) (Outcome, error) {
 	v.Title, v.Author = oneLine(v.Title), oneLine(v.Author)
 	// The hash is taken before images are re-pointed, so an image that
 	// downloads today but failed yesterday does not make a new version.
@@ -142,6 +148,11 @@ func (p *Pipeline) saveVersion(ctx context.Context, src *archive.Source, rawURL,
 		CaptureID: captureID,
 		Assets:    refs,
 		SeenAt:    p.opts.Now(),
+		Index:     idx,
+	}
+	if w.Index == nil && p.opts.Indexer != nil {
+		doc := p.opts.Indexer.Index(v.Title, v.Text)
+		w.Index = &doc
 	}
 	r, err := p.store.SaveArticle(ctx, w)
 	if err != nil {

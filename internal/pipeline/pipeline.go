@@ -52,8 +52,16 @@ type Extractor interface {
 	Extract(ctx context.Context, p extract.Page) (*extract.Result, error)
 }
 
+// Indexer turns an article's title and text into its search index entry.
+type Indexer interface {
+	Index(title, body string) store.IndexDoc
+}
+
 // Options tune a Pipeline.
 type Options struct {
+	// Indexer, when set, keeps the search index up to date with every new
+	// version, in the same transaction as the version.
+	Indexer Indexer
 	// Images: download the images of archived articles and point the stored
 	// content at our copies. On for feeds and URLs by default (see New).
 	SkipImages bool
