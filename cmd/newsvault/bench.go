@@ -14,6 +14,7 @@ import (
 	"github.com/newsvault/newsvault/internal/blob"
 	"github.com/newsvault/newsvault/internal/extract"
 	"github.com/newsvault/newsvault/internal/pipeline"
+	"github.com/newsvault/newsvault/internal/search"
 	"github.com/newsvault/newsvault/internal/shareddata"
 	"github.com/newsvault/newsvault/internal/store/sqlite"
 )
@@ -23,7 +24,7 @@ func newBenchCmd(cfg *Config) *cobra.Command {
 		Use:   "bench",
 		Short: "Measure newsvault's speed on real data",
 	}
-	cmd.AddCommand(newBenchImportCmd(cfg))
+	cmd.AddCommand(newBenchImportCmd(cfg), newBenchSearchCmd(cfg))
 	return cmd
 }
 
@@ -34,8 +35,8 @@ func newBenchImportCmd(cfg *Config) *cobra.Command {
 		Short: "Import a corpus into a fresh store and report articles per second and peak memory",
 		Long: `bench import imports PATH (default: the shared news-md corpus found at
 ../shared/data/news-md) into a new, empty store in a temporary directory,
-with blob writes synced as in normal use, and prints the throughput and the
-process's peak resident memory.`,
+with blob writes synced and the search index written as in normal use, and
+prints the throughput and the process's peak resident memory.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -64,7 +65,11 @@ process's peak resident memory.`,
 			if err != nil {
 				return err
 			}
-			p := pipeline.New(st, blobs, nil, extract.New(extract.Options{}), log, pipeline.Options{SkipImages: true})
+			an, err := search.NewAnalyzer()
+			if err != nil {
+				return err
+			}
+			p := pipeline.New(st, blobs, nil, extract.New(extract.Options{}), log, pipeline.Options{SkipImages: true, Indexer: an})
 			start := time.Now()
 			rep, err := p.Import(ctx, []string{path}, pipeline.ImportOptions{})
 			if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/newsvault/newsvault/internal/extract"
 	"github.com/newsvault/newsvault/internal/fetch"
 	"github.com/newsvault/newsvault/internal/pipeline"
+	"github.com/newsvault/newsvault/internal/search"
 	"github.com/newsvault/newsvault/internal/store/sqlite"
 )
 
@@ -78,14 +79,16 @@ func (c *Config) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
 }
 
-// app is the wired program: store, blobs, client and pipeline.
+// app is the wired program: store, blobs, client, search analyzer and
+// pipeline.
 type app struct {
-	cfg   *Config
-	log   *slog.Logger
-	store *sqlite.Store
-	blobs *blob.Store
-	fetch *fetch.Client
-	pipe  *pipeline.Pipeline
+	cfg    *Config
+	log    *slog.Logger
+	store  *sqlite.Store
+	blobs  *blob.Store
+	fetch  *fetch.Client
+	search *search.Analyzer
+	pipe   *pipeline.Pipeline
 }
 
 func openApp(ctx context.Context, c *Config) (*app, error) {
@@ -106,9 +109,14 @@ func openApp(ctx context.Context, c *Config) (*app, error) {
 		UserAgent: c.UserAgent, Timeout: c.Timeout, MaxBodySize: c.MaxBody, AllowPrivate: c.AllowPrivate,
 		HostRate: c.HostRate, Proxy: c.Proxy, Logger: log,
 	})
+	an, err := search.NewAnalyzer()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	x := extract.New(extract.Options{})
-	p := pipeline.New(st, blobs, client, x, log, pipeline.Options{})
-	return &app{cfg: c, log: log, store: st, blobs: blobs, fetch: client, pipe: p}, nil
+	p := pipeline.New(st, blobs, client, x, log, pipeline.Options{Indexer: an})
+	return &app{cfg: c, log: log, store: st, blobs: blobs, fetch: client, search: an, pipe: p}, nil
 }
 
 func (a *app) Close() error { return a.store.Close() }

@@ -30,6 +30,9 @@ an SQLite database and content-addressed blobs.`,
 		newShowCmd(cfg),
 		newListCmd(cfg),
 		newBenchCmd(cfg),
+		newReindexCmd(cfg),
+		newEvalCmd(cfg),
+		newExtractCmd(cfg),
 	)
 	return root
 }

@@ -92,17 +92,98 @@ func authorFrom(line string) string {
 // empty, too long, a URL or host name, markup, or a phrase with sentence
 // punctuation.
 func cleanAuthor(s string) string {
-	s = collapseSpace(s)
-	for _, p := range []string{"作者：", "作者:", "By ", "by "} {
-		s = strings.TrimPrefix(s, p)
+	s = strings.TrimLeftFunc(collapseSpace(s), notNameRune)
+	if m := reAuthorPrefix.FindStringIndex(s); m != nil {
+		s = s[m[1]:]
 	}
+	s = reStaffCode.ReplaceAllString(s, "")
 	s = strings.TrimLeftFunc(s, notNameRune)
 	s = strings.TrimRightFunc(s, func(r rune) bool { return notNameRune(r) && r != ')' && r != '）' })
 	if s == "" || utf8.RuneCountInString(s) > 40 || strings.Contains(s, "://") || reDomain.MatchString(s) ||
-		strings.ContainsAny(s, "，。！？；=<>{}\"") {
+		strings.ContainsAny(s, "，。！？；=<>{}\"") || reNotAName.MatchString(s) {
 		return ""
 	}
 	return s
+}
+
+// reAuthorPrefix matches the label before a name in a credit.
+var reAuthorPrefix = regexp.MustCompile(`(?i)^(?:作者|撰文|记者|記者|责任编辑|責任編輯|编辑|編輯|责编|責編|文|by)\s*[:：/]?\s+|^(?:作者|撰文|记者|記者|责任编辑|責任編輯|编辑|編輯|责编|責編|文)\s*[:：/]\s*`)
+
+// reStaffCode matches the staff number portals append to an editor's name
+// ("杨倩_NF4425", "韩保林 PK155").
+var reStaffCode = regexp.MustCompile(`[\s_]+[A-Za-z]{0,4}[0-9]{2,}[\]】)）]*$`)
+
+// reNotAName matches the words of links and labels that sit where a
+// byline's name would ("该作者文章", "访问统计", "更多文章").
+var reNotAName = regexp.MustCompile(`文章|统计|統計|访问|訪問|点击|點擊|阅读|閱讀|更多|登录|登入|注册|註冊|评论|評論|分享|网友|網友|转载|轉載|^该|^該`)
+
+// reEditorCredit matches an editor's credit: "责任编辑：王海",
+// "【编辑:刘欢】", "（责编：汤诗瑶、丁涛）".
+var reEditorCredit = regexp.MustCompile(`(?:责任编辑|責任編輯|编辑|編輯|责编|責編)\s*[:：]\s*([^\s:：（）()【】\[\]|｜<>]{2,16})`)
+
+// reTrailingReporter matches the reporter's credit that closes many
+// Chinese articles: "（记者 张倩）", "（姚峰 上海报道）",
+// "（本报记者 李明 通讯员 王芳）".
+var reTrailingReporter = regexp.MustCompile(`[（(]\s*(?:[^（）()]{0,6}记者|[^（）()]{0,6}記者)?\s*([\p{Han}·]{2,4})(?:\s+[\p{Han}]{2,8}(?:报道|報導|报导))?\s*[)）]\s*$`)
+
+// editorFrom returns the editor a credit line names, or "".
+func editorFrom(line string) string {
+	if m := reEditorCredit.FindStringSubmatch(line); m != nil {
+		return cleanAuthor(m[1])
+	}
+	return ""
+}
+
+// findClosingCredit looks for the author in the lines that close the
+// article (contentEnd is the article's last paragraph): a reporter's
+// credit ("（记者 张倩）", "新京报记者 彭冲 山东冠县报道"), else an
+// editor's ("责任编辑：王海"), which archives record when the article
+// names nobody else.
+func findClosingCredit(lines []string, contentEnd string) (author, editor string) {
+	last := lastLineIndex(lines, contentEnd)
+	if last < 0 {
+		return "", ""
+	}
+	for _, l := range lines[max(0, last-1):min(len(lines), last+closingWindow)] {
+		if author == "" {
+			if m := reTrailingReporter.FindStringSubmatch(l); m != nil {
+				author = cleanAuthor(m[1])
+			} else if utf8.RuneCountInString(l) <= maxCreditRunes {
+				author = authorFrom(l)
+			}
+		}
+		if editor == "" {
+			editor = editorFrom(l)
+		}
+	}
+	return author, editor
+}
+
+// closingWindow is how many lines after the article's last paragraph
+// findClosingCredit reads.
+const closingWindow = 6
+
+// lastLineIndex returns the index of the line holding the end of the last
+// line of text, or -1.
+func lastLineIndex(lines []string, text string) int {
+	ls := nonEmptyLines(text)
+	if len(ls) == 0 {
+		return -1
+	}
+	end := []rune(ls[len(ls)-1])
+	if len(end) > 30 {
+		end = end[len(end)-30:]
+	}
+	if len(end) < 5 {
+		return -1
+	}
+	tail := string(end)
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.Contains(lines[i], tail) {
+			return i
+		}
+	}
+	return -1
 }
 
 // notNameRune reports whether r cannot start or end a name.
@@ -164,6 +245,16 @@ func findHTMLByline(pageText string, titles []string, contentStart string) bylin
 			}
 		}
 		from, to = max(0, body-bylineWindow), min(len(lines), body+authorWindow)
+	}
+	if b.Line == "" && from >= 0 {
+		// Forums and blogs put a labelled date ("发表于 …", "发布时间 …")
+		// after the post: the first one near the article will do.
+		for _, l := range lines[from:to] {
+			if reBylineLabel.MatchString(l) && isBylineLine(l) {
+				b.Line = l
+				break
+			}
+		}
 	}
 	b.Author = authorFrom(b.Line)
 	if b.Author != "" || from < 0 {
@@ -240,26 +331,4 @@ func nonEmptyLines(s string) []string {
 // trimLine trims Unicode whitespace from both ends of l.
 func trimLine(l string) string {
 	return strings.TrimSpace(strings.Trim(l, "\u3000\u00a0\ufeff\u200b"))
-}
-
-// cleanTitle collapses a title's whitespace and strips a trailing
-// " - Site", " | Site", "_Site" (and similar) when Site is the site name.
-func cleanTitle(title, site string) string {
-	title = collapseSpace(title)
-	site = collapseSpace(site)
-	if site == "" {
-		return title
-	}
-	for _, sep := range []string{" - ", " | ", " – ", " — ", " · ", "_", "｜", "-", "|", "—"} {
-		i := strings.LastIndex(title, sep)
-		if i <= 0 {
-			continue
-		}
-		if strings.EqualFold(strings.TrimSpace(title[i+len(sep):]), site) {
-			if t := strings.TrimSpace(title[:i]); t != "" {
-				return t
-			}
-		}
-	}
-	return title
 }

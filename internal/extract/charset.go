@@ -140,7 +140,7 @@ func decode(body []byte, contentType string) string {
 	case bytes.HasPrefix(body, []byte{0xff, 0xfe}):
 		return decodeWith(unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM), body)
 	case utf8.Valid(body):
-		return string(body)
+		return repairMojibake(string(body), declaredCharset(body, contentType))
 	}
 	if _, params, err := mime.ParseMediaType(contentType); err == nil {
 		if enc := lookupCharset(params["charset"]); enc != nil {
@@ -151,6 +151,177 @@ func decode(body []byte, contentType string) string {
 		return decodeWith(enc, body)
 	}
 	return decodeWith(guessEncoding(body), body)
+}
+
+// declaredCharset returns the charset label the Content-Type or a <meta>
+// declares, or "".
+func declaredCharset(body []byte, contentType string) string {
+	if _, params, err := mime.ParseMediaType(contentType); err == nil && params["charset"] != "" {
+		return params["charset"]
+	}
+	return metaCharset(body)
+}
+
+// repairMojibake undoes the damage of a Chinese page that was decoded as
+// a Latin charset (windows-1252, ISO-8859-1 or -15) and saved again as
+// UTF-8, once or twice over, as mirrors and old crawlers did: text that
+// declares GBK, GB18030 or Big5 but holds no Chinese at all, only Latin-1
+// letters, is turned back into bytes and decoded with the declared
+// charset, as long as that yields common Chinese characters. Anything else
+// comes back unchanged.
+func repairMojibake(text, label string) string {
+	enc := lookupCharset(label)
+	if enc == nil || !isCJKEncoding(label) {
+		return text
+	}
+	if !looksLatin1(text[:min(len(text), 64<<10)]) {
+		return text
+	}
+	best, bestScore := text, minMojibakeHan-1
+	var try func(s string, depth int)
+	try = func(s string, depth int) {
+		// ISO-8859-15 shows as €ŠšŽžŒœŸ the bytes windows-1252 shows as
+		// ¤¦¨´¸¼½¾; GBK and Big5 text is full of them, so whichever set
+		// appears tells the reading apart (on a tie the first map wins).
+		maps := []map[rune]byte{cp1252High, iso885915High}
+		if !strings.ContainsAny(s, "¤¦¨´¸¼½¾") && strings.ContainsAny(s, "€ŠšŽžŒœŸ") {
+			maps[0], maps[1] = maps[1], maps[0]
+		}
+		for _, high := range maps {
+			raw, ok := latinBytes(s, high)
+			if !ok {
+				continue
+			}
+			if utf8.Valid(raw) && depth < maxMojibakeLayers && string(raw) != s {
+				try(string(raw), depth+1) // one more layer of UTF-8 to peel
+				continue
+			}
+			out, err := enc.NewDecoder().Bytes(raw)
+			if err != nil {
+				continue
+			}
+			if score := cjkScore(string(out[:min(len(out), 64<<10)])); score > bestScore {
+				best, bestScore = strings.ToValidUTF8(string(out), "\ufffd"), score
+			}
+		}
+	}
+	try(text, 1)
+	return best
+}
+
+// latinBytes turns s back into the single-byte text it was decoded from:
+// runes below U+0100 are their own byte (ISO-8859-1, C1 controls
+// included), the others are looked up in high. It reports false when a
+// rune has no byte.
+func latinBytes(s string, high map[rune]byte) ([]byte, bool) {
+	out := make([]byte, 0, len(s))
+	for _, r := range s {
+		switch b, ok := high[r]; {
+		case r < 0x100:
+			out = append(out, byte(r))
+		case ok:
+			out = append(out, b)
+		default:
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// The letters windows-1252 and ISO-8859-15 put where ISO-8859-1 has C1
+// controls and symbols.
+var (
+	cp1252High = map[rune]byte{
+		'€': 0x80, '‚': 0x82, 'ƒ': 0x83, '„': 0x84, '…': 0x85, '†': 0x86, '‡': 0x87, 'ˆ': 0x88,
+		'‰': 0x89, 'Š': 0x8a, '‹': 0x8b, 'Œ': 0x8c, 'Ž': 0x8e, '‘': 0x91, '’': 0x92, '“': 0x93,
+		'”': 0x94, '•': 0x95, '–': 0x96, '—': 0x97, '˜': 0x98, '™': 0x99, 'š': 0x9a, '›': 0x9b,
+		'œ': 0x9c, 'ž': 0x9e, 'Ÿ': 0x9f,
+	}
+	iso885915High = map[rune]byte{
+		'€': 0xa4, 'Š': 0xa6, 'š': 0xa8, 'Ž': 0xb4, 'ž': 0xb8, 'Œ': 0xbc, 'œ': 0xbd, 'Ÿ': 0xbe,
+	}
+)
+
+// looksLatin1 reports whether the non-ASCII text of s is all Latin-1
+// letters and windows-1252 symbols — and there is enough of it — as
+// Chinese text misread as a Latin charset is. A page with any CJK
+// character is not.
+func looksLatin1(s string) bool {
+	nonASCII, latin := 0, 0
+	for _, r := range s {
+		if r < 0x80 {
+			continue
+		}
+		nonASCII++
+		_, w1252 := cp1252High[r]
+		_, w15 := iso885915High[r]
+		switch {
+		case r <= 0xff || w1252 || w15:
+			latin++
+		case r >= 0x2e80 && isHan(r):
+			return false
+		}
+	}
+	return nonASCII >= minMojibakeRunes && latin*100 >= nonASCII*minMojibakeShare
+}
+
+// Thresholds of repairMojibake.
+const (
+	minMojibakeRunes  = 20 // non-ASCII runes in the sample
+	minMojibakeShare  = 95 // percent of them Latin-1
+	maxMojibakeLayers = 3
+	minMojibakeHan    = 10 // CJK characters a repair must yield
+)
+
+// cjkScore counts the CJK ideographs in s, less fifty for each
+// replacement character: a right decoding yields many of the first and
+// almost none of the second.
+func cjkScore(s string) int {
+	score := 0
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			score -= 50
+		case r >= 0x2e80 && isHan(r):
+			score++
+		}
+	}
+	return score
+}
+
+// isCJKEncoding reports whether label names a multi-byte Chinese charset.
+func isCJKEncoding(label string) bool {
+	_, name := charset.Lookup(label)
+	switch name {
+	case "gbk", "gb18030", "big5", "euc-kr", "euc-jp", "shift_jis":
+		return true
+	}
+	return false
+}
+
+// hasHan reports whether s holds a CJK ideograph.
+func hasHan(s string) bool {
+	for _, r := range s {
+		if r >= 0x3400 && isHan(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// hanziScore counts the common Chinese characters in s, less five for each
+// replacement character.
+func hanziScore(s string) int {
+	score := 0
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			score -= 5
+		case strings.ContainsRune(commonHanzi, r):
+			score++
+		}
+	}
+	return score
 }
 
 // lookupCharset returns the decoder for a charset label, or nil when the
@@ -230,16 +401,7 @@ func guessEncoding(body []byte) encoding.Encoding {
 		if err != nil {
 			continue
 		}
-		score := 0
-		for _, r := range string(out) {
-			switch {
-			case r == utf8.RuneError:
-				score -= 5
-			case strings.ContainsRune(commonHanzi, r):
-				score++
-			}
-		}
-		if score > bestScore {
+		if score := hanziScore(string(out)); score > bestScore {
 			best, bestScore = enc, score
 		}
 	}

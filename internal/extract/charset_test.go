@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/traditionalchinese"
 	"golang.org/x/text/encoding/unicode"
@@ -99,4 +100,48 @@ func FuzzDecode(f *testing.F) {
 		classify(contentType, body)
 		hasMarkup(out)
 	})
+}
+
+func TestDecodeRepairsDoubleEncodedChinese(t *testing.T) {
+	const page = `<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>北京西直门购物中心发生火灾</title></head>` +
+		`<body><p>中新网北京12月15日电，北京市消防局确认：今天下午位于西直门立交桥畔的购物中心外墙保温材料发生火灾，不到二十分钟火已扑灭，现场无人员伤亡。</p></body></html>`
+	gbk := encodeWith(t, simplifiedchinese.GBK, page)
+	// A crawler read the GBK bytes as windows-1252 and saved UTF-8…
+	once, err := charmap.Windows1252.NewDecoder().Bytes(gbk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// …and another read that as ISO-8859-1 and saved UTF-8 again.
+	twice, err := charmap.ISO8859_1.NewDecoder().Bytes(once)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// And an ISO-8859-15 reading, which puts € and Ž elsewhere.
+	latin9, err := charmap.ISO8859_15.NewDecoder().Bytes(gbk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		body []byte
+	}{
+		{"read as windows-1252 once", once},
+		{"read as windows-1252, then as ISO-8859-1", twice},
+		{"read as ISO-8859-15", latin9},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !utf8.Valid(tt.body) {
+				t.Fatal("the test page is not UTF-8")
+			}
+			if got := decode(tt.body, ""); got != page {
+				t.Errorf("decode = %.120q…, want the Chinese page back", got)
+			}
+		})
+	}
+	// Latin text in a page that declares GBK is left alone.
+	latin := `<meta charset="gbk"><p>Ã§a c'est très bien, Ãªtre ou ne pas Ãªtre.</p>`
+	if got := decode([]byte(latin), ""); got != latin {
+		t.Errorf("decode changed Latin text: %q", got)
+	}
 }

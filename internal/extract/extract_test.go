@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/newsvault/newsvault/internal/shareddata"
 	"golang.org/x/net/html"
@@ -205,7 +205,7 @@ func TestExtractRejectsNonArticles(t *testing.T) {
 		{"a binary download", "application/octet-stream", []byte{0, 1, 2, 3, 0xff}, "not html: application/octet-stream"},
 		{"a JSON API response", "application/json", []byte(`{"a":1}`), "not html: application/json"},
 		{"an empty JavaScript shell page", "text/html; charset=utf-8", []byte(shell), "no article content"},
-		{"a page with one short line", "text/html", []byte("<html><body><p>404 页面不存在</p></body></html>"), "no article content"},
+		{"a page with one short line saying 404", "text/html", []byte("<html><body><p>404 页面不存在</p></body></html>"), "页面不存在"},
 		{"an empty body", "text/html", nil, "empty body"},
 		{"a short plain-text page", "text/plain", []byte("你好\n世界\n"), "no article content"},
 	}
@@ -267,29 +267,57 @@ func TestExtractHTMLServedWithoutMarkupUsesTextPath(t *testing.T) {
 	}
 }
 
+// FuzzExtract checks that Extract never panics, finishes each input in
+// bounded time, returns only *NotArticleError for pages that are not
+// articles, and returns valid UTF-8 in every field of an article.
 func FuzzExtract(f *testing.F) {
 	f.Add("text/html", []byte("<html><head><title>t</title></head><body><p>"+strings.Repeat("中文内容，", 30)+"</p></body></html>"))
 	f.Add("text/plain", []byte("标题\n时间:2025-06-04 作者: 小编\n"+strings.Repeat("这是正文的一句话，", 10)+"。\n"))
 	f.Add("", []byte("<meta charset=gbk><p>\xc4\xe3\xba\xc3</p>"))
 	f.Add("image/png", []byte("\x89PNG\r\n\x1a\n"))
 	f.Add("text/html", []byte("<table><tr><td><br><br>x<p><br><br>y</table>"))
+	f.Add("text/html", []byte(`<meta charset="gb2312"><p>Â±Â±Å¸Â©ÃÃ·ÃÂ±ÃÃ Å¾ÅÅÃ¼Â¹ÂºÃÃ¯ÃÃÃÃÂ·Â¢ÃÃºÂ»Ã°ÃÃ</p>`))
+	f.Add("text/html", []byte(`<div id="js_content" style="visibility: hidden"><p>`+strings.Repeat("菜园，", 60)+`</p></div><script>var ct = "1677595144";</script>`))
+	for _, name := range []string{"wechat_page.html", "boilerplate_page.html", "rules_page.html", "kinds/listing.html", "kinds/paywall.html", "kinds/challenge_zh.html"} {
+		if b, err := os.ReadFile(filepath.Join("testdata", name)); err == nil {
+			f.Add("text/html", b)
+		}
+	}
 	e := New(Options{})
 	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
-		if len(body) > 4096 {
+		if len(body) > maxFuzzBody {
 			return
 		}
-		r, err := e.Extract(context.Background(), Page{URL: "https://fuzz.example/a", ContentType: contentType, Body: body})
+		start := time.Now()
+		r, err := e.Extract(context.Background(), Page{URL: "https://mp.weixin.qq.com/s/fuzz", ContentType: contentType, Body: body})
+		if el := time.Since(start); el > maxFuzzTime {
+			t.Errorf("Extract took %v on %d bytes", el, len(body))
+		}
 		if err != nil {
+			var na *NotArticleError
+			if errors.Is(err, ErrNotArticle) && (!errors.As(err, &na) || na.Kind == "" || na.Kind == KindArticle) {
+				t.Errorf("not-article error without a kind: %v", err)
+			}
 			return
 		}
-		if r.Text == "" || tooShort(r.Text) {
-			t.Errorf("Extract returned too little text without an error: %q", r.Text)
+		if r.Kind != KindArticle || r.Text == "" || tooShort(r.Text) {
+			t.Errorf("Extract returned kind %q and too little text without an error: %q", r.Kind, r.Text)
 		}
-		if !bytes.Equal([]byte(r.Text), bytes.ToValidUTF8([]byte(r.Text), nil)) {
-			t.Errorf("Text is not valid UTF-8")
+		for name, v := range map[string]string{"Title": r.Title, "Author": r.Author, "SiteName": r.SiteName, "Language": r.Language,
+			"Image": r.Image, "Canonical": r.Canonical, "HTML": r.HTML, "Text": r.Text} {
+			if !utf8.ValidString(v) {
+				t.Errorf("%s is not valid UTF-8: %q", name, v)
+			}
 		}
 	})
 }
+
+// Bounds of FuzzExtract: inputs up to maxFuzzBody bytes must be done in
+// maxFuzzTime (generous: fuzzing runs several workers on a loaded machine).
+const (
+	maxFuzzBody = 64 << 10
+	maxFuzzTime = 5 * time.Second
+)
 
 // parseTestDoc parses an HTML document for tests.
 func parseTestDoc(t *testing.T, s string) *html.Node {

@@ -7,10 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	htmldate "github.com/markusmobius/go-htmldate"
-	trafilatura "github.com/markusmobius/go-trafilatura"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 	"golang.org/x/text/width"
@@ -31,39 +29,71 @@ func (e *Extractor) extractHTML(ctx context.Context, pageURL *url.URL, text stri
 			base = u
 		}
 	}
-	pageText := content.Text(renderBody(doc))
+	scan := scanPage(doc)
+	pageText := strings.Join(scan.lines, "\n")
 	chinese := strings.HasPrefix(strings.ToLower(head.Lang), "zh") || looksChinese(pageText)
-	loc := e.location(chinese)
+	loc := e.location(chinese, ruleHost(pageURL, head))
+	declaredTitle := firstNonEmpty(head.Title, head.OGTitle)
+	if kind, reason := classifyBefore(declaredTitle, scan); kind != "" {
+		return nil, notArticle(kind, "%s", reason)
+	}
 
+	rule := e.rules.Match(ruleHost(pageURL, head))
+	if rule != nil {
+		stripByRule(doc, rule)
+	}
 	splitDoubleBreaks(doc)
 	promoteLazyImages(doc)
-	opts := trafilatura.Options{
-		EnableFallback: true,
-		IncludeImages:  true,
-		IncludeLinks:   true,
-		OriginalURL:    pageURL,
-		// We find the date ourselves below (byline, <meta>, then a
-		// zone-aware go-htmldate); a zero override stops trafilatura from
-		// running go-htmldate on its own.
-		HtmlDateOverride: &htmldate.Result{},
+	revealHiddenContent(doc)
+
+	var (
+		rr ruleResult
+		c  *candidate
+	)
+	if rule != nil {
+		rr = applyRule(doc, rule)
+		c = rr.content
 	}
-	res, err := runTrafilatura(ctx, doc, opts)
-	if err != nil {
-		return nil, err
+	if c == nil && (rule == nil || rule.AutodetectOnFailure) {
+		if c, err = e.chooseContent(ctx, doc, pageURL); err != nil {
+			return nil, err
+		}
+		if c != nil && c.listing == nil {
+			c.listing = &c.stats
+		}
 	}
-	if res.ContentNode == nil {
-		return nil, errNoContent
+	var headline, contentHTML, contentText string
+	tokens := 0
+	if c != nil && c.tokens > 0 {
+		headline = collapseSpace(rr.title)
+		if headline == "" {
+			headline = findHeadline(doc, head.OGTitle, head.Title)
+		}
+		dropLeadingHeadline(c.root, headline)
+		if chinese && (rule == nil || c != rr.content) {
+			// Chinese templates often set the lede (导语, 摘要) apart from
+			// the body; on English pages what sits there is more often a
+			// photo caption.
+			recoverLede(c.root, scan, headline)
+		}
+		absolutize(c.root, base)
+		contentHTML = renderChildren(c.root)
+		contentText = content.Text(contentHTML)
+		if !tooShort(contentText) {
+			cjk, words := countCJKAndWords(contentText)
+			tokens = cjk + words
+		}
 	}
-	absolutize(res.ContentNode, base)
-	contentHTML := renderChildren(res.ContentNode)
-	contentText := content.Text(contentHTML)
-	if tooShort(contentText) {
-		return nil, errNoContent
+	if kind, reason := classifyAfter(declaredTitle, scan, c, tokens); kind != "" {
+		return nil, notArticle(kind, "%s", reason)
 	}
 
-	md := res.Metadata
-	bl := findHTMLByline(pageText, []string{head.OGTitle, head.Title, md.Title}, contentText)
-	published := chooseDate(bl, head.Published, loc)
+	bl := findHTMLByline(pageText, []string{headline, head.OGTitle, head.Title}, contentText)
+	closingAuthor, closingEditor := findClosingCredit(scan.lines, contentText)
+	published := ruleDate(rr.date, loc)
+	if published.IsZero() {
+		published = chooseDate(bl, head.Published, loc)
+	}
 	if published.IsZero() {
 		if dr, err := runHTMLDate(ctx, doc, pageURL); err == nil {
 			published = htmlDateTime(dr, loc)
@@ -74,20 +104,20 @@ func (e *Extractor) extractHTML(ctx context.Context, pageURL *url.URL, text stri
 		Text:      contentText,
 		Published: published,
 		Updated:   firstDate(head.Modified, loc),
-		SiteName:  firstNonEmpty(head.SiteName, md.Sitename),
+		SiteName:  head.SiteName,
 		// The visible credit first: Chinese sites often put the site or
 		// its software in <meta name=author>.
-		Author:   firstNonEmpty(bl.Author, cleanAuthor(md.Author), cleanAuthor(head.Author)),
-		Language: firstNonEmpty(head.Lang, md.Language),
+		Author: firstNonEmpty(cleanAuthor(rr.author), bl.Author, closingAuthor, notSiteName(head.Author, head),
+			notSiteName(c.author, head), closingEditor),
+		Language: head.Lang,
 	}
-	if r.Language == "" && chinese {
-		r.Language = "zh"
+	r.Language = checkLanguage(r.Language, contentText)
+	r.Title = headline
+	if r.Title == "" {
+		r.Title = chooseTitle(r.SiteName, head.OGTitle, head.Title, c.title)
 	}
-	r.Title = chooseTitle(r.SiteName, head.OGTitle, md.Title, head.Title)
 	if u := resolveURL(base, head.Image); u != nil && isWeb(u) {
 		r.Image = u.String()
-	} else {
-		r.Image = md.Image
 	}
 	for _, c := range []string{head.Canonical, head.OGURL} {
 		if u := resolveURL(base, c); u != nil && isWeb(u) {
@@ -98,81 +128,64 @@ func (e *Extractor) extractHTML(ctx context.Context, pageURL *url.URL, text stri
 	return r, nil
 }
 
-// chooseTitle returns the first non-empty title candidate, cleaned of a
-// site-name suffix. When a later candidate extends it past a quotation
-// mark, the first was cut short by an unescaped quote inside a <meta>
-// content attribute (content="龙湖集团"暗伤"曝露？"), and the longer one is
-// used.
-func chooseTitle(site string, candidates ...string) string {
-	var cleaned []string
-	for _, c := range candidates {
-		if c = cleanTitle(c, site); c != "" {
-			cleaned = append(cleaned, c)
-		}
-	}
-	if len(cleaned) == 0 {
+// notSiteName returns the author a <meta> tag or a byline element
+// declares, cleaned, unless it is the site's name (Chinese portals put
+// "网易" or "新浪网" there): the og:site_name, or a segment of the <title>
+// after the headline.
+func notSiteName(author string, head headInfo) string {
+	a := cleanAuthor(author)
+	if a == "" || strings.EqualFold(a, head.SiteName) {
 		return ""
 	}
-	title := cleaned[0]
-	for _, c := range cleaned[1:] {
-		if rest, ok := strings.CutPrefix(c, title); ok && rest != "" && strings.ContainsRune(`"'“”「`, []rune(rest)[0]) {
-			title += cutSiteSuffix(rest)
+	if t := collapseSpace(head.Title); strings.Contains(t, a) && !strings.HasPrefix(t, a) {
+		if i := strings.LastIndex(t, a); i > 0 && strings.ContainsAny(t[:i], "_-|｜–—·") {
+			return ""
 		}
 	}
-	return title
+	return a
 }
 
-// titleSeparators divide a <title> into headline, channel and site.
-var titleSeparators = []string{" - ", " | ", " – ", " — ", "_", "｜", "|"}
-
-// cutSiteSuffix removes a short trailing "_网易新闻"-style segment from s.
-func cutSiteSuffix(s string) string {
-	cut := -1
-	for _, sep := range titleSeparators {
-		if i := strings.LastIndex(s, sep); i > cut && utf8.RuneCountInString(s[i+len(sep):]) <= maxSiteSuffixRunes {
-			cut = i
+// chooseContent finds the article's content tree in doc with the generic
+// algorithms: go-readability's candidate, pruned of boilerplate, unless it
+// fails or keeps almost nothing; then go-trafilatura's too, and the one
+// that keeps more text wins. (Running trafilatura on every page would
+// double the time for a small gain: readability's pruned candidate is the
+// better one on most pages, and on short ones trafilatura's more often
+// brings boilerplate along.)
+func (e *Extractor) chooseContent(ctx context.Context, doc *html.Node, pageURL *url.URL) (c *candidate, err error) {
+	rc, err := readabilityCandidate(doc, pageURL)
+	if err != nil {
+		rc = nil
+	}
+	if rc != nil && rc.tokens >= minConfidentTokens {
+		return rc, nil
+	}
+	defer func() {
+		// Whichever wins, readability's view of the page's main block
+		// tells an index page best.
+		if c != nil && rc != nil {
+			c.listing = &rc.stats
 		}
-	}
-	if cut < 0 {
-		return s
-	}
-	return strings.TrimSpace(s[:cut])
-}
-
-// maxSiteSuffixRunes bounds the site or channel name cutSiteSuffix removes.
-const maxSiteSuffixRunes = 20
-
-// runTrafilatura runs trafilatura on doc, turning a panic into an error and
-// returning early when ctx ends. (trafilatura cannot be interrupted: when
-// ctx ends first, the extraction finishes in the background and is
-// discarded.)
-func runTrafilatura(ctx context.Context, doc *html.Node, opts trafilatura.Options) (*trafilatura.ExtractResult, error) {
-	type outcome struct {
-		res *trafilatura.ExtractResult
-		err error
-	}
-	done := make(chan outcome, 1)
-	go func() {
-		defer func() {
-			if p := recover(); p != nil {
-				done <- outcome{err: fmt.Errorf("trafilatura: panic: %v", p)}
-			}
-		}()
-		res, err := trafilatura.ExtractDocument(doc, opts)
-		if err != nil {
-			// trafilatura fails only when it finds too little text (or the
-			// checks we do not enable: language, size, duplicates).
-			err = fmt.Errorf("%w: trafilatura: %v", errNoContent, err)
-		}
-		done <- outcome{res, err}
 	}()
-	select {
-	case o := <-done:
-		return o.res, o.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	tc, err := trafilaturaCandidate(ctx, doc, pageURL)
+	if err != nil {
+		return nil, err
 	}
+	switch {
+	case tc == nil:
+		return rc, nil
+	case rc == nil || tc.tokens > rc.tokens:
+		if rc != nil && tc.title == "" {
+			tc.title = rc.title
+		}
+		return tc, nil
+	}
+	return rc, nil
 }
+
+// minConfidentTokens is the pruned readability text below which
+// chooseContent asks trafilatura too.
+const minConfidentTokens = 30
 
 // runHTMLDate runs go-htmldate in extensive mode, guarding against panics.
 func runHTMLDate(ctx context.Context, doc *html.Node, pageURL *url.URL) (res htmldate.Result, err error) {
@@ -184,7 +197,7 @@ func runHTMLDate(ctx context.Context, doc *html.Node, pageURL *url.URL) (res htm
 			err = fmt.Errorf("htmldate: panic: %v", p)
 		}
 	}()
-	opts := htmldate.Options{ExtractTime: true, UseOriginalDate: true}
+	opts := htmldate.Options{ExtractTime: true, UseOriginalDate: true, SkipExtensiveSearch: true}
 	if pageURL != nil {
 		opts.URL = pageURL.String()
 	}

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"regexp"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -12,8 +13,8 @@ import (
 var lazyAttrs = []string{"data-src", "data-original", "data-actualsrc", "data-lazy-src", "data-echo", "data-url", "file"}
 
 // promoteLazyImages gives every lazy-loaded <img> its real URL in src and
-// turns <noscript> image copies into real images, before trafilatura runs:
-// trafilatura keeps only src, so without this an article's lazy images
+// turns <noscript> image copies into real images, before the extractors run:
+// they keep only src, so without this an article's lazy images
 // would reach the archive as placeholders or not at all.
 func promoteLazyImages(doc *html.Node) {
 	var noscripts []*html.Node
@@ -92,3 +93,32 @@ func setAttribute(n *html.Node, key, val string) {
 	}
 	n.Attr = append(n.Attr, html.Attribute{Key: key, Val: val})
 }
+
+// reHiddenStyle matches inline styles that hide an element until scripts
+// show it.
+var reHiddenStyle = regexp.MustCompile(`(?i)(?:visibility\s*:\s*hidden|opacity\s*:\s*0(?:\.0*)?)\s*(?:!important)?\s*;?`)
+
+// revealHiddenContent removes "visibility: hidden" and "opacity: 0" from
+// the inline style of elements that hold a lot of text: pages such as
+// WeChat's hide the article until a script has run, and an archive runs
+// no scripts. Small hidden elements (menus, pop-ups, templates) stay
+// hidden.
+func revealHiddenContent(doc *html.Node) {
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode {
+			for i, a := range n.Attr {
+				if a.Key == "style" && reHiddenStyle.MatchString(a.Val) && countTokens(n) >= minRevealTokens {
+					n.Attr[i].Val = reHiddenStyle.ReplaceAllString(a.Val, "")
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+}
+
+// minRevealTokens is the text a hidden element needs to be revealed.
+const minRevealTokens = 100

@@ -12,7 +12,7 @@ import (
 // extractText is the plain-text path of Extract, for scraped pages that
 // are a flat run of lines: site menus, then the headline, a byline, the
 // article, and finally link and keyword lists.
-func (e *Extractor) extractText(_ *url.URL, text string) (*Result, error) {
+func (e *Extractor) extractText(pageURL *url.URL, text string) (*Result, error) {
 	lines := nonEmptyLines(strings.ReplaceAll(text, "\r", "\n"))
 	chinese := looksChinese(text)
 	a := analyseLines(lines, chinese)
@@ -23,7 +23,11 @@ func (e *Extractor) extractText(_ *url.URL, text string) (*Result, error) {
 	if tooShort(body) {
 		return nil, errNoContent
 	}
-	loc := e.location(chinese)
+	host := ""
+	if pageURL != nil {
+		host = pageURL.Hostname()
+	}
+	loc := e.location(chinese, host)
 	r := &Result{
 		Title:     a.title,
 		Author:    authorFrom(a.byline),

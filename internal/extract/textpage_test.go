@@ -61,7 +61,7 @@ func TestCleanTitle(t *testing.T) {
 	}{
 		{"a dash suffix equal to the site is stripped", "卢卡申科抵达北京 - 美国之音", "美国之音", "卢卡申科抵达北京"},
 		{"a bar suffix is stripped case-insensitively", "Lukashenko arrives | VOA", "voa", "Lukashenko arrives"},
-		{"an underscore suffix is stripped", "儿歌被改编_科技_腾讯网", "腾讯网", "儿歌被改编_科技"},
+		{"an underscore site suffix goes, and the channel before it", "儿歌被改编_科技_腾讯网", "腾讯网", "儿歌被改编"},
 		{"a suffix that is not the site stays", "标题 - 专题报道", "示例网", "标题 - 专题报道"},
 		{"without a site name nothing is stripped", "标题 - 示例网", "", "标题 - 示例网"},
 		{"a title that is only the site stays", "示例网", "示例网", "示例网"},
@@ -154,4 +154,110 @@ func FuzzAnalyseLines(f *testing.F) {
 			authorFrom(a.byline)
 		}
 	})
+}
+
+func TestStripTitleSuffixes(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"内蒙古确保两节前农牧民工工资基本无拖欠_要闻_正北方网（原北方新闻网）", "内蒙古确保两节前农牧民工工资基本无拖欠"},
+		{"天冷抵抗力弱 齒源膿瘍患者多 - 自由電子報 即時新聞", "天冷抵抗力弱 齒源膿瘍患者多"},
+		{"成都12只大熊猫幼仔开始群体生活-中新网", "成都12只大熊猫幼仔开始群体生活"},
+		{"[公司]绿景控股料2011年扭亏 净利1900万-2900万-财经频道-千华网", "[公司]绿景控股料2011年扭亏 净利1900万-2900万"},
+		{"明年合同电煤涨价禁超5% - 宏观经济 - 21CN.COM", "明年合同电煤涨价禁超5%"},
+		{"治公款消费 莫患“茅台焦虑症”-茅台酒,公款消费,公款吃喝,人大代表,五粮液", "治公款消费 莫患“茅台焦虑症”"},
+		{"勾結醫師病患詐保險金 男遭訴 - Taiwan News Online", "勾結醫師病患詐保險金 男遭訴"},
+		{"Lukashenko arrives in Beijing | VOA", "Lukashenko arrives in Beijing"},
+		{"标题 - 专题报道", "标题 - 专题报道"},
+		{"中美元首会晤 - 双方同意加强沟通", "中美元首会晤 - 双方同意加强沟通"},
+		{"A-B testing explained", "A-B testing explained"},
+	}
+	for _, tt := range tests {
+		if got := stripTitleSuffixes(tt.in); got != tt.want {
+			t.Errorf("stripTitleSuffixes(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestFindHeadline(t *testing.T) {
+	doc := parseTestDoc(t, `<html><body><div class="logo"><h1>经济参考网</h1></div>
+<div class="article"><div class="art-title">中国iPad商标侵权纠纷案一审审结 苹果败诉</div><p>正文</p></div></body></html>`)
+	got := findHeadline(doc, "", "中国iPad商标侵权纠纷案一审审结 苹果败诉-经济参考网")
+	if got != "中国iPad商标侵权纠纷案一审审结 苹果败诉" {
+		t.Errorf("findHeadline = %q: want the title element, not the logo's site name", got)
+	}
+}
+
+func TestCheckLanguage(t *testing.T) {
+	zh := strings.Repeat("这是一段中文新闻的正文内容。", 10)
+	ja := strings.Repeat("これは日本語のニュース記事です。東京で会議が開かれました。", 5)
+	tests := []struct{ declared, text, want string }{
+		{"en", zh, "zh"},
+		{"", zh, "zh"},
+		{"zh-TW", zh, "zh-TW"},
+		{"ja", ja, "ja"},
+		{"en", "An English article about Beijing and Shanghai.", "en"},
+		{"", "short", ""},
+	}
+	for _, tt := range tests {
+		if got := checkLanguage(tt.declared, tt.text); got != tt.want {
+			t.Errorf("checkLanguage(%q, %.20q) = %q, want %q", tt.declared, tt.text, got, tt.want)
+		}
+	}
+}
+
+func TestZoneLessDatesUseTheSitesZone(t *testing.T) {
+	e := New(Options{})
+	tests := []struct {
+		chinese bool
+		host    string
+		want    string
+	}{
+		{true, "news.example.cn", "Asia/Shanghai"},
+		{true, "news.example.com", "Asia/Shanghai"},
+		{true, "www.example.com.tw", "Asia/Taipei"},
+		{false, "www.example.co.jp", "Asia/Tokyo"},
+		{false, "www.example.com", "UTC"},
+	}
+	for _, tt := range tests {
+		loc := e.location(tt.chinese, tt.host)
+		if got := loc.String(); got != tt.want && !(tt.want == "Asia/Shanghai" && got == "CST") {
+			t.Errorf("location(%v, %q) = %s, want %s", tt.chinese, tt.host, got, tt.want)
+		}
+	}
+}
+
+func TestClosingCredits(t *testing.T) {
+	tests := []struct {
+		name           string
+		lines          []string
+		author, editor string
+	}{
+		{"a reporter note after the last paragraph", []string{"为昆剧剧目作出突出贡献。", "（总台记者 张倩）", "最新"}, "张倩", ""},
+		{"a name and a place before 报道", []string{"所有的改革难道不都是利益再分配的过程吗？”（姚峰 上海报道）"}, "姚峰", ""},
+		{"a newspaper reporter line", []string{"经历了一次折叠。", "新京报记者 彭冲 山东冠县报道", "【编辑:刘欢】"}, "彭冲", "刘欢"},
+		{"an editor with a staff number", []string{"正在悄悄的进行。", "（ 责任编辑：刘林源 ）", "责任编辑：杨倩_NF4425"}, "", "刘林源"},
+		{"nothing after the article", []string{"正在悄悄的进行。", "精彩推荐"}, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, e := findClosingCredit(tt.lines, "第一段。\n\n"+tt.lines[0])
+			if a != tt.author || e != tt.editor {
+				t.Errorf("findClosingCredit = %q, %q; want %q, %q", a, e, tt.author, tt.editor)
+			}
+		})
+	}
+	if got := cleanAuthor("[责任编辑：韩保林 PK155]"); got != "韩保林" {
+		t.Errorf("cleanAuthor kept a label or staff number: %q", got)
+	}
+	if got := cleanAuthor("该作者文章"); got != "" {
+		t.Errorf("cleanAuthor accepted a link text: %q", got)
+	}
+}
+
+func TestNotSiteName(t *testing.T) {
+	head := headInfo{Title: `多地项目连环爆雷 狂奔的龙湖集团_网易财经`, SiteName: "新浪网"}
+	for author, want := range map[string]string{"网易": "", "新浪网": "", "李明远": "李明远"} {
+		if got := notSiteName(author, head); got != want {
+			t.Errorf("notSiteName(%q) = %q, want %q", author, got, want)
+		}
+	}
 }

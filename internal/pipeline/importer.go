@@ -173,62 +173,146 @@ func (p *Pipeline) Import(ctx context.Context, paths []string, opts ImportOption
 		}
 	}()
 
+	// Articles are committed in batches: each article stays whole (its
+	// capture, version and index entry land together), a batch is one
+	// transaction, and a crash loses at most the batch in flight, which the
+	// next run redoes. A batch is also flushed whenever the writer would
+	// otherwise wait for the parsers, so nothing sits uncommitted for long.
+	var batch []*prepared
+	done := 0
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := p.saveBatch(ctx, batch, sources, opts, loc, rep)
+		for _, pr := range batch {
+			p.report(pr, rep)
+			done++
+			if opts.Progress != nil {
+				opts.Progress(done, len(files), pr.file)
+			}
+		}
+		batch = batch[:0]
+		return err
+	}
 	for i := range files {
 		var pr prepared
 		select {
 		case pr = <-slots[i]:
-		case <-ctx.Done():
-			return rep, ctx.Err()
-		}
-		if pr.err == nil && !pr.skip {
-			pr.err = p.saveImported(ctx, &pr, sources, opts, loc, rep)
-		}
-		switch {
-		case pr.err != nil:
-			rep.Failed = append(rep.Failed, ImportError{File: pr.file, Err: pr.err})
-			p.log.Warn("import failed", "file", pr.file, "err", pr.err)
-		case pr.skip:
-			rep.Unchanged++
-			rep.PerSource[pr.source]++
 		default:
-			rep.PerSource[pr.source]++
+			if err := flush(); err != nil {
+				return rep, err
+			}
+			select {
+			case pr = <-slots[i]:
+			case <-ctx.Done():
+				return rep, ctx.Err()
+			}
 		}
-		if opts.Progress != nil {
-			opts.Progress(i+1, len(files), pr.file)
+		batch = append(batch, &pr)
+		if len(batch) >= importBatch {
+			if err := flush(); err != nil {
+				return rep, err
+			}
 		}
+	}
+	if err := flush(); err != nil {
+		return rep, err
 	}
 	return rep, ctx.Err()
 }
 
-func (p *Pipeline) saveImported(ctx context.Context, pr *prepared, sources map[string]archive.Source, opts ImportOptions, loc *time.Location, rep *ImportReport) error {
-	src, ok := sources[pr.source]
-	if !ok {
-		var err error
-		src, err = p.store.EnsureSource(ctx, &archive.Source{
-			Kind: archive.KindImport, FeedURL: "import:" + pr.source, Title: pr.source,
-			Mode: archive.ModeFeed, TimeZone: loc.String(),
-		})
-		if err != nil {
-			return err
-		}
-		sources[pr.source] = src
-	}
-	if err := p.blobs.SyncTo(pr.blobSeq); err != nil {
-		return err
-	}
-	out, err := p.saveIndexed(ctx, &src, pr.url, pr.url, pr.version, pr.url, pr.capture, 0, opts.Images && !p.opts.SkipImages, pr.index)
-	if err != nil {
-		return err
-	}
-	if out.NewArticle {
-		rep.NewArticles++
-	}
-	if out.NewVersion {
-		rep.NewVersions++
-	} else {
+// importBatch is the most articles an import commits in one transaction.
+const importBatch = 200
+
+// report counts one finished file.
+func (p *Pipeline) report(pr *prepared, rep *ImportReport) {
+	switch {
+	case pr.err != nil:
+		rep.Failed = append(rep.Failed, ImportError{File: pr.file, Err: pr.err})
+		p.log.Warn("import failed", "file", pr.file, "err", pr.err)
+	case pr.skip:
 		rep.Unchanged++
+		rep.PerSource[pr.source]++
+	default:
+		rep.PerSource[pr.source]++
+	}
+}
+
+// saveBatch writes the ready files of a batch in one transaction, after
+// making their blobs durable. If the transaction fails, the files are
+// written one by one so that only the bad one is reported. It returns an
+// error only when the store itself is failing (e.g. ctx cancelled).
+func (p *Pipeline) saveBatch(ctx context.Context, batch []*prepared, sources map[string]archive.Source, opts ImportOptions, loc *time.Location, rep *ImportReport) error {
+	var writes []*store.ArticleWrite
+	var owners []*prepared
+	var outs []Outcome
+	var maxSeq uint64
+	for _, pr := range batch {
+		if pr.err != nil || pr.skip {
+			continue
+		}
+		src, err := p.importSource(ctx, pr.source, sources, loc)
+		if err != nil {
+			pr.err = err
+			continue
+		}
+		w, out := p.buildWrite(ctx, &src, pr.url, pr.url, pr.version, pr.url, pr.capture, 0, opts.Images && !p.opts.SkipImages, pr.index)
+		writes, owners, outs = append(writes, w), append(owners, pr), append(outs, out)
+		maxSeq = max(maxSeq, pr.blobSeq)
+	}
+	if len(writes) == 0 {
+		return ctx.Err()
+	}
+	if err := p.blobs.SyncTo(maxSeq); err != nil {
+		for _, pr := range owners {
+			pr.err = err
+		}
+		return nil
+	}
+	results, err := p.store.SaveArticles(ctx, writes)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		results = make([]store.SaveResult, len(writes))
+		for i, w := range writes {
+			if results[i], err = p.store.SaveArticle(ctx, w); err != nil {
+				owners[i].err = err
+			}
+		}
+	}
+	for i, r := range results {
+		if owners[i].err != nil {
+			continue
+		}
+		out := p.saved(outs[i], r)
+		if out.NewArticle {
+			rep.NewArticles++
+		}
+		if out.NewVersion {
+			rep.NewVersions++
+		} else {
+			rep.Unchanged++
+		}
 	}
 	return nil
+}
+
+// importSource returns the pseudo-source an import files articles under.
+func (p *Pipeline) importSource(ctx context.Context, name string, sources map[string]archive.Source, loc *time.Location) (archive.Source, error) {
+	if src, ok := sources[name]; ok {
+		return src, nil
+	}
+	src, err := p.store.EnsureSource(ctx, &archive.Source{
+		Kind: archive.KindImport, FeedURL: "import:" + name, Title: name,
+		Mode: archive.ModeFeed, TimeZone: loc.String(),
+	})
+	if err != nil {
+		return src, err
+	}
+	sources[name] = src
+	return src, nil
 }
 
 // prepareFile reads and parses one file. It is called from several

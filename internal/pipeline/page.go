@@ -127,6 +127,17 @@ func (p *Pipeline) saveVersion(ctx context.Context, src *archive.Source, rawURL,
 // saveIndexed is saveVersion with the search index entry already computed
 // (importers compute it in parallel workers); idx nil computes it here.
 func (p *Pipeline) saveIndexed(ctx context.Context, src *archive.Source, rawURL, canon string, v archive.Version, base string, capt *archive.Capture, captureID int64, images bool, idx *store.IndexDoc) (Outcome, error) {
+	w, out := p.buildWrite(ctx, src, rawURL, canon, v, base, capt, captureID, images, idx)
+	r, err := p.store.SaveArticle(ctx, w)
+	if err != nil {
+		return out, err
+	}
+	return p.saved(out, r), nil
+}
+
+// buildWrite finishes a version (hash, images, index entry) and wraps it in
+// the store write for its article.
+func (p *Pipeline) buildWrite(ctx context.Context, src *archive.Source, rawURL, canon string, v archive.Version, base string, capt *archive.Capture, captureID int64, images bool, idx *store.IndexDoc) (*store.ArticleWrite, Outcome) {
 	v.Title, v.Author = oneLine(v.Title), oneLine(v.Author)
 	// The hash is taken before images are re-pointed, so an image that
 	// downloads today but failed yesterday does not make a new version.
@@ -154,13 +165,14 @@ func (p *Pipeline) saveIndexed(ctx context.Context, src *archive.Source, rawURL,
 		doc := p.opts.Indexer.Index(v.Title, v.Text)
 		w.Index = &doc
 	}
-	r, err := p.store.SaveArticle(ctx, w)
-	if err != nil {
-		return out, err
-	}
+	return w, out
+}
+
+// saved completes an Outcome with what the store did.
+func (p *Pipeline) saved(out Outcome, r store.SaveResult) Outcome {
 	out.ArticleID, out.VersionID, out.NewArticle, out.NewVersion = r.ArticleID, r.VersionID, r.NewArticle, r.NewVersion
-	p.log.Debug("archived", "url", canon, "new_article", r.NewArticle, "new_version", r.NewVersion, "images", out.Images)
-	return out, nil
+	p.log.Debug("archived", "url", out.URL, "new_article", r.NewArticle, "new_version", r.NewVersion, "images", out.Images)
+	return out
 }
 
 // ManualSource returns the pseudo-source for URLs submitted by hand.

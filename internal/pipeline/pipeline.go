@@ -23,6 +23,7 @@ import (
 // Store is what the pipeline needs from persistence.
 type Store interface {
 	SaveArticle(ctx context.Context, w *store.ArticleWrite) (store.SaveResult, error)
+	SaveArticles(ctx context.Context, ws []*store.ArticleWrite) ([]store.SaveResult, error)
 	SaveCapture(ctx context.Context, c *archive.Capture) (int64, error)
 	HasCapture(ctx context.Context, url, bodyHash string) (bool, error)
 	AssetByURL(ctx context.Context, url string) (archive.Asset, error)

@@ -1,15 +1,25 @@
-// Package web serves newsvault over HTTP: for now a small read-only JSON API
-// (/api/v1/articles, /api/v1/articles/{id}, /api/v1/sources), our stored
-// images under /assets/, /healthz and Prometheus /metrics. It only reads the
-// store; archiving happens in the pipeline.
+// Package web is newsvault's HTTP face. It owns the server-rendered reading
+// UI (front page, sources, articles and their versions, search, the forms to
+// add URLs, feeds and OPML), the JSON API under /api/v1 with its OpenAPI
+// description, our stored images under /assets/, /healthz and Prometheus
+// /metrics, and a small in-memory job runner that archives submitted URLs in
+// the background.
+//
+// It reads the store and the search index and asks an Archiver to archive;
+// it does not fetch, extract, sanitise for storage or index anything itself.
+// The mutating routes (add, sources CRUD, OPML import, archive) have no login
+// yet: they are for the local operator, which is why serve binds to loopback
+// by default and this package refuses cross-origin form posts.
 package web
 
 import (
 	"context"
-	"encoding/json"
+	"embed"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,16 +30,24 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/content"
+	"github.com/newsvault/newsvault/internal/pipeline"
+	"github.com/newsvault/newsvault/internal/search"
 	"github.com/newsvault/newsvault/internal/store"
 )
 
-// Store is what the web server reads.
+// Store is what the web server reads and, for sources, writes.
 type Store interface {
 	Article(ctx context.Context, id int64) (archive.Article, error)
 	Articles(ctx context.Context, f store.ArticleFilter) ([]archive.Article, error)
 	CountArticles(ctx context.Context, f store.ArticleFilter) (int, error)
 	Versions(ctx context.Context, articleID int64) ([]archive.Version, error)
+	Search(ctx context.Context, q store.SearchQuery) ([]store.SearchHit, int, error)
+	Source(ctx context.Context, id int64) (archive.Source, error)
 	Sources(ctx context.Context) ([]archive.Source, error)
+	CreateSource(ctx context.Context, src *archive.Source) error
+	UpdateSource(ctx context.Context, src *archive.Source) error
+	RemoveSource(ctx context.Context, id int64) error
 	Asset(ctx context.Context, hash string) (archive.Asset, error)
 	Stats(ctx context.Context) (store.Stats, error)
 	Ping(ctx context.Context) error
@@ -40,44 +58,202 @@ type Blobs interface {
 	Open(hash string) (io.ReadCloser, error)
 }
 
-// Server is the HTTP handler for newsvault.
-type Server struct {
-	store    Store
-	blobs    Blobs
-	log      *slog.Logger
-	mux      *http.ServeMux
-	registry *prometheus.Registry
-	requests *prometheus.CounterVec
+// Archiver archives one URL under a source (the manual pseudo-source when
+// src is nil). *pipeline.Pipeline satisfies it.
+type Archiver interface {
+	ArchiveURL(ctx context.Context, url string, src *archive.Source) (pipeline.Outcome, error)
 }
 
-// New returns a Server. log may be nil.
-func New(st Store, blobs Blobs, log *slog.Logger) *Server {
+// Analyzer turns what a reader typed into a store search expression and
+// marks matches in result text. *search.Analyzer satisfies it.
+type Analyzer interface {
+	FTS5(q search.Query) string
+	Highlight(text string, q search.Query, maxRunes int) string
+}
+
+// Config is what New needs. Store, Blobs and Analyzer are required.
+type Config struct {
+	Store    Store
+	Blobs    Blobs
+	Analyzer Analyzer
+	// Archiver runs the archive jobs of /add and POST /api/v1/archive. Nil
+	// turns those routes off (they answer 503).
+	Archiver Archiver
+	Logger   *slog.Logger
+	// Location shows the times newsvault itself recorded (first and last
+	// seen, polls, jobs) and reads the dates typed into search filters.
+	// Article dates are shown in the zone they were published in. Nil means
+	// time.Local.
+	Location *time.Location
+	// Jobs tunes the background archive jobs.
+	Jobs JobOptions
+	// AllowedHosts, when not empty, lists the Host header values (without
+	// port) the server answers; others get 421. serve sets it to the
+	// loopback names when it listens on loopback, so that a web page whose
+	// name was re-bound to 127.0.0.1 cannot drive the local archive.
+	AllowedHosts []string
+	// PageSize is the number of articles on one page of the UI; 0 means 20.
+	PageSize int
+}
+
+// Server is the HTTP handler for newsvault. Shutdown stops its job runner.
+type Server struct {
+	store     Store
+	blobs     Blobs
+	analyzer  Analyzer
+	log       *slog.Logger
+	loc       *time.Location
+	pageSize  int
+	hosts     map[string]bool
+	jobs      *jobRunner
+	sanitizer *content.Sanitizer
+	pages     *pageSet
+	mux       *http.ServeMux
+	handler   http.Handler
+	routes    []route
+	registry  *prometheus.Registry
+	requests  *prometheus.CounterVec
+}
+
+// route is one registration on the mux. The table is kept so that tests can
+// check every API route against the OpenAPI description.
+type route struct {
+	Method  string // "" for the catch-all
+	Pattern string // path pattern as given to http.ServeMux, without the method
+}
+
+//go:embed templates/*.html static/*
+var files embed.FS
+
+// New returns a Server and starts its job runner. It fails when a required
+// part of cfg is missing.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil || cfg.Blobs == nil || cfg.Analyzer == nil {
+		return nil, errors.New("web: Config needs Store, Blobs and Analyzer")
+	}
+	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{store: st, blobs: blobs, log: log, mux: http.NewServeMux(), registry: prometheus.NewRegistry()}
+	loc := cfg.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	pages, err := loadPages()
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	s := &Server{
+		store: cfg.Store, blobs: cfg.Blobs, analyzer: cfg.Analyzer, log: log, loc: loc,
+		pageSize: cfg.PageSize, sanitizer: content.NewSanitizer(), pages: pages,
+		mux: http.NewServeMux(), registry: prometheus.NewRegistry(),
+	}
+	if s.pageSize <= 0 {
+		s.pageSize = 20
+	}
+	if len(cfg.AllowedHosts) > 0 {
+		s.hosts = make(map[string]bool)
+		for _, h := range cfg.AllowedHosts {
+			s.hosts[strings.ToLower(strings.Trim(h, "[]"))] = true
+		}
+	}
+	s.jobs = newJobRunner(cfg.Archiver, log, cfg.Jobs)
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "newsvault_http_requests_total", Help: "HTTP requests served, by route and status code.",
 	}, []string{"route", "code"})
 	s.registry.MustRegister(s.requests, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&statsCollector{st: st})
+		&statsCollector{st: cfg.Store}, &jobsCollector{jobs: s.jobs})
 
-	s.handle("GET /healthz", s.healthz)
-	s.handle("GET /api/v1/articles", s.listArticles)
-	s.handle("GET /api/v1/articles/{id}", s.getArticle)
-	s.handle("GET /api/v1/sources", s.listSources)
+	// Reading pages.
+	s.handle("GET /{$}", s.homePage)
+	s.handle("GET /sources", s.sourcesPage)
+	s.handle("GET /sources/{id}", s.sourcePage)
+	s.handle("GET /articles/{id}", s.articlePage)
+	s.handle("GET /articles/{id}/versions", s.versionsPage)
+	s.handle("GET /articles/{id}/versions/{seq}", s.versionPage)
+	s.handle("GET /search", s.searchPage)
+	// The operator's forms.
+	s.handle("GET /add", s.addPage)
+	s.handle("POST /add/url", s.addURL)
+	s.handle("POST /add/feed", s.addFeed)
+	s.handle("POST /add/opml", s.addOPML)
+	s.handle("POST /sources/{id}/remove", s.removeSourceForm)
+	s.handle("GET /jobs/{id}", s.jobPage)
+	// Files.
+	s.handle("GET /static/{file}", s.static)
 	s.handle("GET /assets/{hash}", s.asset)
+	s.handle("GET /favicon.ico", s.favicon)
+	// Operations.
+	s.handle("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
-	s.handle("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "no such route: "+r.Method+" "+r.URL.Path)
-	})
-	return s
+	s.routes = append(s.routes, route{Method: "GET", Pattern: "/metrics"})
+	// The JSON API.
+	s.handle("GET /api/v1/openapi.json", s.openAPI)
+	s.handle("GET /api/v1/health", s.apiHealth)
+	s.handle("GET /api/v1/articles", s.apiListArticles)
+	s.handle("GET /api/v1/articles/{id}", s.apiGetArticle)
+	s.handle("GET /api/v1/articles/{id}/versions", s.apiVersions)
+	s.handle("GET /api/v1/articles/{id}/versions/{seq}", s.apiVersion)
+	s.handle("GET /api/v1/search", s.apiSearch)
+	s.handle("GET /api/v1/sources", s.apiListSources)
+	s.handle("POST /api/v1/sources", s.apiCreateSource)
+	s.handle("GET /api/v1/sources/{id}", s.apiGetSource)
+	s.handle("PATCH /api/v1/sources/{id}", s.apiPatchSource)
+	s.handle("DELETE /api/v1/sources/{id}", s.apiDeleteSource)
+	s.handle("POST /api/v1/archive", s.apiArchive)
+	s.handle("GET /api/v1/jobs", s.apiListJobs)
+	s.handle("GET /api/v1/jobs/{id}", s.apiGetJob)
+	s.handle("POST /api/v1/opml", s.apiImportOPML)
+	s.handle("GET /api/v1/opml", s.apiExportOPML)
+	s.handle("/", s.fallback)
+
+	// Form posts and API writes from other origins are refused: until there
+	// is a login, a page on another site must not be able to make the
+	// operator's browser add feeds or archive URLs.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, http.StatusForbidden, "cross_origin", "cross-origin requests may not change the archive")
+	}))
+	s.handler = cop.Handler(s.mux)
+	return s, nil
+}
+
+// Shutdown stops the job runner: queued jobs that have not started are
+// marked failed, and running ones may finish until ctx ends, when they are
+// cancelled. Jobs live in memory only and do not survive a restart.
+func (s *Server) Shutdown(ctx context.Context) error {
+	return s.jobs.shutdown(ctx)
+}
+
+// securityHeaders are sent with every response. Pages load nothing from
+// other origins: images are our copies (img-src 'self'), the only script is
+// our own optional time localiser, and archived markup keeps only the inline
+// style attributes the sanitiser allows (colours, alignment).
+var securityHeaders = map[string]string{
+	"Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; " +
+		"img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+	"X-Content-Type-Options": "nosniff",
+	"Referrer-Policy":        "no-referrer",
+	"X-Frame-Options":        "DENY",
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	s.mux.ServeHTTP(w, r)
+	h := w.Header()
+	for k, v := range securityHeaders {
+		h.Set(k, v)
+	}
+	if s.hosts != nil {
+		host := r.Host
+		if hh, _, err := net.SplitHostPort(host); err == nil {
+			host = hh
+		}
+		if !s.hosts[strings.ToLower(strings.Trim(host, "[]"))] {
+			s.fail(w, r, http.StatusMisdirectedRequest, "bad_host", "this server does not answer for host "+strconv.Quote(r.Host))
+			return
+		}
+	}
+	s.handler.ServeHTTP(w, r)
 }
 
 type statusWriter struct {
@@ -90,15 +266,65 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// handle registers h under pattern ("METHOD /path"), counting requests per
+// route and remembering the registration in s.routes.
 func (s *Server) handle(pattern string, h http.HandlerFunc) {
-	route := pattern
+	method, path, ok := strings.Cut(pattern, " ")
+	if !ok {
+		method, path = "", pattern
+	}
+	s.routes = append(s.routes, route{Method: method, Pattern: path})
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		start := time.Now()
 		h(sw, r)
-		s.requests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
+		s.requests.WithLabelValues(pattern, strconv.Itoa(sw.code)).Inc()
 		s.log.Debug("http", "method", r.Method, "path", r.URL.Path, "status", sw.code, "dur", time.Since(start))
 	})
+}
+
+// fallback answers every request no route took: 405 when the path exists
+// under another method, else 404 (a page, or JSON under /api/).
+func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{"GET", "POST", "PATCH", "DELETE"} {
+		if m == r.Method || (m == "GET" && r.Method == "HEAD") {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		s.fail(w, r, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed on "+r.URL.Path)
+		return
+	}
+	s.fail(w, r, http.StatusNotFound, "not_found", "no such page: "+r.URL.Path)
+}
+
+// isAPI reports whether r is for the JSON API, which answers errors in JSON.
+func isAPI(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/healthz" || strings.HasPrefix(r.URL.Path, "/assets/")
+}
+
+// fail answers an error: JSON for the API, an error page otherwise.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, code int, errCode, msg string) {
+	if isAPI(r) {
+		writeError(w, code, errCode, msg)
+		return
+	}
+	s.errorPage(w, r, code, msg)
+}
+
+// internal logs err and answers 500 without details.
+func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	s.fail(w, r, http.StatusInternalServerError, "internal", "internal error")
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -107,161 +333,6 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-}
-
-// articleJSON is the API's view of an article.
-type articleJSON struct {
-	ID           int64         `json:"id"`
-	URL          string        `json:"url"`
-	OriginalURL  string        `json:"original_url"`
-	SourceID     int64         `json:"source_id"`
-	Title        string        `json:"title"`
-	Author       string        `json:"author,omitempty"`
-	Published    *time.Time    `json:"published,omitempty"`
-	Updated      *time.Time    `json:"updated,omitempty"`
-	SiteName     string        `json:"site_name,omitempty"`
-	Language     string        `json:"language,omitempty"`
-	Image        string        `json:"image,omitempty"`
-	FirstSeenAt  time.Time     `json:"first_seen_at"`
-	LastSeenAt   time.Time     `json:"last_seen_at"`
-	VersionCount int           `json:"version_count"`
-	HTML         string        `json:"html,omitempty"`
-	Text         string        `json:"text,omitempty"`
-	Versions     []versionJSON `json:"versions,omitempty"`
-}
-
-type versionJSON struct {
-	ID         int64     `json:"id"`
-	Seq        int       `json:"seq"`
-	Title      string    `json:"title"`
-	Hash       string    `json:"hash"`
-	CaptureID  int64     `json:"capture_id,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	LastSeenAt time.Time `json:"last_seen_at"`
-}
-
-func timePtr(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
-func toJSON(a archive.Article, full bool) articleJSON {
-	j := articleJSON{
-		ID: a.ID, URL: a.URL, OriginalURL: a.OriginalURL, SourceID: a.SourceID, Title: a.Title, Author: a.Author,
-		Published: timePtr(a.Published), Updated: timePtr(a.Updated), SiteName: a.SiteName, Language: a.Language,
-		Image: a.Image, FirstSeenAt: a.FirstSeenAt, LastSeenAt: a.LastSeenAt, VersionCount: a.VersionCount,
-	}
-	if full {
-		j.HTML, j.Text = a.HTML, a.Text
-	}
-	return j
-}
-
-func (s *Server) listArticles(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	var f store.ArticleFilter
-	var err error
-	if v := q.Get("source"); v != "" {
-		if f.SourceID, err = strconv.ParseInt(v, 10, 64); err != nil || f.SourceID <= 0 {
-			writeError(w, http.StatusBadRequest, "bad_parameter", "source must be a positive integer id")
-			return
-		}
-	}
-	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
-		if v := q.Get(name); v != "" {
-			if *dst, err = parseTime(v); err != nil {
-				writeError(w, http.StatusBadRequest, "bad_parameter", name+": "+err.Error())
-				return
-			}
-		}
-	}
-	if f.Limit, err = intParam(q.Get("limit"), 50, 1, 500); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_parameter", "limit: "+err.Error())
-		return
-	}
-	if f.Offset, err = intParam(q.Get("offset"), 0, 0, 1<<30); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_parameter", "offset: "+err.Error())
-		return
-	}
-	list, err := s.store.Articles(r.Context(), f)
-	if err != nil {
-		s.internal(w, err)
-		return
-	}
-	total, err := s.store.CountArticles(r.Context(), f)
-	if err != nil {
-		s.internal(w, err)
-		return
-	}
-	out := make([]articleJSON, 0, len(list))
-	for _, a := range list {
-		out = append(out, toJSON(a, false))
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"articles": out, "total": total, "limit": f.Limit, "offset": f.Offset})
-}
-
-func (s *Server) getArticle(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		writeError(w, http.StatusBadRequest, "bad_parameter", "article id must be a positive integer")
-		return
-	}
-	a, err := s.store.Article(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "not_found", "no article with id "+strconv.FormatInt(id, 10))
-		return
-	}
-	if err != nil {
-		s.internal(w, err)
-		return
-	}
-	vs, err := s.store.Versions(r.Context(), id)
-	if err != nil {
-		s.internal(w, err)
-		return
-	}
-	j := toJSON(a, true)
-	for _, v := range vs {
-		j.Versions = append(j.Versions, versionJSON{ID: v.ID, Seq: v.Seq, Title: v.Title, Hash: v.Hash, CaptureID: v.CaptureID, CreatedAt: v.CreatedAt, LastSeenAt: v.LastSeenAt})
-	}
-	writeJSON(w, http.StatusOK, j)
-}
-
-type sourceJSON struct {
-	ID           int64      `json:"id"`
-	Kind         string     `json:"kind"`
-	Title        string     `json:"title"`
-	FeedURL      string     `json:"feed_url,omitempty"`
-	SiteURL      string     `json:"site_url,omitempty"`
-	Mode         string     `json:"mode"`
-	TimeZone     string     `json:"time_zone,omitempty"`
-	ArticleCount int        `json:"article_count"`
-	LastPolledAt *time.Time `json:"last_polled_at,omitempty"`
-	LastStatus   string     `json:"last_status,omitempty"`
-	LastError    string     `json:"last_error,omitempty"`
-	ErrorCount   int        `json:"error_count"`
-	NextPollAt   *time.Time `json:"next_poll_at,omitempty"`
-}
-
-func (s *Server) listSources(w http.ResponseWriter, r *http.Request) {
-	list, err := s.store.Sources(r.Context())
-	if err != nil {
-		s.internal(w, err)
-		return
-	}
-	out := make([]sourceJSON, 0, len(list))
-	for _, src := range list {
-		j := sourceJSON{ID: src.ID, Kind: string(src.Kind), Title: src.Title, SiteURL: src.SiteURL, Mode: string(src.Mode),
-			TimeZone: src.TimeZone, ArticleCount: src.ArticleCount, LastPolledAt: timePtr(src.LastPolledAt),
-			LastStatus: src.LastStatus, LastError: src.LastError, ErrorCount: src.ErrorCount, NextPollAt: timePtr(src.NextPollAt)}
-		if src.Kind == archive.KindFeed {
-			j.FeedURL = src.FeedURL
-		}
-		out = append(out, j)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"sources": out})
 }
 
 // asset serves a stored image. Stored bytes come from other sites, so they
@@ -274,15 +345,9 @@ func (s *Server) asset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.internal(w, err)
+		s.internal(w, r, err)
 		return
 	}
-	rc, err := s.blobs.Open(a.Hash)
-	if err != nil {
-		s.internal(w, err)
-		return
-	}
-	defer rc.Close()
 	ct := a.ContentType
 	if !strings.HasPrefix(ct, "image/") {
 		ct = "application/octet-stream"
@@ -295,45 +360,19 @@ func (s *Server) asset(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
+	rc, err := s.blobs.Open(a.Hash)
+	if err != nil {
+		s.internal(w, r, fmt.Errorf("asset %s: %w", a.Hash, err))
+		return
+	}
+	defer rc.Close()
 	w.Header().Set("Content-Length", strconv.FormatInt(a.Size, 10))
-	io.Copy(w, rc)
-}
-
-func (s *Server) internal(w http.ResponseWriter, err error) {
-	s.log.Error("request failed", "err", err)
-	writeError(w, http.StatusInternalServerError, "internal", "internal error")
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(true)
-	enc.Encode(v)
-}
-
-func writeError(w http.ResponseWriter, code int, errCode, msg string) {
-	writeJSON(w, code, map[string]any{"error": map[string]string{"code": errCode, "message": msg}})
-}
-
-func intParam(v string, def, min, max int) (int, error) {
-	if v == "" {
-		return def, nil
+	if r.Method == http.MethodHead {
+		return
 	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < min || n > max {
-		return 0, errors.New("must be an integer from " + strconv.Itoa(min) + " to " + strconv.Itoa(max))
+	if _, err := io.Copy(w, rc); err != nil {
+		s.log.Debug("asset write", "hash", a.Hash, "err", err)
 	}
-	return n, nil
-}
-
-func parseTime(v string) (time.Time, error) {
-	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
-		if t, err := time.Parse(layout, v); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, errors.New("want a date (2006-01-02) or RFC 3339 time")
 }
 
 // statsCollector exports the store's counts at scrape time.
@@ -346,6 +385,7 @@ var (
 	descAssets   = prometheus.NewDesc("newsvault_assets", "Assets (images) stored.", nil, nil)
 	descSources  = prometheus.NewDesc("newsvault_sources", "Sources followed.", nil, nil)
 	descFailing  = prometheus.NewDesc("newsvault_sources_failing", "Feeds whose last poll failed.", nil, nil)
+	descJobs     = prometheus.NewDesc("newsvault_jobs", "Archive jobs kept in memory, by state.", []string{"state"}, nil)
 )
 
 func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -374,5 +414,17 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 			}
 		}
 		ch <- prometheus.MustNewConstMetric(descFailing, prometheus.GaugeValue, float64(failing))
+	}
+}
+
+// jobsCollector exports how many jobs are in each state.
+type jobsCollector struct{ jobs *jobRunner }
+
+func (c *jobsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- descJobs }
+
+func (c *jobsCollector) Collect(ch chan<- prometheus.Metric) {
+	counts := c.jobs.counts()
+	for _, st := range []JobState{JobQueued, JobRunning, JobDone, JobFailed} {
+		ch <- prometheus.MustNewConstMetric(descJobs, prometheus.GaugeValue, float64(counts[st]), string(st))
 	}
 }

@@ -1,64 +1,42 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/newsvault/newsvault/internal/archive"
-	"github.com/newsvault/newsvault/internal/blob"
 	"github.com/newsvault/newsvault/internal/store"
-	"github.com/newsvault/newsvault/internal/store/sqlite"
 )
 
 type fixture struct {
+	*env
 	srv     *httptest.Server
 	src     archive.Source
 	article int64
 	asset   string
 }
 
+// newFixture is an archive of one feed with three articles sharing an image.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	blobs, _ := blob.Open(filepath.Join(dir, "blobs"), blob.Options{})
-	f := &fixture{}
-	f.src = archive.Source{Kind: archive.KindFeed, FeedURL: "https://example.com/feed.xml", Title: "例子新闻", Mode: archive.ModeAuto, TimeZone: "Asia/Shanghai"}
-	if err := st.CreateSource(ctx, &f.src); err != nil {
-		t.Fatal(err)
-	}
+	e := newEnv(t, envOptions{})
+	f := &fixture{env: e, srv: e.http}
+	f.src = e.source(archive.Source{Kind: archive.KindFeed, FeedURL: "https://example.com/feed.xml", Title: "例子新闻", Mode: archive.ModeAuto, TimeZone: "Asia/Shanghai"})
 	png := []byte("\x89PNG\r\n\x1a\n fake image bytes")
-	f.asset, _ = blobs.Put(png)
+	f.asset, _ = e.blobs.Put(png)
 	cst := time.FixedZone("", 8*3600)
 	for i, title := range []string{"第一篇", "第二篇", "第三篇"} {
-		w := &store.ArticleWrite{
-			Article: archive.Article{URL: "https://example.com/" + title, SourceID: f.src.ID},
-			Version: archive.Version{Title: title, HTML: `<p>正文</p><img src="/assets/` + f.asset + `">`, Text: "正文",
-				Published: time.Date(2023, 2, 26+i, 14, 12, 0, 0, cst)},
-			Assets: []store.AssetRef{{Asset: archive.Asset{Hash: f.asset, URL: "https://img.example.com/a.png", ContentType: "image/png", Size: int64(len(png)), FetchedAt: time.Now()}, URL: "https://img.example.com/a.png"}},
-		}
-		w.Version.Hash = archive.ContentHash(&w.Version)
-		r, err := st.SaveArticle(ctx, w)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.article = r.ArticleID
+		f.article = e.write(article{url: "https://example.com/" + title, source: f.src.ID, title: title,
+			html: `<p>正文</p><img src="/assets/` + f.asset + `">`, text: "正文",
+			published: time.Date(2023, 2, 26+i, 14, 12, 0, 0, cst),
+			assets:    []store.AssetRef{{Asset: archive.Asset{Hash: f.asset, URL: "https://img.example.com/a.png", ContentType: "image/png", Size: int64(len(png)), FetchedAt: time.Now()}, URL: "https://img.example.com/a.png"}}})
 	}
-	f.srv = httptest.NewServer(New(st, blobs, nil))
-	t.Cleanup(f.srv.Close)
 	return f
 }
 

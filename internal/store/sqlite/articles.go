@@ -14,8 +14,45 @@ import (
 // SaveArticle writes one archiving step in a single transaction: the
 // capture (if given), the article (created on first sight), a new version when
 // the content hash differs from the latest one (otherwise only "last seen"
-// times move), and the assets the version uses.
-func (s *Store) SaveArticle(ctx context.Context, w *store.ArticleWrite) (res store.SaveResult, err error) {
+// times move), the assets the version uses, and, when w.Index is set and the
+// version is new, the article's search index entry.
+func (s *Store) SaveArticle(ctx context.Context, w *store.ArticleWrite) (store.SaveResult, error) {
+	res, err := s.SaveArticles(ctx, []*store.ArticleWrite{w})
+	if err != nil {
+		return store.SaveResult{}, err
+	}
+	return res[0], nil
+}
+
+// SaveArticles writes several archiving steps, in order, in one
+// transaction: each is applied as SaveArticle would, and either all of them
+// land or none does. Bulk imports use it so that one commit (and one search
+// index segment) serves many articles.
+func (s *Store) SaveArticles(ctx context.Context, ws []*store.ArticleWrite) (out []store.SaveResult, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("save articles: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	out = make([]store.SaveResult, 0, len(ws))
+	for _, w := range ws {
+		res, err := saveArticle(ctx, tx, w)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, res)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("save articles: %w", err)
+	}
+	return out, nil
+}
+
+func saveArticle(ctx context.Context, tx *sql.Tx, w *store.ArticleWrite) (res store.SaveResult, err error) {
 	a := &w.Article
 	if a.URL == "" {
 		return res, fmt.Errorf("save article: empty URL")
@@ -27,13 +64,8 @@ func (s *Store) SaveArticle(ctx context.Context, w *store.ArticleWrite) (res sto
 	if seen.IsZero() {
 		seen = time.Now().UTC()
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return res, fmt.Errorf("save article %s: %w", a.URL, err)
-	}
 	defer func() {
 		if err != nil {
-			tx.Rollback()
 			err = fmt.Errorf("save article %s: %w", a.URL, err)
 		}
 	}()
@@ -83,7 +115,7 @@ func (s *Store) SaveArticle(ctx context.Context, w *store.ArticleWrite) (res sto
 		if _, err = tx.ExecContext(ctx, `UPDATE articles SET last_seen_at = ? WHERE id = ?`, seen.UnixMilli(), res.ArticleID); err != nil {
 			return res, err
 		}
-		return res, tx.Commit()
+		return res, nil
 	}
 
 	v := &w.Version
@@ -122,10 +154,15 @@ func (s *Store) SaveArticle(ctx context.Context, w *store.ArticleWrite) (res sto
 		args = []any{res.VersionID, v.Title, ms(v.Published), v.Published.UnixMilli(), seen.UnixMilli()}
 	}
 	if _, err = tx.ExecContext(ctx, `UPDATE articles SET version_id = ?, version_count = version_count + 1, title = ?,
-		published_at = ?, sort_at = `+sortExpr+`, last_seen_at = ? WHERE id = ?`, append(args, res.ArticleID)...); err != nil {
+		published_at = ?, sort_at = `+sortExpr+`, last_seen_at = ?, language = ? WHERE id = ?`, append(args, v.Language, res.ArticleID)...); err != nil {
 		return res, err
 	}
-	return res, tx.Commit()
+	if w.Index != nil {
+		if err = putIndex(ctx, tx, res.ArticleID, w.Index, !res.NewArticle); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
 }
 
 const articleCols = `a.id, a.url, a.original_url, COALESCE(a.source_id, 0), a.version_count, a.first_seen_at, a.last_seen_at,

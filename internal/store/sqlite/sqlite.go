@@ -39,7 +39,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	// Keep every connection: opening one re-reads the schema, and a pool
+	// that closes idle connections reopens them under load.
 	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(4)
+	db.SetConnMaxIdleTime(0)
 	s := &Store{db: db}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()

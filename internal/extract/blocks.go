@@ -1,0 +1,714 @@
+package extract
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// This file holds the generic, language-aware boilerplate filter that runs
+// on every candidate article tree. It splits the tree into text blocks
+// (paragraphs, list items, headings, runs of inline content), scores each
+// block by how much it reads like running text — counting CJK characters
+// and other words as tokens, sentence punctuation of both scripts, and the
+// share of linked text — and keeps the contiguous run of blocks with the
+// best total score (the article), minus the blocks inside it that are
+// clearly not article text (link lists, share bars, copyright lines,
+// "related reading" headings).
+
+// textBlock is one block of a content tree.
+type textBlock struct {
+	nodes   []*html.Node // the block element, or a run of inline siblings
+	text    string       // its text, whitespace collapsed
+	tokens  int          // CJK characters plus runs of other letters and digits
+	cjk     int          // CJK characters
+	links   int          // tokens inside <a>
+	punct   int          // sentence punctuation marks
+	media   bool         // holds an image, video or figure
+	caption bool         // inside a <figcaption> or an element classed as a caption
+	aside   bool         // inside navigation, related links, comments or the like
+
+	classified  bool      // the flags below are set
+	marker      bool      // a related-reading, comments or copyright heading
+	notice      bool      // a copyright or disclaimer notice, share bar, page tools, credit
+	captionLine bool      // reads as an image caption or credit
+	byline      bool      // reads as a byline (date, source, author)
+	menu        bool      // a language menu or a keyword list (SEO footer, tag cloud)
+	tag         atom.Atom // the block element's tag, 0 for an inline run
+	score       float64
+}
+
+// blockAtoms are elements that start a block of their own.
+var blockTags = map[atom.Atom]bool{
+	atom.P: true, atom.Div: true, atom.Section: true, atom.Article: true, atom.Main: true,
+	atom.Header: true, atom.Footer: true, atom.Aside: true, atom.Nav: true, atom.Ul: true,
+	atom.Ol: true, atom.Li: true, atom.Dl: true, atom.Dt: true, atom.Dd: true,
+	atom.Table: true, atom.Tbody: true, atom.Thead: true, atom.Tfoot: true, atom.Tr: true,
+	atom.Td: true, atom.Th: true, atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true,
+	atom.H5: true, atom.H6: true, atom.Blockquote: true, atom.Pre: true, atom.Figure: true,
+	atom.Figcaption: true, atom.Form: true, atom.Fieldset: true, atom.Address: true,
+	atom.Center: true, atom.Hr: true, atom.Details: true, atom.Summary: true, atom.Caption: true,
+	atom.Hgroup: true, atom.Menu: true,
+}
+
+// skippedTags hold no readable text.
+var skippedTags = map[atom.Atom]bool{
+	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true,
+	atom.Select: true, atom.Button: true, atom.Textarea: true, atom.Iframe: true,
+	atom.Object: true, atom.Embed: true, atom.Svg: true, atom.Canvas: true, atom.Head: true,
+}
+
+// mediaTags make a block worth keeping without text.
+var mediaTags = map[atom.Atom]bool{
+	atom.Img: true, atom.Picture: true, atom.Video: true, atom.Audio: true, atom.Figure: true,
+}
+
+// isBlockTag reports whether n is an element that starts a block.
+func isBlockTag(n *html.Node) bool {
+	return n.Type == html.ElementNode && blockTags[n.DataAtom]
+}
+
+// collectBlocks splits root's content into blocks in document order. An
+// element that holds block elements is a container and is split further;
+// consecutive inline children of a container form one block.
+func collectBlocks(root *html.Node) []*textBlock {
+	hasBlock := make(map[*html.Node]bool)
+	asideTokens := make(map[*html.Node]int) // tokens below each aside-like element
+	var mark func(*html.Node) (bool, int)
+	mark = func(n *html.Node) (found bool, tokens int) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			switch {
+			case c.Type == html.TextNode:
+				cjk, words := countCJKAndWords(c.Data)
+				tokens += cjk + words
+			case c.Type != html.ElementNode || skippedTags[c.DataAtom]:
+			default:
+				f, t := mark(c)
+				if f || blockTags[c.DataAtom] {
+					found = true
+				}
+				tokens += t
+			}
+		}
+		if found {
+			hasBlock[n] = true
+		}
+		if n.Type == html.ElementNode && isAsideElement(n) {
+			asideTokens[n] = tokens
+		}
+		return found, tokens
+	}
+	_, total := mark(root)
+
+	var blocks []*textBlock
+	add := func(nodes []*html.Node, tag atom.Atom, fl blockFlags) {
+		if b := measureBlock(nodes, tag); b != nil {
+			b.caption, b.aside = fl.caption, fl.aside
+			blocks = append(blocks, b)
+		}
+	}
+	var walk func(n *html.Node, fl blockFlags)
+	walk = func(n *html.Node, fl blockFlags) {
+		var run []*html.Node
+		flush := func() {
+			if len(run) > 0 {
+				add(run, 0, fl)
+				run = nil
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type == html.ElementNode && skippedTags[c.DataAtom] {
+				continue
+			}
+			cfl := fl
+			if c.Type == html.ElementNode {
+				cfl.caption = cfl.caption || isCaptionElement(c)
+				// An aside-like element is boilerplate unless it holds
+				// much of the content: then its name misleads.
+				if t, ok := asideTokens[c]; ok && t*3 <= total {
+					cfl.aside = true
+				}
+			}
+			switch {
+			case c.Type == html.ElementNode && c.DataAtom == atom.Table && isDataTable(c):
+				// A table of data reads as a whole, not row by row.
+				flush()
+				add([]*html.Node{c}, atom.Table, cfl)
+			case c.Type == html.ElementNode && blockTags[c.DataAtom]:
+				flush()
+				if hasBlock[c] {
+					walk(c, cfl)
+				} else {
+					add([]*html.Node{c}, c.DataAtom, cfl)
+				}
+			case c.Type == html.ElementNode && hasBlock[c]:
+				// An inline element wrapping blocks (<a><div>…</div></a>,
+				// <font><p>…</p></font>) is a container too.
+				flush()
+				walk(c, cfl)
+			case c.Type == html.ElementNode || c.Type == html.TextNode:
+				if cfl != fl {
+					// An inline caption or aside is a block of its own.
+					flush()
+					add([]*html.Node{c}, 0, cfl)
+					continue
+				}
+				run = append(run, c)
+			}
+		}
+		flush()
+	}
+	walk(root, blockFlags{})
+	return blocks
+}
+
+// blockFlags are what a block inherits from its ancestors.
+type blockFlags struct {
+	caption bool // inside an image caption or credit
+	aside   bool // inside navigation, a share bar, related links, comments…
+}
+
+// reAsideClass matches one class or id token of an element that holds
+// boilerplate: navigation, share bars, related links, comments, ads.
+var reAsideClass = regexp.MustCompile(`(?i)^(?:.*[-_])?(?:breadcrumbs?|crumbs?|share|sharing|social|related|recommend(?:ed|ations?)?|comments?|footer|nav|navbar|navigation|menu|sidebar|toolbar|subscribe|subscription|newsletter|promo|ads?|advert|advertisement|sponsor(?:ed)?|copyright|tags|keywords|pagination|pager)(?:[-_].*)?$`)
+
+// isAsideElement reports whether n is navigation, a share bar, related
+// links, comments or an ad, by its tag, role, class or id.
+func isAsideElement(n *html.Node) bool {
+	switch n.DataAtom {
+	case atom.Nav, atom.Aside, atom.Footer, atom.Menu:
+		return true
+	}
+	switch strings.ToLower(attr(n, "role")) {
+	case "navigation", "complementary", "contentinfo", "menu", "menubar":
+		return true
+	}
+	for _, tok := range strings.Fields(attr(n, "class") + " " + attr(n, "id")) {
+		if reAsideClass.MatchString(tok) {
+			return true
+		}
+	}
+	return false
+}
+
+// reCaptionClass matches class and id values of caption elements.
+var reCaptionClass = regexp.MustCompile(`(?i)caption|credit|pic-?txt|pic-?text|img-?desc|photo-?desc|pictext|imgtxt`)
+
+// isCaptionElement reports whether n holds an image caption or credit.
+func isCaptionElement(n *html.Node) bool {
+	if n.DataAtom == atom.Figcaption {
+		return true
+	}
+	return reCaptionClass.MatchString(attr(n, "class") + " " + attr(n, "id"))
+}
+
+// isDataTable reports whether table holds data rather than page layout:
+// at least two rows, and no cell holding block elements.
+func isDataTable(table *html.Node) bool {
+	rows := 0
+	ok := true
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		for c := n.FirstChild; c != nil && ok; c = c.NextSibling {
+			if c.Type != html.ElementNode {
+				continue
+			}
+			switch c.DataAtom {
+			case atom.Tr:
+				rows++
+				walk(c)
+			case atom.Tbody, atom.Thead, atom.Tfoot, atom.Td, atom.Th, atom.Caption, atom.Colgroup, atom.Col:
+				walk(c)
+			default:
+				if blockTags[c.DataAtom] && c.DataAtom != atom.P {
+					ok = false
+				}
+				walk(c)
+			}
+		}
+	}
+	walk(table)
+	return ok && rows >= 2
+}
+
+// measureBlock computes a block's text and counts, or returns nil for a
+// block with neither text nor media.
+func measureBlock(nodes []*html.Node, tag atom.Atom) *textBlock {
+	b := &textBlock{nodes: nodes, tag: tag}
+	var sb strings.Builder
+	var walk func(n *html.Node, inLink bool)
+	walk = func(n *html.Node, inLink bool) {
+		switch n.Type {
+		case html.TextNode:
+			sb.WriteString(n.Data)
+			if !inLink {
+				return
+			}
+			cjk, words := countCJKAndWords(n.Data)
+			b.links += cjk + words
+			return
+		case html.ElementNode:
+			if skippedTags[n.DataAtom] {
+				return
+			}
+			if mediaTags[n.DataAtom] {
+				b.media = true
+			}
+			switch n.DataAtom {
+			case atom.A:
+				inLink = inLink || attr(n, "href") != ""
+			case atom.Br:
+				sb.WriteByte('\n')
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, inLink)
+		}
+	}
+	for _, n := range nodes {
+		walk(n, false)
+	}
+	b.text = collapseSpace(strings.Map(func(r rune) rune {
+		if r == '\u3000' || r == '\u00a0' {
+			return ' '
+		}
+		return r
+	}, sb.String()))
+	if b.text == "" && !b.media {
+		return nil
+	}
+	b.cjk, b.tokens = countCJKAndWords(b.text)
+	b.tokens += b.cjk
+	b.links = min(b.links, b.tokens)
+	b.punct = countSentencePunct(b.text)
+	return b
+}
+
+// countSentencePunct counts the punctuation that running text has and
+// menus, link lists and labels mostly lack: CJK sentence and clause marks,
+// and Latin ones followed by a space or the end of the text (so that the
+// dots of "2012.01.17" and "1.28" do not count).
+func countSentencePunct(s string) int {
+	n := 0
+	for i, r := range s {
+		switch r {
+		case '。', '，', '！', '？', '；', '、', '：', '…', '．':
+			n++
+		case '.', ',', '!', '?', ';', ':':
+			next, _ := utf8.DecodeRuneInString(s[i+1:])
+			if i+1 >= len(s) || unicode.IsSpace(next) || next == '"' || next == '\'' || next == '”' || next == '’' {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// Block scoring weights. A block's score is its unlinked tokens (at full
+// weight when it reads as prose, at half otherwise) minus a penalty for
+// linked tokens (light in prose that links a few words, heavy in link
+// lists) and a fixed cost per block, so that runs of short menu items,
+// labels and link lists sum to a loss and paragraphs to a gain.
+const (
+	blockCost       = 4.0
+	linkPenalty     = 1.5
+	proseLinkWeight = 0.5
+	labelWeight     = 0.5
+	markerPenalty   = 40.0 // a "相关阅读" / "Related articles" heading
+	bylinePenalty   = 10.0
+	junkLinkRatio   = 0.6 // link share above which a block is a link list
+	minProseTokens  = 8
+)
+
+// isProse reports whether b reads as running text: enough tokens and
+// sentence punctuation.
+func (b *textBlock) isProse() bool {
+	return b.tokens >= minProseTokens && b.punct > 0
+}
+
+// linkRatio is the share of b's tokens that are linked.
+func (b *textBlock) linkRatio() float64 {
+	if b.tokens == 0 {
+		return 0
+	}
+	return float64(b.links) / float64(b.tokens)
+}
+
+// scoreBlock sets b.score.
+func scoreBlock(b *textBlock) {
+	if b.tokens == 0 {
+		b.score = 0 // an image or an empty wrapper: neutral
+		return
+	}
+	b.classify()
+	plain, links := float64(b.tokens-b.links), float64(b.links)
+	if b.isProse() && b.linkRatio() <= junkLinkRatio {
+		b.score = plain - proseLinkWeight*links - blockCost
+	} else {
+		b.score = labelWeight*plain - linkPenalty*links - blockCost
+	}
+	switch {
+	case b.marker:
+		b.score -= markerPenalty
+	case b.notice, b.menu:
+		b.score = -blockCost - float64(b.tokens)
+	case b.byline && b.tokens < 60:
+		b.score -= bylinePenalty
+	}
+}
+
+// classify sets the flags that depend on b's text alone, once.
+func (b *textBlock) classify() {
+	if b.classified {
+		return
+	}
+	b.classified = true
+	b.marker = isEndMarker(b.text)
+	b.notice = !b.marker && isBoilerplateLine(b.text)
+	b.captionLine = isCaptionLine(b.text)
+	b.byline = isBylineLine(b.text)
+	b.menu = isLanguageMenu(b.text) || isKeywordBlock(b.text)
+}
+
+// isJunk reports whether b is to be removed even inside the article: a
+// link list or share bar, a copyright or disclaimer line, or a "related
+// reading" heading.
+func (b *textBlock) isJunk() bool {
+	if b.tokens == 0 {
+		return false
+	}
+	if b.linkRatio() > junkLinkRatio && !(b.isProse() && b.tokens > 40) {
+		return true
+	}
+	b.classify()
+	return b.marker || b.notice || b.caption || b.aside || b.captionLine || b.menu ||
+		b.byline && b.tokens < 40 && !strings.ContainsAny(b.text, "。！？!?")
+}
+
+// languageNames are how language menus name their languages.
+var languageNames = []string{
+	"english", "简体", "繁體", "繁体", "中文", "日本語", "한국어", "français", "español", "deutsch", "русский",
+	"português", "italiano", "العربية", "tiếng việt", "bahasa", "ไทย",
+}
+
+// isLanguageMenu reports whether s is a menu of languages ("English |
+// 简体 | 繁體 | 日本語"): short, without sentence punctuation, and naming
+// three or more.
+func isLanguageMenu(s string) bool {
+	if len(s) > maxMenuBytes || strings.ContainsAny(s, "。，！？；.!?;") {
+		return false
+	}
+	ls := strings.ToLower(s)
+	n := 0
+	for _, name := range languageNames {
+		if strings.Contains(ls, name) {
+			n++
+		}
+	}
+	return n >= 3
+}
+
+// reKeywordLabel starts a keyword or tag list.
+var reKeywordLabel = regexp.MustCompile(`(?i)^\s*[【\[]?(?:关键词|关键字|關鍵詞|關鍵字|标签|標籤|热门搜索|熱門搜尋|热门关键词|相关搜索|相關搜尋|tags?|keywords?|topics?)[】\]]?\s*[:：]`)
+
+// isKeywordBlock reports whether s is a keyword or tag list, as SEO
+// footers and tag clouds are: labelled ("关键词：…", "Tags: …"), or six or
+// more short items between commas or bars with no sentence punctuation.
+func isKeywordBlock(s string) bool {
+	if len(s) > maxMenuBytes {
+		return false
+	}
+	if reKeywordLabel.MatchString(s) {
+		return true
+	}
+	if strings.ContainsAny(s, "。，！？；：、") {
+		return false
+	}
+	items, runes := 0, 0
+	for _, it := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(",|｜/", r) }) {
+		if it = strings.TrimSpace(it); it != "" {
+			items++
+			runes += utf8.RuneCountInString(it)
+		}
+	}
+	return items >= minKeywordItems && runes <= maxKeywordRunes*items
+}
+
+// Bounds of language menus and keyword blocks.
+const (
+	maxMenuBytes    = 600
+	minKeywordItems = 6
+)
+
+// reImageCaption matches image captions and credits: "图为：…", "（李敏摄）",
+// "(Image: Getty)", "Photo: Jane Doe / AP", "Image 1 of 9".
+var reImageCaption = regexp.MustCompile(`(?i)^(?:图|圖)(?:为|為|片|示|注|说|說)?\s*[:：]|^(?:图|圖)\s*\d+|[(（][^()（）]{0,30}(?:摄|攝)(?:影)?\s*[)）]\s*$|(?:摄影|攝影|图片|圖片)\s*[:：／/]|` +
+	`^(?:image|photo|picture|graphic|illustration|video)s?\s*(?:\d+\s*(?:of|/)\s*\d+|credits?\s*:|:)|` +
+	`\((?:image|photo|picture|pictured|credit)s?(?: credit)?\s*:[^)]*\)\s*$|^(?:caption|close|expand|enlarge|view (?:gallery|slideshow)|advert|advertisement|sponsored)$|` +
+	`(?:getty images|associated press|reuters|afp|shutterstock|istock)\s*\)?\s*$|^\d+\s*of\s*\d+`)
+
+// isCaptionLine reports whether s is an image caption or credit.
+func isCaptionLine(s string) bool {
+	n := utf8.RuneCountInString(s)
+	return n <= maxCaptionRunes && reImageCaption.MatchString(s) ||
+		n <= maxPhotoCreditRunes && reShortCredit.MatchString(s)
+}
+
+// reShortCredit matches a photo credit line: "记者 张三 摄".
+var reShortCredit = regexp.MustCompile(`(?:摄|攝|摄影|攝影)\s*$`)
+
+// maxPhotoCreditRunes bounds the lines reShortCredit is tried on.
+const maxPhotoCreditRunes = 30
+
+// maxCaptionRunes bounds the lines isCaptionLine considers.
+const maxCaptionRunes = 120
+
+var (
+	// reEndMarker matches the heading of a block that follows an article:
+	// related and recommended reading, most-read lists, comments, the
+	// site's copyright notice.
+	reEndMarker = regexp.MustCompile(`(?i)^[\s【\[「『《<(（■▲▼●◆★☆>»·•-]*(?:最|本(?:版|站|网|網|周|週|日)|今日|24小时|24小時)?(?:` +
+		`相关(?:阅读|新闻|文章|链接|报道|推荐|专题|内容|资讯|稿件|搜索|图片|视频)|相關(?:閱讀|新聞|文章|連結|報導|推薦|專題|內容|搜尋|圖片|影音)|` +
+		`推荐阅读|推薦閱讀|延伸阅读|延伸閱讀|扩展阅读|擴展閱讀|猜你喜欢|猜你喜歡|你(?:可能|也许|或许)?(?:还)?(?:感兴趣|喜欢|會喜歡)|` +
+		`热门|熱門|热点|熱點|热读|热文|热帖|人气|人氣|排行|点击排行|精彩(?:推荐|图片|专题)|更多(?:新闻|阅读|精彩|文章|相关|新聞|閱讀|內容|内容|报道|報導)?|` +
+		`网友(?:评论|回应|回應|评论仅供)|網友(?:評論|回應)|最新评论|最新評論|发表评论|發表評論|我要评论|评论区|跟贴|跟帖|留言板|` +
+		`版权声明|版權聲明|免责声明|免責聲明|` +
+		`related(?: articles?| stories| posts| content| coverage| reading| news| links| topics)?|read (?:more|next|also)|more (?:from|stories|on this|news|in)|` +
+		`recommended(?: for you| stories| reading| articles)?|you (?:may|might) also (?:like|enjoy)|most (?:popular|read|viewed|shared)|trending(?: now)?|` +
+		`(?:\d+ )?comments?|leave a (?:comment|reply)|share this(?: article| story| post)?|about the author|popular (?:posts|stories)` +
+		`)(?:新闻|新聞|文章|推荐|推薦|阅读|閱讀|排行榜?|评论|評論|资讯|資訊|话题|話題|图片|圖片|视频|視頻|专题|專題|报道|報導|内容|內容|链接|連結|榜)?\s*[】\]」』》>)）:：»›]*\s*(?:[:：]|\.{3}|…|>>|》)?\s*$`)
+	// reBoilerplate matches copyright, reprint and disclaimer notices,
+	// share bars, page tools (font size, print, close) and the source and
+	// editor credits that close a Chinese article.
+	reBoilerplate = regexp.MustCompile(`(?i)版权所有|版權所有|copyright\s*(?:©|\(c\)|[0-9])|©\s*[0-9]{4}|all rights reserved|` +
+		`(?:版权|版權).{0,30}(?:转载|轉載|授权|授權|归|歸|属于|屬於|均属|均屬)|(?:转载|轉載).{0,30}(?:版权|版權|注明|註明|出处|出處)|` +
+		`未经.{0,12}(?:授权|许可|同意)|未經.{0,12}(?:授權|許可|同意)|` +
+		`不代表本(?:网|站|报|台|網|報|刊)|与本(?:网|站)立场无关|與本(?:網|站)立場無關|` +
+		`(?:并|並)?不(?:意味着|意味著|表明|代表)(?:本(?:网|站|網))?.{0,6}(?:赞同|讚同|同意|证实|證實)|` +
+		`(?:据此|據此)操作.{0,4}风险自担|風險自負|风险自负|` +
+		`(?:版权|版權|免责|免責|严正|嚴正|郑重|鄭重)(?:与|與|及|和)?(?:免责|免責)?(?:声明|聲明|申明)|^.{0,12}(?:网|網|站)(?:声明|聲明)\s*[:：]|^\s*(?:分享到|分享至|分享|转发到|轉發到|share (?:on|this|to)|follow us)\s*[:：]?|` +
+		`字号\s*[:：]|字號\s*[:：]|文字大小|打印本(?:页|文)|列印|关闭窗口|關閉視窗|[【\[](?:关闭|關閉|打印|列印)[】\]]|复制链接|複製連結|` +
+		`收藏本文|推荐给(?:朋友|好友)|快速翻页|返回(?:首页|顶部|頂部)|回到顶部|` +
+		`^[(（【\[]?\s*(?:本文|文章|稿件|新闻|新聞)?(?:来源|來源|稿源|出处|出處|责任编辑|責任編輯|编辑|編輯|责编|責編|校对|校對)\s*[:：]`)
+)
+
+// isEndMarker reports whether s is the heading of a related-reading or
+// comments block (short, and nothing but the heading).
+func isEndMarker(s string) bool {
+	return utf8.RuneCountInString(s) <= 24 && reEndMarker.MatchString(s)
+}
+
+// isBoilerplateLine reports whether s is a copyright, reprint or
+// disclaimer notice, a share bar, a page-tools line or a source or editor
+// credit. Long text never is: prose may quote such words.
+func isBoilerplateLine(s string) bool {
+	n := utf8.RuneCountInString(s)
+	switch {
+	case n <= maxBoilerplateRunes:
+		return reBoilerplate.MatchString(s)
+	case n <= maxNoticeRunes && (strings.Contains(s, "权") || strings.Contains(s, "權")):
+		// A whole copyright and disclaimer notice in one block.
+		return len(reBoilerplate.FindAllStringIndex(s, minNoticeMatches)) >= minNoticeMatches
+	}
+	return false
+}
+
+// A block of up to maxNoticeRunes with minNoticeMatches boilerplate
+// phrases is a notice.
+const (
+	maxNoticeRunes   = 1000
+	minNoticeMatches = 3
+)
+
+// maxBoilerplateRunes bounds the lines isBoilerplateLine considers.
+const maxBoilerplateRunes = 160
+
+// bestRun returns the bounds [from, to) of the contiguous run of blocks
+// with the highest total score (Kadane's algorithm), or 0, 0 when no run
+// has a positive total.
+func bestRun(blocks []*textBlock) (from, to int) {
+	best, cur, start := 0.0, 0.0, 0
+	for i, b := range blocks {
+		if cur <= 0 {
+			cur, start = 0, i
+		}
+		cur += b.score
+		if cur > best {
+			best, from, to = cur, start, i+1
+		}
+	}
+	return from, to
+}
+
+// pruneStats describes a content tree before and after pruneBoilerplate.
+type pruneStats struct {
+	kept, total int // tokens kept, tokens there were
+	proseTokens int // kept tokens in prose blocks
+	linkHeads   int // blocks that are one headline link (a link to another article)
+	teasers     int // prose blocks right after a headline link: an index page's summaries
+	proseBlocks int // prose blocks, kept or not
+	longest     int // tokens of the longest prose block
+}
+
+// pruneBoilerplate removes from the content tree root every block outside
+// the best-scoring run and every junk block inside it, then the elements
+// left empty.
+func pruneBoilerplate(root *html.Node) pruneStats {
+	var st pruneStats
+	blocks := collectBlocks(root)
+	for i, b := range blocks {
+		scoreBlock(b)
+		st.total += b.tokens
+		if b.tokens >= headlineLinkTokens && b.linkRatio() > junkLinkRatio {
+			st.linkHeads++
+		} else if b.isProse() {
+			st.proseBlocks++
+			st.longest = max(st.longest, b.tokens)
+			if i > 0 && blocks[i-1].tokens >= headlineLinkTokens && blocks[i-1].linkRatio() > junkLinkRatio {
+				st.teasers++
+			}
+		}
+	}
+	from, to := bestRun(blocks)
+	to = cutAtEndMarker(blocks, from, to)
+	// Images right before or after the text belong to the article (a lead
+	// picture above the first paragraph).
+	for from > 0 && from < to && blocks[from-1].tokens == 0 && blocks[from-1].media {
+		from--
+	}
+	for to > from && to < len(blocks) && blocks[to].tokens == 0 && blocks[to].media {
+		to++
+	}
+	for i, b := range blocks {
+		if i >= from && i < to && !b.isJunk() {
+			st.kept += b.tokens
+			if b.isProse() {
+				st.proseTokens += b.tokens
+			}
+			continue
+		}
+		for _, n := range b.nodes {
+			if n.Parent != nil {
+				n.Parent.RemoveChild(n)
+			}
+		}
+	}
+	removeEmpty(root)
+	return st
+}
+
+// cutAtEndMarker returns the new end of the run [from, to): the first
+// related-reading, comments or copyright heading inside it when at least
+// as much text comes before the heading as after it (it is then the start
+// of what follows the article, and everything after it goes), else to.
+func cutAtEndMarker(blocks []*textBlock, from, to int) int {
+	total := 0
+	for _, b := range blocks[from:to] {
+		if !b.isJunk() {
+			total += b.tokens
+		}
+	}
+	before := 0
+	for i := from; i < to; i++ {
+		b := blocks[i]
+		if isEndMarker(b.text) && before > 0 && before >= total-before {
+			return i
+		}
+		if !b.isJunk() {
+			before += b.tokens
+		}
+	}
+	return to
+}
+
+// removeEmpty removes the elements below root that hold neither text nor
+// media.
+func removeEmpty(root *html.Node) {
+	var walk func(n *html.Node) bool // reports whether n holds content
+	walk = func(n *html.Node) bool {
+		switch n.Type {
+		case html.TextNode:
+			return strings.TrimSpace(n.Data) != ""
+		case html.ElementNode:
+			if mediaTags[n.DataAtom] || n.DataAtom == atom.Br || n.DataAtom == atom.Hr {
+				return true
+			}
+		}
+		has := false
+		for c := n.FirstChild; c != nil; {
+			next := c.NextSibling
+			if walk(c) {
+				has = true
+			} else if c.Type == html.ElementNode {
+				n.RemoveChild(c)
+			}
+			c = next
+		}
+		return has
+	}
+	walk(root)
+}
+
+// recoverLede puts back the paragraphs the content tree root lost between
+// the headline and its first paragraph: a lede or summary that sits
+// outside the element the algorithms chose (the page's headline, byline,
+// lede and body are often siblings). Only lines of the page's text that
+// read as sentences come back, and none from captions or asides, so
+// bylines, share bars and photo captions between the headline and the
+// body stay out.
+func recoverLede(root *html.Node, scan *pageScan, headline string) {
+	lines := scan.lines
+	blocks := collectBlocks(root)
+	var firstText *textBlock
+	for _, b := range blocks {
+		if b.tokens > 0 {
+			firstText = b
+			break
+		}
+	}
+	if firstText == nil || headline == "" {
+		return
+	}
+	h := headlineIndex(lines, []string{headline})
+	first := lineIndex(lines, firstText.text)
+	if h < 0 || first <= h+1 || first-h > maxLedeGap {
+		return
+	}
+	var lede []string
+	for i, l := range lines[h+1 : first] {
+		if !scan.aside[h+1+i] && isLedeLine(l) {
+			lede = append(lede, l)
+		}
+	}
+	anchor := firstText.nodes[0]
+	for _, l := range lede {
+		p := &html.Node{Type: html.ElementNode, Data: "p", DataAtom: atom.P}
+		p.AppendChild(&html.Node{Type: html.TextNode, Data: l})
+		anchor.Parent.InsertBefore(p, anchor)
+	}
+}
+
+// maxLedeGap bounds the lines between the headline and the body that
+// recoverLede looks at.
+const maxLedeGap = 8
+
+// isLedeLine reports whether a line between the headline and the body is
+// a sentence of the article rather than a byline, tools or a caption.
+func isLedeLine(l string) bool {
+	b := &textBlock{text: l}
+	b.cjk, b.tokens = countCJKAndWords(l)
+	b.tokens += b.cjk
+	b.punct = countSentencePunct(l)
+	if b.tokens < minLedeTokens || !strings.ContainsAny(l, "。！？!?") && !strings.Contains(l, ". ") {
+		return false
+	}
+	b.classify()
+	return !b.marker && !b.notice && !b.captionLine && !b.byline && !b.menu
+}
+
+// minLedeTokens is the length a recovered lede needs.
+const minLedeTokens = 20

@@ -1,0 +1,105 @@
+package search_test
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/newsvault/newsvault/internal/search"
+)
+
+func TestFTS5Expression(t *testing.T) {
+	a := newAnalyzer(t)
+	tests := []struct {
+		name, in, want string
+	}{
+		{"a Chinese word is the phrase of its bigrams", "卢卡申科", `"卢卡 卡申 申科"`},
+		{"a two-character word is one bigram", "北京", `"北京"`},
+		{"one character is a prefix", "雪", `"雪"*`},
+		{"terms are ANDed", "香港 国安法", `"香港" AND "国安 安法"`},
+		{"a traditional query is folded", "盧卡申科", `"卢卡 卡申 申科"`},
+		{"mixed scripts make one phrase", "2023年", `"2023 年"*`},
+		{"a hyphenated word is a phrase of words", "COVID-19", `"covid 19"`},
+		{"a quoted phrase keeps run ends inside it", `"美国 总统"`, `"美国 国 总统"`},
+		{"excluded terms are subtracted", "新冠 -疫苗 -WHO", `("新冠") NOT "疫苗" NOT "who"`},
+		{"only exclusions give no expression", "-疫苗", ``},
+		{"filters alone give no expression", "site:voa after:2023-01-01", ``},
+		{"FTS5 operators typed by a reader are words", `a OR b NEAR(c d) e*`, `"a" AND "or" AND "b" AND "near c" AND "d" AND "e"`},
+		{"column filters, carets and braces are words", `title:北京 ^first {title body}:x`, `"title 北京" AND "first" AND "title" AND "body x"`},
+		{"quotes inside words cannot open a string", `ab"cd 北"京`, `"ab cd" AND "北 京"*`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := a.FTS5(search.ParseQuery(tc.in, nil)); got != tc.want {
+				t.Errorf("FTS5(%q) = %s, want %s", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSearchFindsWhatTheQueryMeans(t *testing.T) {
+	ix := newIndex(t,
+		"白俄罗斯总统亚历山大·卢卡申科（Alexander Lukashenko）星期二抵达北京。",  // 0
+		"盧卡申科訪華，與中國領導人會面。",                               // 1: traditional
+		"申科卢卡是一个虚构的名字。",                                  // 2: the same characters, another order
+		"中国外交部发言人在例行记者会上回答了问题。",                          // 3
+		"新冠疫苗的接种率在上升，世界卫生组织（WHO）表示欢迎。",                   // 4
+		"Hong Kong's national security law: 香港国安法实施三周年。", // 5
+		"美国总统拜登宣布对新疆实施新的制裁。",                             // 6
+		"美国，总统选举将在明年举行。",                                 // 7
+		"北京下雪", // 8: 雪 at the very end
+		"ＷＨＯ警告：COVID-19仍是威胁。", // 9: full-width
+		"东京タワーは高い。",           // 10
+		"서울시청 앞 광장",           // 11
+	)
+	tests := []struct {
+		name  string
+		query string
+		want  []int
+	}{
+		{"a name finds both scripts", "卢卡申科", []int{0, 1}},
+		{"a traditional query finds both scripts", "盧卡申科", []int{0, 1}},
+		{"word order inside a Chinese term matters", "申科卢卡", []int{2}},
+		{"a two-character word matches", "北京", []int{0, 8}},
+		{"a two-character word in traditional script matches", "中國", []int{1, 3}},
+		{"one character matches inside a run", "俄", []int{0}},
+		{"one character matches at the end of a run", "雪", []int{8}},
+		{"one character matches as a whole run", "与", []int{1}},
+		{"terms are ANDed", "美国 制裁 新疆", []int{6}},
+		{"a quoted phrase across punctuation matches", `"美国 总统"`, []int{7}},
+		{"an unquoted pair of terms matches either layout", "美国 总统", []int{6, 7}},
+		{"an English name matches case-insensitively", "lukashenko", []int{0}},
+		{"a phrase of English words matches", `"Hong Kong"`, []int{5}},
+		{"full-width and half-width letters match each other", "who", []int{4, 9}},
+		{"a hyphenated word matches", "covid-19", []int{9}},
+		{"an excluded term removes articles", "who -疫苗", []int{9}},
+		{"kana are searchable", "タワー", []int{10}},
+		{"hangul is searchable", "서울", []int{11}},
+		{"a sequence that never occurs finds nothing", "卡申科卢", nil},
+		{"FTS5 syntax typed by a reader is harmless", `卢卡申科 OR NEAR(北京) "*" ^ title:x`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, expr, err := ix.find(tc.query)
+			if err != nil {
+				t.Fatalf("%q → %s: %v", tc.query, expr, err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("%q → %s found %v, want %v", tc.query, expr, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestUserInputNeverBreaksTheMatchExpression(t *testing.T) {
+	ix := newIndex(t, `他说："AND" OR (NOT) NEAR/3 * ^ col:x {a b} - + 's`)
+	for _, in := range []string{
+		`"`, `""`, `"""`, `'`, `(`, `)`, `()`, `(北京`, `北京)`, `AND`, `OR`, `NOT`, `NEAR`, `NEAR(`, `near/3`,
+		`*`, `北*`, `*北`, `^`, `^北京`, `col:x`, `title:`, `{title}:北京`, `{`, `}`, `-`, `--x`, `+`, `a + b`,
+		`\`, `\"`, `x"y"z`, `"unclosed`, `“`, `”`, `「`, `-"`, `- "`, "\x00", "北\x00京", "\xff\xfe", `:`, `：`,
+		`AND AND`, `NOT NOT x`, `OR x`, `x OR`, `"AND"`, `"OR" "NOT"`,
+	} {
+		if _, expr, err := ix.find(in); err != nil {
+			t.Errorf("%q → %s: %v", in, expr, err)
+		}
+	}
+}

@@ -1,0 +1,311 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/newsvault/newsvault/internal/store"
+)
+
+// Search limits.
+const (
+	defaultSearchLimit = 20
+	maxSearchLimit     = 100
+	// reindexBatch is how many articles one reindex transaction rewrites:
+	// about 150 ms of work, which an article write may have to wait for.
+	reindexBatch = 200
+)
+
+// rankFunc is the ranking FTS5 computes for the rank column: bm25 with a
+// match in the title counting ten times one in the body (the columns are
+// body, title). It is set per
+// query (rank MATCH …) because an auxiliary function cannot be called
+// directly in a query with a window function.
+const rankFunc = `bm25(1.0, 10.0)`
+
+// putIndex writes the search index row of an article, replacing the one it
+// has unless the article is new. (A contentless index cannot tell whether
+// a row exists, so deleting one that does not costs a tombstone.)
+func putIndex(ctx context.Context, ex execer, articleID int64, doc *store.IndexDoc, replace bool) error {
+	if replace {
+		if _, err := ex.ExecContext(ctx, `DELETE FROM articles_fts WHERE rowid = ?`, articleID); err != nil {
+			return fmt.Errorf("index article %d: %w", articleID, err)
+		}
+	}
+	if _, err := ex.ExecContext(ctx, `INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)`, articleID, doc.Title, doc.Body); err != nil {
+		return fmt.Errorf("index article %d: %w", articleID, err)
+	}
+	return nil
+}
+
+// searchCols are articleCols without the HTML, which results do not need.
+const searchCols = `a.id, a.url, a.original_url, COALESCE(a.source_id, 0), a.version_count, a.first_seen_at, a.last_seen_at,
+	v.id, v.title, v.author, v.published_at, v.published_off, v.updated_at, v.updated_off, v.site_name, v.language, v.image, '', v.text`
+
+// Search runs a full-text query (q.Match, an FTS5 expression from package
+// search) with q's filters and returns one page of hits and the number of
+// articles that match in all. Hits come best first (bm25, a title match
+// weighing ten body matches), or newest first when q.SortByDate is set or
+// q.Match is empty. The limit defaults to 20 and is at most 100. A Match
+// that is not a valid FTS5 expression is an error.
+func (s *Store) Search(ctx context.Context, q store.SearchQuery) ([]store.SearchHit, int, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = defaultSearchLimit
+	}
+	limit = min(limit, maxSearchLimit)
+	offset := max(q.Offset, 0)
+	where, args := searchFilters(q)
+	if q.Match == "" {
+		return s.searchByFilters(ctx, where, args, limit, offset)
+	}
+
+	// The inner query ranks and counts every match, reading only the
+	// index (and the articles table when filters or the date order need
+	// it: CROSS JOIN keeps the index as the outer loop); the versions,
+	// with the text, are read for the one page of hits.
+	var inner string
+	switch {
+	case q.SortByDate:
+		inner = `SELECT a.id AS id, a.sort_at AS sort_at, 0.0 AS score, count(*) OVER () AS total
+		FROM articles_fts CROSS JOIN articles a ON a.id = articles_fts.rowid
+		WHERE articles_fts MATCH ?` + where + `
+		ORDER BY a.sort_at DESC, a.id DESC LIMIT ? OFFSET ?`
+	case where != "":
+		inner = `SELECT a.id AS id, articles_fts.rank AS score, count(*) OVER () AS total
+		FROM articles_fts CROSS JOIN articles a ON a.id = articles_fts.rowid
+		WHERE articles_fts MATCH ? AND articles_fts.rank MATCH '` + rankFunc + `'` + where + `
+		ORDER BY score, a.id LIMIT ? OFFSET ?`
+	default:
+		inner = `SELECT rowid AS id, rank AS score, count(*) OVER () AS total
+		FROM articles_fts WHERE articles_fts MATCH ? AND rank MATCH '` + rankFunc + `'
+		ORDER BY score, rowid LIMIT ? OFFSET ?`
+	}
+	order := `m.score, m.id`
+	if q.SortByDate {
+		order = `m.sort_at DESC, m.id DESC`
+	}
+	query := `WITH m AS (` + inner + `)
+	SELECT ` + searchCols + `, m.score, m.total
+	FROM m JOIN articles a ON a.id = m.id JOIN versions v ON v.id = a.version_id
+	ORDER BY ` + order
+	qargs := append([]any{q.Match}, args...)
+	qargs = append(qargs, limit, offset)
+	rows, err := s.db.QueryContext(ctx, query, qargs...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search %q: %w", q.Match, err)
+	}
+	defer rows.Close()
+	var hits []store.SearchHit
+	total := 0
+	for rows.Next() {
+		var rank float64
+		a, err := scanArticle(scanPlus{rows, []any{&rank, &total}})
+		if err != nil {
+			return nil, 0, fmt.Errorf("search %q: %w", q.Match, err)
+		}
+		score := -rank // bm25 is lower for better matches
+		if q.SortByDate {
+			score = 0
+		}
+		hits = append(hits, store.SearchHit{Article: a, Score: score})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("search %q: %w", q.Match, err)
+	}
+	if len(hits) == 0 && offset > 0 {
+		// Past the last page: count separately.
+		err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM articles_fts CROSS JOIN articles a ON a.id = articles_fts.rowid
+			WHERE articles_fts MATCH ?`+where, append([]any{q.Match}, args...)...).Scan(&total)
+		if err != nil {
+			return nil, 0, fmt.Errorf("search %q: %w", q.Match, err)
+		}
+	}
+	return hits, total, nil
+}
+
+// searchByFilters lists the articles the filters select, newest first.
+func (s *Store) searchByFilters(ctx context.Context, where string, args []any, limit, offset int) ([]store.SearchHit, int, error) {
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM articles a WHERE a.version_id IS NOT NULL`+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("search: count: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+searchCols+articleFrom+`WHERE 1=1`+where+`
+		ORDER BY a.sort_at DESC, a.id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search: %w", err)
+	}
+	defer rows.Close()
+	var hits []store.SearchHit
+	for rows.Next() {
+		a, err := scanArticle(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("search: %w", err)
+		}
+		hits = append(hits, store.SearchHit{Article: a})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("search: %w", err)
+	}
+	return hits, total, nil
+}
+
+// searchFilters turns q's filters into " AND …" conditions on articles a.
+func searchFilters(q store.SearchQuery) (string, []any) {
+	var b strings.Builder
+	var args []any
+	if len(q.SourceIDs) > 0 {
+		b.WriteString(` AND a.source_id IN (?` + strings.Repeat(`, ?`, len(q.SourceIDs)-1) + `)`)
+		for _, id := range q.SourceIDs {
+			args = append(args, id)
+		}
+	}
+	if lang := strings.ToLower(strings.TrimSpace(q.Language)); lang != "" {
+		// A language prefix: "zh" is zh, zh-CN, zh_TW, not zha.
+		b.WriteString(` AND (lower(a.language) = ? OR substr(lower(a.language), 1, ?) IN (?, ?))`)
+		args = append(args, lang, len(lang)+1, lang+"-", lang+"_")
+	}
+	if !q.After.IsZero() {
+		b.WriteString(` AND a.sort_at >= ?`)
+		args = append(args, q.After.UnixMilli())
+	}
+	if !q.Before.IsZero() {
+		b.WriteString(` AND a.sort_at < ?`)
+		args = append(args, q.Before.UnixMilli())
+	}
+	return b.String(), args
+}
+
+// scanPlus scans a row of article columns followed by extra columns.
+type scanPlus struct {
+	sc    interface{ Scan(...any) error }
+	extra []any
+}
+
+func (p scanPlus) Scan(dest ...any) error { return p.sc.Scan(append(dest, p.extra...)...) }
+
+// Reindex rebuilds the search index from the latest version of every
+// article, computing each entry with index (normally search.Analyzer's
+// Index). It works through the articles in id order, a batch per
+// transaction, replacing each article's entry, so search keeps working
+// meanwhile and an interrupted run is completed by running it again: the
+// result is the same. Article writes that land during a reindex are not
+// lost; each batch reads the versions it indexes inside its transaction.
+// At the end entries of rows that are no articles are dropped and the index
+// is merged into one segment. progress, if set, is called after each batch.
+func (s *Store) Reindex(ctx context.Context, index func(title, text string) store.IndexDoc, progress func(done, total int)) error {
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM articles WHERE version_id IS NOT NULL`).Scan(&total); err != nil {
+		return fmt.Errorf("reindex: %w", err)
+	}
+	done := 0
+	var last int64
+	for {
+		n, next, err := s.reindexBatch(ctx, index, last)
+		if err != nil {
+			return fmt.Errorf("reindex after article %d: %w", last, err)
+		}
+		done += n
+		last = next
+		if progress != nil {
+			progress(min(done, total), total)
+		}
+		if n < reindexBatch {
+			break
+		}
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM articles_fts WHERE rowid NOT IN (SELECT id FROM articles WHERE version_id IS NOT NULL)`); err != nil {
+		return fmt.Errorf("reindex: drop stale entries: %w", err)
+	}
+	if err := s.OptimizeIndex(ctx); err != nil {
+		return fmt.Errorf("reindex: %w", err)
+	}
+	return nil
+}
+
+// OptimizeIndex merges the search index into one segment, dropping what
+// deletes and replaced entries left behind. Writes keep the index merged
+// well enough as they go; this is for after bulk changes (Reindex calls
+// it). It takes about a second per 10,000 articles and blocks writes
+// meanwhile.
+func (s *Store) OptimizeIndex(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO articles_fts (articles_fts) VALUES ('optimize')`); err != nil {
+		return fmt.Errorf("optimize search index: %w", err)
+	}
+	return nil
+}
+
+// reindexBatch rewrites the entries of up to reindexBatch articles with id
+// greater than after, in one transaction. It returns how many it rewrote
+// and the last id.
+func (s *Store) reindexBatch(ctx context.Context, index func(title, text string) store.IndexDoc, after int64) (n int, last int64, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, after, err
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	// Only entries that exist are deleted first: in a contentless index a
+	// delete of a row that is not there still writes a tombstone.
+	rows, err := tx.QueryContext(ctx, `SELECT a.id, v.title, v.text,
+			EXISTS (SELECT 1 FROM articles_fts_docsize d WHERE d.id = a.id)
+		FROM articles a JOIN versions v ON v.id = a.version_id
+		WHERE a.id > ? ORDER BY a.id LIMIT ?`, after, reindexBatch)
+	if err != nil {
+		return 0, after, err
+	}
+	type entry struct {
+		id          int64
+		title, text string
+		indexed     bool
+	}
+	var batch []entry
+	for rows.Next() {
+		var e entry
+		if err = rows.Scan(&e.id, &e.title, &e.text, &e.indexed); err != nil {
+			rows.Close()
+			return 0, after, err
+		}
+		batch = append(batch, e)
+	}
+	rows.Close()
+	if err = rows.Err(); err != nil {
+		return 0, after, err
+	}
+	last = after
+	for _, e := range batch {
+		doc := index(e.title, e.text)
+		if err = putIndex(ctx, tx, e.id, &doc, e.indexed); err != nil {
+			return 0, after, err
+		}
+		last = e.id
+	}
+	return len(batch), last, tx.Commit()
+}
+
+// IndexStats describes the search index.
+type IndexStats struct {
+	Entries    int64 // articles with an index entry
+	IndexBytes int64 // bytes of the index's tables on disk
+	TextBytes  int64 // bytes of the indexed text: titles and plain texts of the latest versions
+}
+
+// IndexStats measures the search index against the text it indexes.
+func (s *Store) IndexStats(ctx context.Context) (IndexStats, error) {
+	var st IndexStats
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM articles_fts_docsize),
+		(SELECT COALESCE(sum(pgsize), 0) FROM dbstat WHERE name IN
+			('articles_fts_data', 'articles_fts_idx', 'articles_fts_docsize', 'articles_fts_config')
+			OR name LIKE 'sqlite_autoindex_articles_fts_%'),
+		(SELECT COALESCE(sum(length(CAST(v.title AS BLOB)) + length(CAST(v.text AS BLOB))), 0)
+			FROM articles a JOIN versions v ON v.id = a.version_id)`).Scan(&st.Entries, &st.IndexBytes, &st.TextBytes)
+	if err != nil {
+		return st, fmt.Errorf("index stats: %w", err)
+	}
+	return st, nil
+}

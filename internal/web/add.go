@@ -1,0 +1,260 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/store"
+)
+
+// The operator's forms: archive URLs, follow a feed, import OPML; and the
+// page that follows an archive job.
+
+// maxForm is the largest urlencoded form accepted.
+const maxForm = 256 << 10
+
+type addData struct {
+	layout
+	URLs       string
+	Feed       feedForm
+	Modes      []option
+	Error      string
+	ErrorFor   string // "url", "feed" or "opml": the form Error is about
+	OPML       *opmlReport
+	Jobs       []jobView
+	ArchiveOff bool
+	MaxURLs    int
+}
+
+type feedForm struct {
+	URL, Title, Mode, TimeZone string
+}
+
+var modeOptions = []option{
+	{"auto", "auto: the feed's text when it is complete, else the page", false},
+	{"feed", "feed: always the feed's text", false},
+	{"page", "page: always fetch and extract the page", false},
+}
+
+func (s *Server) addData() addData {
+	d := addData{layout: layout{Title: "Add", Nav: "add"}, ArchiveOff: s.jobs.arch == nil, MaxURLs: s.jobs.opts.MaxURLs}
+	jobs := s.jobs.list()
+	if len(jobs) > 10 {
+		jobs = jobs[:10]
+	}
+	for _, j := range jobs {
+		d.Jobs = append(d.Jobs, s.jobView(j))
+	}
+	return d
+}
+
+func (d *addData) setModes(mode string) {
+	if mode == "" {
+		mode = "auto"
+	}
+	d.Modes = nil
+	for _, o := range modeOptions {
+		o.Selected = o.Value == mode
+		d.Modes = append(d.Modes, o)
+	}
+}
+
+func (s *Server) addPage(w http.ResponseWriter, r *http.Request) {
+	d := s.addData()
+	d.setModes("")
+	s.render(w, r, http.StatusOK, "add", d)
+}
+
+// addFail shows the add page again with what was typed and why it failed.
+func (s *Server) addFail(w http.ResponseWriter, r *http.Request, code int, d addData, form, msg string) {
+	d.Error, d.ErrorFor = msg, form
+	d.setModes(d.Feed.Mode)
+	s.render(w, r, code, "add", d)
+}
+
+// parseForm reads a urlencoded form of limited size; false means it has
+// answered.
+func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.errorPage(w, r, http.StatusRequestEntityTooLarge, "the form is larger than "+strconv.Itoa(maxForm>>10)+" KiB")
+			return false
+		}
+		s.errorPage(w, r, http.StatusBadRequest, "the form could not be read: "+err.Error())
+		return false
+	}
+	return true
+}
+
+// parseURLs splits what was typed into URLs (one per line or separated by
+// spaces), dropping repeats, and checks each is an http(s) URL.
+func parseURLs(text string) ([]string, error) {
+	var out []string
+	for _, u := range strings.Fields(text) {
+		if _, err := archive.CanonicalURL(u); err != nil || !(strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")) {
+			return nil, invalid("%q is not an http or https URL", u)
+		}
+		if !slices.Contains(out, u) {
+			out = append(out, u)
+		}
+	}
+	if len(out) == 0 {
+		return nil, invalid("type at least one URL")
+	}
+	return out, nil
+}
+
+func (s *Server) addURL(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	d := s.addData()
+	d.URLs = r.PostForm.Get("urls")
+	urls, err := parseURLs(d.URLs)
+	if err != nil {
+		s.addFail(w, r, http.StatusBadRequest, d, "url", invalidMessage(err))
+		return
+	}
+	job, err := s.jobs.submit(urls)
+	if err != nil {
+		code := http.StatusServiceUnavailable
+		if !errors.Is(err, errJobsOff) && !errors.Is(err, errJobsBusy) && !errors.Is(err, errJobsStopping) {
+			code = http.StatusBadRequest
+		}
+		s.addFail(w, r, code, d, "url", err.Error())
+		return
+	}
+	http.Redirect(w, r, "/jobs/"+job.ID, http.StatusSeeOther)
+}
+
+func (s *Server) addFeed(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	d := s.addData()
+	f := r.PostForm
+	d.Feed = feedForm{URL: f.Get("feed_url"), Title: f.Get("title"), Mode: f.Get("mode"), TimeZone: f.Get("time_zone")}
+	src, err := newFeed(d.Feed.URL, feedSettings{Title: &d.Feed.Title, Mode: &d.Feed.Mode, TimeZone: &d.Feed.TimeZone})
+	if err != nil {
+		s.addFail(w, r, http.StatusBadRequest, d, "feed", invalidMessage(err))
+		return
+	}
+	if err := s.store.CreateSource(r.Context(), src); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			s.addFail(w, r, http.StatusConflict, d, "feed", "that feed is already followed")
+			return
+		}
+		s.internal(w, r, err)
+		return
+	}
+	s.log.Info("feed added", "id", src.ID, "url", src.FeedURL)
+	http.Redirect(w, r, "/sources/"+strconv.FormatInt(src.ID, 10), http.StatusSeeOther)
+}
+
+func (s *Server) addOPML(w http.ResponseWriter, r *http.Request) {
+	d := s.addData()
+	r.Body = http.MaxBytesReader(w, r.Body, maxOPML+64<<10)
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.addFail(w, r, http.StatusRequestEntityTooLarge, d, "opml", "the OPML file is larger than "+strconv.Itoa(maxOPML>>20)+" MiB")
+			return
+		}
+		s.addFail(w, r, http.StatusBadRequest, d, "opml", "choose an OPML file to upload")
+		return
+	}
+	defer r.MultipartForm.RemoveAll()
+	file, _, err := r.FormFile("opml")
+	if err != nil {
+		s.addFail(w, r, http.StatusBadRequest, d, "opml", "choose an OPML file to upload")
+		return
+	}
+	defer file.Close()
+	rep, err := s.importOPML(r.Context(), file, r.FormValue("mode"))
+	if errors.Is(err, errTooLarge) {
+		s.addFail(w, r, http.StatusRequestEntityTooLarge, d, "opml", "the OPML file is larger than "+strconv.Itoa(maxOPML>>20)+" MiB")
+		return
+	}
+	if errors.Is(err, errInvalid) {
+		s.addFail(w, r, http.StatusBadRequest, d, "opml", invalidMessage(err))
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.log.Info("OPML imported", "added", len(rep.Added), "skipped", len(rep.Skipped))
+	d.OPML = &rep
+	d.setModes("")
+	s.render(w, r, http.StatusOK, "add", d)
+}
+
+func (s *Server) removeSourceForm(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.errorPage(w, r, http.StatusNotFound, "no source "+r.PathValue("id"))
+		return
+	}
+	if err := s.store.RemoveSource(r.Context(), id); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			s.errorPage(w, r, http.StatusNotFound, "no followed source with id "+strconv.FormatInt(id, 10))
+			return
+		}
+		s.internal(w, r, err)
+		return
+	}
+	s.log.Info("source removed", "id", id)
+	http.Redirect(w, r, "/sources", http.StatusSeeOther)
+}
+
+// jobView is a job as the pages show it.
+type jobView struct {
+	ID       string
+	State    string
+	Pending  bool
+	Created  timeView
+	Finished timeView
+	Items    []JobItem
+	Archived int
+}
+
+func (s *Server) jobView(j Job) jobView {
+	v := jobView{ID: j.ID, State: string(j.State), Pending: j.State == JobQueued || j.State == JobRunning,
+		Created: s.localTime(j.CreatedAt), Finished: s.localTime(j.FinishedAt), Items: j.Items}
+	for _, it := range j.Items {
+		if it.State == JobDone {
+			v.Archived++
+		}
+	}
+	return v
+}
+
+type jobData struct {
+	layout
+	Job jobView
+}
+
+func (s *Server) jobPage(w http.ResponseWriter, r *http.Request) {
+	j, ok := s.jobs.get(r.PathValue("id"))
+	if !ok {
+		s.errorPage(w, r, http.StatusNotFound, "no job "+r.PathValue("id")+": jobs are kept in memory, so they are forgotten when the server restarts, and only the latest ones are kept")
+		return
+	}
+	// A finished job of one URL goes straight to what it archived.
+	if j.State == JobDone && len(j.Items) == 1 && j.Items[0].ArticleID != 0 {
+		http.Redirect(w, r, "/articles/"+strconv.FormatInt(j.Items[0].ArticleID, 10), http.StatusSeeOther)
+		return
+	}
+	v := s.jobView(j)
+	d := jobData{layout: layout{Title: "Archive job " + j.ID, Nav: "add"}, Job: v}
+	if v.Pending {
+		d.Refresh = 2
+	}
+	s.render(w, r, http.StatusOK, "job", d)
+}
