@@ -113,6 +113,12 @@ func TestTheCommandLineTour(t *testing.T) {
 		t.Errorf("list pages: %v", lists)
 	}
 
+	// Rebuilding the search index keeps every article findable.
+	out, err = run(t, ctx, data, "reindex")
+	if err != nil || !strings.Contains(out, "indexed 3 articles") {
+		t.Errorf("reindex: %v\n%s", err, out)
+	}
+
 	// OPML out and into a fresh archive.
 	opml := filepath.Join(t.TempDir(), "feeds.opml")
 	if _, err := run(t, ctx, data, "feeds", "export-opml", opml); err != nil {

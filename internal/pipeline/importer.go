@@ -162,9 +162,17 @@ func (p *Pipeline) Import(ctx context.Context, paths []string, opts ImportOption
 			}
 		}()
 	}
+	// The parsers may run ahead of the writer by at most importWindow
+	// files, which bounds the memory an import holds whatever its size.
+	ahead := make(chan struct{}, importWindow)
 	go func() {
 		defer close(jobs)
 		for i := range files {
+			select {
+			case ahead <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
 			select {
 			case jobs <- i:
 			case <-ctx.Done():
@@ -209,6 +217,7 @@ func (p *Pipeline) Import(ctx context.Context, paths []string, opts ImportOption
 				return rep, ctx.Err()
 			}
 		}
+		<-ahead
 		batch = append(batch, &pr)
 		if len(batch) >= importBatch {
 			if err := flush(); err != nil {
@@ -224,6 +233,10 @@ func (p *Pipeline) Import(ctx context.Context, paths []string, opts ImportOption
 
 // importBatch is the most articles an import commits in one transaction.
 const importBatch = 200
+
+// importWindow is how many files the parsers may have ready, or in hand,
+// ahead of the writer.
+const importWindow = 2 * importBatch
 
 // report counts one finished file.
 func (p *Pipeline) report(pr *prepared, rep *ImportReport) {
