@@ -3,6 +3,7 @@ package extract
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -349,6 +350,32 @@ func TestExtractIsSafeForConcurrentUse(t *testing.T) {
 	for range 4 {
 		if err := <-errs; err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+func TestLongPagesTakeLinearTime(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds multi-megabyte pages")
+	}
+	var text, html strings.Builder
+	html.WriteString("<html><head><title>长页面</title></head><body><div>")
+	for i := range 20000 {
+		fmt.Fprintf(&text, "第%d行，这是纯文本页面的一行字，用于测试。\n", i)
+		fmt.Fprintf(&html, `<p>第%d段，这是一段新闻正文，用来测试很长的页面。<a href="/x%d">相关链接</a></p>`, i, i)
+	}
+	html.WriteString("</div></body></html>")
+	e := New(Options{})
+	for _, p := range []Page{
+		{URL: "https://x.example/t", ContentType: "text/plain", Body: []byte(text.String())},
+		{URL: "https://x.example/h", ContentType: "text/html", Body: []byte(html.String())},
+	} {
+		start := time.Now()
+		if _, err := e.Extract(context.Background(), p); err != nil {
+			t.Errorf("%s: %v", p.URL, err)
+		}
+		if el := time.Since(start); el > 10*time.Second {
+			t.Errorf("%s: %d bytes took %v", p.URL, len(p.Body), el)
 		}
 	}
 }

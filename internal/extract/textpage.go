@@ -87,7 +87,7 @@ func analyseLines(lines []string, chinese bool) textArticle {
 			title = lines[k]
 			k++
 		}
-		if body := collectBody(lines, k, chinese); len(body) > 0 {
+		if body, _ := collectBody(lines, k, chinese); len(body) > 0 {
 			return textArticle{title: title, byline: l, body: body}
 		}
 	}
@@ -98,7 +98,7 @@ func analyseLines(lines []string, chinese bool) textArticle {
 		if !isProse(lines[k], chinese) {
 			continue
 		}
-		body := collectBody(lines, k, chinese)
+		body, end := collectBody(lines, k, chinese)
 		n := 0
 		for _, l := range body {
 			n += utf8.RuneCountInString(l)
@@ -106,6 +106,9 @@ func analyseLines(lines []string, chinese bool) textArticle {
 		if n > bestLen {
 			bestStart, bestBody, bestLen = k, body, n
 		}
+		// A run starting inside this one is a shorter copy of it: skip it
+		// (and keep this loop linear).
+		k = max(k, end-1)
 	}
 	if bestStart < 0 {
 		return textArticle{}
@@ -120,19 +123,19 @@ func analyseLines(lines []string, chinese bool) textArticle {
 	return a
 }
 
-// collectBody returns the prose lines from lines[k:]: it skips image
+// collectBody returns the prose lines from lines[k:], and the index where
+// it stopped: it skips image
 // placeholders, keeps a short line only when prose follows it (a
 // subheading), and stops at keyword spam or at a short line that is not
 // followed by prose.
-func collectBody(lines []string, k int, chinese bool) []string {
-	var body []string
+func collectBody(lines []string, k int, chinese bool) (body []string, end int) {
 	for ; k < len(lines); k++ {
 		l := lines[k]
 		switch {
 		case isPlaceholder(l):
 			continue
 		case isSpamLine(l, chinese):
-			return body
+			return body, k
 		case isProse(l, chinese):
 			body = append(body, l)
 			continue
@@ -142,11 +145,11 @@ func collectBody(lines []string, k int, chinese bool) []string {
 			next++
 		}
 		if utf8.RuneCountInString(l) > maxSubheadingRunes || next >= len(lines) || !isProse(lines[next], chinese) {
-			return body
+			return body, k
 		}
 		body = append(body, l)
 	}
-	return body
+	return body, k
 }
 
 // maxSubheadingRunes bounds a short non-prose line kept inside a body.
