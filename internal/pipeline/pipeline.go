@@ -32,6 +32,8 @@ type Store interface {
 	EnsureSource(ctx context.Context, src *archive.Source) (archive.Source, error)
 	UpdateSource(ctx context.Context, src *archive.Source) error
 	DueSources(ctx context.Context, now time.Time) ([]archive.Source, error)
+	// OptimizeIndex compacts the search index after bulk writes.
+	OptimizeIndex(ctx context.Context) error
 }
 
 // Blobs keeps raw bytes by content. Put is durable when it returns;

@@ -88,10 +88,17 @@ func eachRun(f []rune, fn func(start, end int, cjk bool) bool) {
 
 // eachToken calls fn with the rune range of every index token of folded
 // text f, in order, until fn returns false: a word run is one token; a CJK
-// run gives its overlapping bigrams and then its last character alone.
+// run gives its overlapping bigrams, and a lone CJK character is a unigram
+// (as Lucene's CJK bigram filter does). Indexing the last character of every
+// run as well would let a one-character query find it at the end of a run,
+// but costs about a tenth of the index, which must stay smaller than the
+// text it indexes.
 func eachToken(f []rune, fn func(start, end int) bool) {
 	eachRun(f, func(start, end int, cjk bool) bool {
 		if !cjk {
+			return fn(start, end)
+		}
+		if end-start == 1 {
 			return fn(start, end)
 		}
 		for i := start; i+1 < end; i++ {
@@ -99,15 +106,15 @@ func eachToken(f []rune, fn func(start, end int) bool) {
 				return false
 			}
 		}
-		return fn(end-1, end)
+		return true
 	})
 }
 
 // Tokens returns the index tokens of s, folded (see Fold): each run of Han,
-// kana, hangul or bopomofo letters as its overlapping bigrams followed by
-// its last character alone (so 卢卡申科 gives 卢卡 卡申 申科 科, and a lone
-// character is one unigram); each run of other letters and digits as one
-// lower-cased word; everything else separates tokens.
+// kana, hangul or bopomofo letters as its overlapping bigrams (so 卢卡申科
+// gives 卢卡 卡申 申科, and a lone character is one unigram); each run of
+// other letters and digits as one lower-cased word; everything else
+// separates tokens.
 func (a *Analyzer) Tokens(s string) []string {
 	f := a.foldRunes(s)
 	var out []string
@@ -149,11 +156,10 @@ type queryToken struct {
 }
 
 // termTokens returns the tokens a query term must match in a row, in
-// order. They are the index tokens of the term, except at its end: when the
-// term ends in a CJK run, that run's closing unigram is left out, because in
-// the text the run may go on (卢卡 must match inside 卢卡申科); and when
-// that run is a single character, the character becomes a prefix token, so
-// that it matches wherever it sits in a run of the text.
+// order: the index tokens of the term, except that a single CJK character
+// ending the term becomes a prefix token, so that it matches as a lone
+// character or as the first character of any bigram, that is anywhere in a
+// run of the text but at its very end.
 func (a *Analyzer) termTokens(text string) []queryToken {
 	f := a.foldRunes(text)
 	var out []queryToken
@@ -165,18 +171,17 @@ func (a *Analyzer) termTokens(text string) []queryToken {
 			return true
 		}
 		lastCJK = len(out)
+		if end-start == 1 {
+			out = append(out, queryToken{text: f[start:end]})
+			return true
+		}
 		for i := start; i+1 < end; i++ {
 			out = append(out, queryToken{text: f[i : i+2]})
 		}
-		out = append(out, queryToken{text: f[end-1 : end]})
 		return true
 	})
-	if lastCJK >= 0 {
-		if len(out)-lastCJK == 1 {
-			out[len(out)-1].prefix = true
-		} else {
-			out = out[:len(out)-1]
-		}
+	if lastCJK >= 0 && len(out)-lastCJK == 1 && len(out[lastCJK].text) == 1 {
+		out[lastCJK].prefix = true
 	}
 	return out
 }

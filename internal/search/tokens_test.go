@@ -45,21 +45,21 @@ func TestTokens(t *testing.T) {
 		name, in string
 		want     string // space-separated
 	}{
-		{"a Chinese run gives overlapping bigrams and its last character", "卢卡申科", "卢卡 卡申 申科 科"},
+		{"a Chinese run gives overlapping bigrams", "卢卡申科", "卢卡 卡申 申科"},
 		{"a lone character is a unigram", "在", "在"},
-		{"two characters are one bigram and the last one", "北京", "北京 京"},
-		{"mixed scripts split into runs", "卢卡申科Lukashenko于2023年访华", "卢卡 卡申 申科 科 lukashenko 于 2023 年访 访华 华"},
-		{"punctuation separates runs", "美国，总统。", "美国 国 总统 统"},
-		{"traditional text is folded before it is cut", "盧卡申科", "卢卡 卡申 申科 科"},
+		{"two characters are one bigram", "北京", "北京"},
+		{"mixed scripts split into runs", "卢卡申科Lukashenko于2023年访华", "卢卡 卡申 申科 lukashenko 于 2023 年访 访华"},
+		{"punctuation separates runs", "美国，总统。", "美国 总统"},
+		{"traditional text is folded before it is cut", "盧卡申科", "卢卡 卡申 申科"},
 		{"full-width letters and digits are words", "ＷＨＯ　２０２３年", "who 2023 年"},
 		{"hyphens and apostrophes split words", "COVID-19 Lukashenko's", "covid 19 lukashenko s"},
-		{"kana runs are bigrammed like Han", "東京タワー", "东京 京タ タワ ワー ー"},
-		{"hiragana and kanji form one run", "ひらがな", "ひら らが がな な"},
-		{"hangul is bigrammed", "서울시", "서울 울시 시"},
+		{"kana runs are bigrammed like Han", "東京タワー", "东京 京タ タワ ワー"},
+		{"hiragana and kanji form one run", "ひらがな", "ひら らが がな"},
+		{"hangul is bigrammed", "서울시", "서울 울시"},
 		{"accented Latin keeps its accents", "Café Zürich", "café zürich"},
 		{"a combining mark stays in its word", "cafe\u0301", "cafe\u0301"},
 		{"Cyrillic is lower-cased", "Лукашенко", "лукашенко"},
-		{"emoji and symbols separate", "北京😀上海★", "北京 京 上海 海"},
+		{"emoji and symbols separate", "北京😀上海★", "北京 上海"},
 		{"nothing indexable gives nothing", " ，。!? ", ""},
 		{"empty text gives nothing", "", ""},
 	}
@@ -80,7 +80,7 @@ func TestTokens(t *testing.T) {
 	}
 }
 
-func TestEveryCharacterOfARunStartsOneToken(t *testing.T) {
+func TestEveryCharacterOfARunButTheLastStartsOneToken(t *testing.T) {
 	a := newAnalyzer(t)
 	toks := a.Tokens("白俄罗斯总统")
 	var firsts []string
@@ -88,7 +88,7 @@ func TestEveryCharacterOfARunStartsOneToken(t *testing.T) {
 		r, _ := utf8.DecodeRuneInString(tok)
 		firsts = append(firsts, string(r))
 	}
-	if want := []string{"白", "俄", "罗", "斯", "总", "统"}; !reflect.DeepEqual(firsts, want) {
+	if want := []string{"白", "俄", "罗", "斯", "总"}; !reflect.DeepEqual(firsts, want) {
 		t.Errorf("tokens %q start with %q, want %q", toks, firsts, want)
 	}
 }
