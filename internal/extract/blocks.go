@@ -67,11 +67,6 @@ var mediaTags = map[atom.Atom]bool{
 	atom.Img: true, atom.Picture: true, atom.Video: true, atom.Audio: true, atom.Figure: true,
 }
 
-// isBlockTag reports whether n is an element that starts a block.
-func isBlockTag(n *html.Node) bool {
-	return n.Type == html.ElementNode && blockTags[n.DataAtom]
-}
-
 // collectBlocks splits root's content into blocks in document order. An
 // element that holds block elements is a container and is split further;
 // consecutive inline children of a container form one block.

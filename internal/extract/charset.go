@@ -299,16 +299,6 @@ func isCJKEncoding(label string) bool {
 	return false
 }
 
-// hasHan reports whether s holds a CJK ideograph.
-func hasHan(s string) bool {
-	for _, r := range s {
-		if r >= 0x3400 && isHan(r) {
-			return true
-		}
-	}
-	return false
-}
-
 // hanziScore counts the common Chinese characters in s, less five for each
 // replacement character.
 func hanziScore(s string) int {

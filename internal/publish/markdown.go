@@ -232,6 +232,10 @@ func rewriteImages(s string, fn func(src, original string) (string, string)) str
 			}
 		}
 		nsrc, norig := fn(src, orig)
+		if nsrc == src && norig == orig {
+			b.Write(raw)
+			continue
+		}
 		attrs := tok.Attr[:0]
 		for _, at := range tok.Attr {
 			switch at.Key {

@@ -566,8 +566,7 @@ func jobToJSON(j Job) jobJSON {
 	out := jobJSON{ID: j.ID, State: j.State, CreatedAt: j.CreatedAt, StartedAt: timePtr(j.StartedAt), FinishedAt: timePtr(j.FinishedAt),
 		Items: make([]jobItemJSON, 0, len(j.Items))}
 	for _, it := range j.Items {
-		out.Items = append(out.Items, jobItemJSON{URL: it.URL, State: it.State, ArticleID: it.ArticleID, NewArticle: it.NewArticle,
-			NewVersion: it.NewVersion, Images: it.Images, Error: it.Error})
+		out.Items = append(out.Items, jobItemJSON(it))
 	}
 	return out
 }
@@ -658,7 +657,7 @@ func (s *Server) apiImportOPML(w http.ResponseWriter, r *http.Request) {
 	}
 	sk := make([]skipped, 0, len(rep.Skipped))
 	for _, x := range rep.Skipped {
-		sk = append(sk, skipped{Title: x.Title, FeedURL: x.FeedURL, Reason: x.Reason})
+		sk = append(sk, skipped(x))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"added": added, "skipped": sk})
 }
