@@ -39,8 +39,12 @@ func (s *Store) SaveArticles(ctx context.Context, ws []*store.ArticleWrite) (out
 		}
 	}()
 	out = make([]store.SaveResult, 0, len(ws))
+	// The same dozen statements run for every article: prepare each once
+	// per transaction rather than once per use.
+	stmts := &stmtCache{tx: tx, m: map[string]*sql.Stmt{}}
+	defer stmts.close()
 	for _, w := range ws {
-		res, err := saveArticle(ctx, tx, w)
+		res, err := saveArticle(ctx, stmts, w)
 		if err != nil {
 			return nil, err
 		}
@@ -52,7 +56,7 @@ func (s *Store) SaveArticles(ctx context.Context, ws []*store.ArticleWrite) (out
 	return out, nil
 }
 
-func saveArticle(ctx context.Context, tx *sql.Tx, w *store.ArticleWrite) (res store.SaveResult, err error) {
+func saveArticle(ctx context.Context, tx execer, w *store.ArticleWrite) (res store.SaveResult, err error) {
 	a := &w.Article
 	if a.URL == "" {
 		return res, fmt.Errorf("save article: empty URL")
@@ -163,6 +167,49 @@ func saveArticle(ctx context.Context, tx *sql.Tx, w *store.ArticleWrite) (res st
 		}
 	}
 	return res, nil
+}
+
+// stmtCache prepares statements on a transaction on first use and reuses
+// them. It satisfies execer.
+type stmtCache struct {
+	tx *sql.Tx
+	m  map[string]*sql.Stmt
+}
+
+func (c *stmtCache) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := c.m[q]; ok {
+		return st, nil
+	}
+	st, err := c.tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	c.m[q] = st
+	return st, nil
+}
+
+func (c *stmtCache) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	st, err := c.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// QueryRowContext falls back to an unprepared query when preparing fails,
+// so that the error surfaces from Scan as database/sql callers expect.
+func (c *stmtCache) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := c.stmt(ctx, q)
+	if err != nil {
+		return c.tx.QueryRowContext(ctx, q, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (c *stmtCache) close() {
+	for _, st := range c.m {
+		st.Close()
+	}
 }
 
 const articleCols = `a.id, a.url, a.original_url, COALESCE(a.source_id, 0), a.version_count, a.first_seen_at, a.last_seen_at,
