@@ -16,7 +16,6 @@ import (
 
 	"github.com/newsvault/newsvault/internal/archive"
 	"github.com/newsvault/newsvault/internal/content"
-	"github.com/newsvault/newsvault/internal/mirror"
 	"github.com/newsvault/newsvault/internal/pipeline"
 	"github.com/newsvault/newsvault/internal/search"
 	"github.com/newsvault/newsvault/internal/shareddata"
@@ -220,19 +219,11 @@ func prepareBenchDoc(an *search.Analyzer, san *content.Sanitizer, file string) *
 	if err != nil {
 		return nil
 	}
-	e, err := mirror.ParseNamed(filepath.Base(file), data)
-	if err != nil || e.Link == "" {
-		return nil
-	}
-	u, err := archive.CanonicalURL(e.Link)
+	u, v, err := pipeline.MirrorArticle(filepath.Base(file), data, san, nil)
 	if err != nil {
 		return nil
 	}
-	html := san.Sanitize(e.HTML, e.Link)
-	w := &store.ArticleWrite{
-		Article: archive.Article{URL: u},
-		Version: archive.Version{Title: e.Title, Author: e.Author, Published: e.Published, HTML: html, Text: content.Text(html)},
-	}
+	w := &store.ArticleWrite{Article: archive.Article{URL: u}, Version: v}
 	w.Version.Hash = archive.ContentHash(&w.Version)
 	doc := an.Index(w.Version.Title, w.Version.Text)
 	w.Index = &doc

@@ -364,25 +364,10 @@ func (p *Pipeline) prepareFile(ctx context.Context, x *extract.Extractor, file s
 	ct := ""
 	switch kind {
 	case "mirror", "jekyll":
-		e, err := mirror.ParseNamed(filepath.Base(file), data)
+		pr.url, pr.version, err = MirrorArticle(filepath.Base(file), data, p.sanitizer, loc)
 		if err != nil {
 			pr.err = err
 			return pr
-		}
-		link := e.Link
-		if link == "" {
-			pr.err = fmt.Errorf("%w: no article link", mirror.ErrNotMirror)
-			return pr
-		}
-		pr.url, err = archive.CanonicalURL(link)
-		if err != nil {
-			pr.err = err
-			return pr
-		}
-		html := p.sanitizer.Sanitize(e.HTML, link)
-		pr.version = archive.Version{Title: e.Title, Author: e.Author, Published: e.Published, HTML: html, Text: content.Text(html)}
-		if !e.Published.IsZero() {
-			pr.version.Published = e.Published.In(loc)
 		}
 		ct = "text/markdown; charset=utf-8"
 	case "html", "text":
@@ -443,6 +428,31 @@ func (p *Pipeline) prepareFile(ctx context.Context, x *extract.Extractor, file s
 		FetchedAt: p.opts.Now(), BodyHash: hash, Size: int64(len(data)),
 	}
 	return pr
+}
+
+// MirrorArticle turns a file in the markdown mirror format (with or without
+// Jekyll front matter) into what an import stores for it: the article's
+// canonical URL and its version, with sanitized content, plain text, and
+// the published time shown in loc (when not nil). The version has no hash
+// yet. name is used in errors.
+func MirrorArticle(name string, data []byte, san *content.Sanitizer, loc *time.Location) (string, archive.Version, error) {
+	e, err := mirror.ParseNamed(name, data)
+	if err != nil {
+		return "", archive.Version{}, err
+	}
+	if e.Link == "" {
+		return "", archive.Version{}, fmt.Errorf("%s: %w: no article link", name, mirror.ErrNotMirror)
+	}
+	u, err := archive.CanonicalURL(e.Link)
+	if err != nil {
+		return "", archive.Version{}, err
+	}
+	html := san.Sanitize(e.HTML, e.Link)
+	v := archive.Version{Title: e.Title, Author: e.Author, Published: e.Published, HTML: html, Text: content.Text(html)}
+	if !e.Published.IsZero() && loc != nil {
+		v.Published = e.Published.In(loc)
+	}
+	return u, v, nil
 }
 
 func readLimited(file string, max int64) ([]byte, error) {
