@@ -7,11 +7,11 @@ package blob
 
 import (
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/klauspost/compress/gzip"
 	"io"
 	"io/fs"
 	"os"
@@ -34,6 +34,8 @@ type Store struct {
 	// Compressors are costly to set up (about 1 MB each), so they are
 	// reused, one pool per compression level.
 	fast, stored sync.Pool
+	// bufs holds the buffers blobs are compressed into before writing.
+	bufs sync.Pool
 	// made remembers the fan-out directories known to exist, sparing a
 	// mkdir system call per blob.
 	made sync.Map
@@ -59,7 +61,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o755); err != nil {
 		return nil, fmt.Errorf("open blob store %s: %w", dir, err)
 	}
-	return &Store{dir: dir, nosync: opts.NoSync}, nil
+	s := &Store{dir: dir, nosync: opts.NoSync}
+	s.bufs.New = func() any { return new(bytes.Buffer) }
+	return s, nil
 }
 
 // Hash returns the hex SHA-256 of data: the name Put gives it.
@@ -162,47 +166,35 @@ func (s *Store) put(data []byte, durable bool) (string, uint64, error) {
 		}
 		s.made.Store(hash[:2], true)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".tmp-"+hash[:8]+"-*")
-	if err != nil {
-		return "", 0, fmt.Errorf("put blob %s: %w", hash, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	// Compress in memory first, so that the file gets one write system
+	// call instead of one per deflate block.
 	pool, level := &s.fast, gzip.BestSpeed
 	if incompressible(data) {
 		pool, level = &s.stored, gzip.NoCompression
 	}
+	buf := s.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBuf {
+			s.bufs.Put(buf)
+		}
+	}()
 	zw, _ := pool.Get().(*gzip.Writer)
 	if zw == nil {
-		zw, _ = gzip.NewWriterLevel(tmp, level)
+		zw, _ = gzip.NewWriterLevel(buf, level)
 	} else {
-		zw.Reset(tmp)
+		zw.Reset(buf)
 	}
-	defer pool.Put(zw)
-	if _, err := zw.Write(data); err != nil {
-		tmp.Close()
+	_, err := zw.Write(data)
+	if err == nil {
+		err = zw.Close()
+	}
+	pool.Put(zw)
+	if err != nil {
 		return "", 0, fmt.Errorf("put blob %s: %w", hash, err)
 	}
-	if err := zw.Close(); err != nil {
-		tmp.Close()
+	if err := s.writeFile(dst, buf.Bytes(), durable && !s.nosync); err != nil {
 		return "", 0, fmt.Errorf("put blob %s: %w", hash, err)
-	}
-	if durable && !s.nosync {
-		if err := tmp.Sync(); err != nil {
-			tmp.Close()
-			return "", 0, fmt.Errorf("put blob %s: %w", hash, err)
-		}
-	}
-	if err := tmp.Close(); err != nil {
-		return "", 0, fmt.Errorf("put blob %s: %w", hash, err)
-	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return "", 0, fmt.Errorf("put blob %s: %w", hash, err)
-	}
-	if durable && !s.nosync {
-		// The rename is durable only once its directory is.
-		if err := syncDir(filepath.Dir(dst)); err != nil {
-			return "", 0, fmt.Errorf("put blob %s: %w", hash, err)
-		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -211,6 +203,44 @@ func (s *Store) put(data []byte, durable bool) (string, uint64, error) {
 		s.pending = append(s.pending, dst)
 	}
 	return hash, s.written, nil
+}
+
+// maxPooledBuf is the largest compression buffer kept for reuse; the rare
+// large image should not pin its buffer for the life of the process.
+const maxPooledBuf = 1 << 20
+
+// writeFile puts b at dst atomically: a temporary file in dst's directory,
+// synced when durable, renamed over dst, and the directory synced too.
+func (s *Store) writeFile(dst string, b []byte, durable bool) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".tmp-"+filepath.Base(dst)[:8]+"-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(b); err != nil {
+		return err
+	}
+	if durable {
+		if err = tmp.Sync(); err != nil {
+			return err
+		}
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp.Name(), dst); err != nil {
+		return err
+	}
+	if durable {
+		// The rename is durable only once its directory is.
+		return syncDir(filepath.Dir(dst))
+	}
+	return nil
 }
 
 func syncDir(dir string) error {

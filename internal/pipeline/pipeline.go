@@ -34,6 +34,9 @@ type Store interface {
 	DueSources(ctx context.Context, now time.Time) ([]archive.Source, error)
 	// OptimizeIndex compacts the search index after bulk writes.
 	OptimizeIndex(ctx context.Context) error
+	// SetIndexMerging stops (and resumes) merging the search index as
+	// writes go, for the length of a bulk import.
+	SetIndexMerging(ctx context.Context, on bool) error
 }
 
 // Blobs keeps raw bytes by content. Put is durable when it returns;

@@ -283,3 +283,39 @@ func TestMigratingAnOldDatabaseKeepsItsArticlesAndTheirLanguage(t *testing.T) {
 		t.Error("reindex did not index the old article")
 	}
 }
+
+func TestIndexMergingLeftOffIsTurnedBackOnByOpen(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTest(t)
+	automerge := func(s *Store) int {
+		t.Helper()
+		var v int
+		if err := s.db.QueryRowContext(ctx, `SELECT v FROM articles_fts_config WHERE k = 'automerge'`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if err := s.SetIndexMerging(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := automerge(s); got != 0 {
+		t.Fatalf("automerge after turning merging off = %d, want 0", got)
+	}
+	// Writes still land in the index while merging is off.
+	pub := time.Date(2023, 2, 28, 0, 0, 0, 0, time.UTC)
+	if _, err := s.SaveArticle(ctx, indexed("https://e.com/1", "访华", "总统", "访华 华", "总统 统", pub)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close() // as an import killed half-way would leave it
+	s2, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if got := automerge(s2); got != defaultAutomerge {
+		t.Fatalf("automerge after reopening = %d, want %d", got, defaultAutomerge)
+	}
+	if got, _ := searchURLs(t, s2, store.SearchQuery{Match: `"访华"`}); len(got) != 1 {
+		t.Fatalf("article written with merging off not found: %v", got)
+	}
+}
