@@ -1,9 +1,11 @@
 // Package fetch owns newsvault's outbound HTTP: it is the one client used for
 // feeds, article pages and images. It decides what may be contacted (an SSRF
 // guard that checks every address at dial time), how politely (a per-host rate
-// limit shared by all requests), how much is read (body and redirect limits),
-// and how transient failures are retried. Every HTTP status comes back as a
-// Response; only transport failures are errors.
+// limit and a cap on concurrent requests per host, shared by all requests), how
+// much is read and for how long (header, body, decompressed-size and redirect
+// limits, a total and an idle timeout), and how transient failures are
+// retried. Every HTTP status comes back as a Response; only transport failures
+// and limits are errors.
 package fetch
 
 import (
@@ -24,15 +26,18 @@ import (
 
 // Defaults applied by New to zero Config fields.
 const (
-	DefaultUserAgent     = "newsvault/0.1 (+https://github.com/newsvault/newsvault)"
-	DefaultTimeout       = 30 * time.Second
-	DefaultMaxBodySize   = 32 << 20
-	DefaultMaxRedirects  = 5
-	DefaultHostRate      = 1.0
-	DefaultHostBurst     = 1
-	DefaultRetries       = 2
-	DefaultRetryBase     = time.Second
-	DefaultMaxRetryAfter = 2 * time.Minute
+	DefaultUserAgent      = "newsvault/0.1 (+https://github.com/newsvault/newsvault)"
+	DefaultTimeout        = 30 * time.Second
+	DefaultIdleTimeout    = 15 * time.Second
+	DefaultMaxBodySize    = 32 << 20
+	DefaultMaxHeaderBytes = 64 << 10
+	DefaultMaxRedirects   = 5
+	DefaultHostRate       = 1.0
+	DefaultHostBurst      = 1
+	DefaultHostConns      = 2
+	DefaultRetries        = 2
+	DefaultRetryBase      = time.Second
+	DefaultMaxRetryAfter  = 2 * time.Minute
 
 	// AcceptLanguage is sent with every request: newsvault archives
 	// Chinese-language news and prefers simplified Chinese pages.
@@ -49,8 +54,17 @@ var (
 	// ErrBlockedAddress means the host resolved to an address the SSRF
 	// guard refuses (loopback, private, link-local, reserved …).
 	ErrBlockedAddress = errors.New("blocked address")
-	// ErrTooLarge means the body (after decompression) exceeded MaxBodySize.
+	// ErrTooLarge means the body exceeded MaxBodySize, counted after
+	// decompression (or, for a compressed body, its size on the wire did).
 	ErrTooLarge = errors.New("response body too large")
+	// ErrHeaderTooLarge means the response headers exceeded MaxHeaderBytes.
+	ErrHeaderTooLarge = errors.New("response headers too large")
+	// ErrTimeout means an attempt took longer than Config.Timeout. It also
+	// matches context.DeadlineExceeded.
+	ErrTimeout = errors.New("request timed out")
+	// ErrIdleTimeout means nothing arrived for Config.IdleTimeout: no
+	// connection progress, no response headers, no body bytes.
+	ErrIdleTimeout = errors.New("no progress")
 	// ErrTooManyRedirects means the redirect chain exceeded MaxRedirects.
 	ErrTooManyRedirects = errors.New("too many redirects")
 	// ErrBadScheme means the URL, or a redirect target, is not http or https.
@@ -74,9 +88,19 @@ type Config struct {
 	// Timeout bounds one attempt: connecting, redirects and reading the
 	// body. Default 30s; negative means no timeout (ctx still applies).
 	Timeout time.Duration
+	// IdleTimeout is the longest silence allowed within an attempt: between
+	// connecting, sending the request, the first byte of the response
+	// headers, and each read of the body. A server that stalls fails with
+	// ErrIdleTimeout; one that trickles bytes is still bounded by Timeout.
+	// Default 15s; negative means none.
+	IdleTimeout time.Duration
 	// MaxBodySize is the most bytes read after decompression; default
-	// 32 MiB. Larger bodies fail with ErrTooLarge.
+	// 32 MiB. Larger bodies fail with ErrTooLarge. A compressed body may
+	// also not be much larger than this on the wire.
 	MaxBodySize int64
+	// MaxHeaderBytes caps the response headers (status line included);
+	// default 64 KiB. Larger headers fail with ErrHeaderTooLarge.
+	MaxHeaderBytes int64
 	// MaxRedirects is the longest redirect chain followed; default 5.
 	// Negative means redirects are not followed and the 3xx response is
 	// returned as is.
@@ -84,6 +108,11 @@ type Config struct {
 	// AllowPrivate turns the SSRF guard off: loopback, private and
 	// reserved addresses may be contacted. An operator setting.
 	AllowPrivate bool
+	// AllowNets are ranges the guard allows although they are not public,
+	// such as an internal feed server's 10.1.2.0/24; every other blocked
+	// address stays blocked. An IPv4-mapped IPv6 address is judged as its
+	// IPv4 address. An operator setting; see ParseNets.
+	AllowNets []netip.Prefix
 	// AllowAddrPort, when set, is consulted before the default policy for
 	// every address about to be dialled; returning true allows it even if
 	// the guard would refuse it. Returning false leaves the decision to the
@@ -97,6 +126,11 @@ type Config struct {
 	// HostBurst is how many requests a host may receive back to back;
 	// default 1.
 	HostBurst int
+	// HostConns is how many requests to one host name may be in flight at
+	// once, keyed like HostRate; default 2, negative means unlimited. A
+	// request waits for a free slot before it waits for its rate-limit
+	// turn. Redirect hops count against the host first asked.
+	HostConns int
 	// Retries is how many extra attempts are made after a transient
 	// failure; default 2, negative means none.
 	Retries int
@@ -165,6 +199,11 @@ type Client struct {
 	retryBase     time.Duration
 	maxRetryAfter time.Duration
 	limiters      *hostLimiters // nil when unlimited
+	slots         *hostSlots    // nil when unlimited
+	guard         *guard
+	timeout       time.Duration // 0 when none
+	idle          time.Duration // 0 when none
+	maxHeader     int64
 	log           *slog.Logger
 	cfgErr        error
 
@@ -183,25 +222,41 @@ func New(cfg Config) *Client {
 		retryBase:     cfg.RetryBase,
 		maxRetryAfter: cfg.MaxRetryAfter,
 		log:           cfg.Logger,
+		maxHeader:     cfg.MaxHeaderBytes,
 		sleep:         sleepCtx,
 	}
 	if cfg.HostRate > 0 {
 		c.limiters = newHostLimiters(cfg.HostRate, cfg.HostBurst)
 	}
+	if cfg.HostConns > 0 {
+		c.slots = newHostSlots(cfg.HostConns)
+	}
+	if cfg.Timeout > 0 {
+		c.timeout = cfg.Timeout
+	}
+	if cfg.IdleTimeout > 0 {
+		c.idle = cfg.IdleTimeout
+	}
 
 	g := &guard{
 		allowPrivate: cfg.AllowPrivate,
+		allowNets:    cfg.AllowNets,
 		allow:        cfg.AllowAddrPort,
 		resolver:     cfg.Resolver,
 	}
+	c.guard = g
 	tr := &http.Transport{
-		TLSHandshakeTimeout:   tlsHandshakeTimeout,
-		ResponseHeaderTimeout: responseHeaderTimeout,
-		ExpectContinueTimeout: time.Second,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   4,
-		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:    tlsHandshakeTimeout,
+		ResponseHeaderTimeout:  responseHeaderTimeout,
+		ExpectContinueTimeout:  time.Second,
+		MaxResponseHeaderBytes: cfg.MaxHeaderBytes,
+		ForceAttemptHTTP2:      true,
+		MaxIdleConns:           100,
+		MaxIdleConnsPerHost:    4,
+		IdleConnTimeout:        90 * time.Second,
+		// do asks for and undoes the encodings itself, so that every one
+		// is counted against MaxBodySize the same way.
+		DisableCompression: true,
 		// Proxy stays nil unless configured: an HTTP_PROXY from the
 		// environment would otherwise bypass the dial-time guard.
 	}
@@ -242,8 +297,14 @@ func withDefaults(cfg Config) Config {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
 	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
 	if cfg.MaxBodySize <= 0 {
 		cfg.MaxBodySize = DefaultMaxBodySize
+	}
+	if cfg.MaxHeaderBytes <= 0 {
+		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
 	if cfg.MaxRedirects == 0 {
 		cfg.MaxRedirects = DefaultMaxRedirects
@@ -253,6 +314,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.HostBurst <= 0 {
 		cfg.HostBurst = DefaultHostBurst
+	}
+	if cfg.HostConns == 0 {
+		cfg.HostConns = DefaultHostConns
 	}
 	if cfg.Retries == 0 {
 		cfg.Retries = DefaultRetries
@@ -285,9 +349,11 @@ func parseProxy(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// checkRedirect enforces the redirect limit and scheme, and makes each hop
-// wait for its host's rate limit like a first request would. Its errors are
-// reported by do as "redirect to <target>: …".
+// checkRedirect enforces the redirect limit, and checks each hop's target
+// like a first URL (scheme, host) and refuses credentials in it, then makes
+// the hop wait for its host's rate limit like a first request would. Its
+// errors are reported by do as "redirect to <target>: …" (with any password
+// masked by net/http).
 func (c *Client) checkRedirect(req *http.Request, via []*http.Request, maxRedirects int) error {
 	if maxRedirects < 0 {
 		return http.ErrUseLastResponse
@@ -296,6 +362,19 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request, maxRedire
 		return fmt.Errorf("after %d redirects: %w", len(via)-1, ErrTooManyRedirects)
 	}
 	if err := checkScheme(req.URL); err != nil {
+		return err
+	}
+	if u := req.URL.User; u != nil {
+		// Credentials the server chose would be sent as Basic auth to
+		// whatever host it names: a way to log in to internal services.
+		// Only a URL's own credentials, kept by a redirect within its
+		// host (a relative Location inherits them), go on.
+		first := via[0].URL
+		if first.User == nil || first.User.String() != u.String() || first.Host != req.URL.Host {
+			return fmt.Errorf("%w: credentials in a redirect target are refused", ErrBadURL)
+		}
+	}
+	if err := c.guard.checkURLHost(req.URL); err != nil {
 		return err
 	}
 	return c.limiters.wait(req.Context(), hostKey(req.URL))
@@ -309,7 +388,7 @@ func checkScheme(u *url.URL) error {
 	return fmt.Errorf("%w %q", ErrBadScheme, u.Scheme)
 }
 
-func parseTarget(raw string) (*url.URL, error) {
+func (c *Client) parseTarget(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadURL, err)
@@ -317,19 +396,22 @@ func parseTarget(raw string) (*url.URL, error) {
 	if err := checkScheme(u); err != nil {
 		return nil, err
 	}
-	if u.Hostname() == "" {
-		return nil, fmt.Errorf("%w: no host", ErrBadURL)
+	if err := c.guard.checkURLHost(u); err != nil {
+		return nil, err
 	}
 	return u, nil
 }
 
 // Get fetches req.URL. Any HTTP status, 404 and 500 included, yields a
 // Response and a nil error. An error means no usable response: a blocked
-// address, a DNS, connect or TLS failure, a timeout, a body over
-// MaxBodySize, too many redirects or a non-http(s) scheme; it wraps the
-// matching sentinel and names the URL.
+// address (ErrBlockedAddress), a DNS, connect or TLS failure, a timeout
+// (ErrTimeout, ErrIdleTimeout), a body or headers over their limit
+// (ErrTooLarge, ErrHeaderTooLarge), too many redirects, a non-http(s)
+// scheme or an invalid URL; it wraps the matching sentinel and names the
+// URL.
 //
-// Before every attempt Get waits for the host's rate limit. Network errors
+// Before every attempt Get waits for a free slot among the host's
+// concurrent requests, then for the host's rate limit. Network errors
 // (other than the refusals above) and statuses 429, 502, 503 and 504 are
 // retried up to Config.Retries times, waiting the Retry-After the server
 // asked for or else an exponential backoff. A Retry-After over
@@ -339,16 +421,22 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 	if c.cfgErr != nil {
 		return nil, fmt.Errorf("fetch %s: %w", req.URL, c.cfgErr)
 	}
-	u, err := parseTarget(req.URL)
+	u, err := c.parseTarget(req.URL)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", req.URL, err)
 	}
 	host := hostKey(u)
 	for attempt := 1; ; attempt++ {
+		release, err := c.slots.acquire(ctx, host)
+		if err != nil {
+			return nil, fmt.Errorf("fetch %s: %w", req.URL, err)
+		}
 		if err := c.limiters.wait(ctx, host); err != nil {
+			release()
 			return nil, fmt.Errorf("fetch %s: %w", req.URL, err)
 		}
 		resp, err := c.do(ctx, u, req)
+		release()
 		last := attempt > c.retries
 
 		var wait time.Duration
@@ -380,14 +468,51 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 	}
 }
 
-// do performs one attempt, reading the whole (limited) body.
+// do performs one attempt, reading the whole (limited, decoded) body, and
+// names the limit that ended it, if one did.
 func (c *Client) do(ctx context.Context, u *url.URL, req Request) (*Response, error) {
+	start := time.Now()
+	actx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	wd := startWatchdog(c.idle, cancel)
+	defer wd.stop()
+	resp, err := c.doAttempt(wd.trace(actx), u, req, wd)
+	if err == nil {
+		return resp, nil
+	}
+	// Which limit ended the attempt, if any: the idle watchdog cancels
+	// actx with its own cause; net/http reports the others as text or as
+	// a deadline.
+	if cause := context.Cause(actx); errors.Is(cause, ErrIdleTimeout) {
+		return nil, cause
+	}
+	if headerTooLarge(err) {
+		return nil, fmt.Errorf("%w (more than %d bytes): %w", ErrHeaderTooLarge, c.maxHeader, err)
+	}
+	if c.timeout > 0 && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) && time.Since(start) >= c.timeout {
+		return nil, fmt.Errorf("%w after %s: %w", ErrTimeout, c.timeout, err)
+	}
+	return nil, err
+}
+
+// headerTooLarge reports whether err is net/http's refusal of response
+// headers over Transport.MaxResponseHeaderBytes. net/http has no sentinel
+// for it (HTTP/1.1 formats a message, HTTP/2 has an unexported error), so
+// the message is matched; TestGetLimitsTheHeaderSize pins it.
+func headerTooLarge(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "server response headers exceeded") ||
+		strings.Contains(msg, "response header list larger than advertised limit")
+}
+
+func (c *Client) doAttempt(ctx context.Context, u *url.URL, req Request, wd *watchdog) (*Response, error) {
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadURL, err)
 	}
 	hreq.Header.Set("User-Agent", c.userAgent)
 	hreq.Header.Set("Accept-Language", AcceptLanguage)
+	hreq.Header.Set("Accept-Encoding", acceptEncoding)
 	if req.Accept != "" {
 		hreq.Header.Set("Accept", req.Accept)
 	}
@@ -397,26 +522,34 @@ func (c *Client) do(ctx context.Context, u *url.URL, req Request) (*Response, er
 	if req.LastModified != "" {
 		hreq.Header.Set("If-Modified-Since", req.LastModified)
 	}
-	// Accept-Encoding is left to the transport: it then asks for gzip and
-	// decompresses transparently, so MaxBodySize counts decompressed bytes.
 
 	hresp, err := c.http.Do(hreq)
 	if err != nil {
-		// With a failed CheckRedirect, Do returns a response whose body
-		// is already closed; it is of no use.
 		var ue *url.Error
-		if errors.As(err, &ue) {
-			if ue.URL != hreq.URL.String() {
-				return nil, fmt.Errorf("redirect to %s: %w", ue.URL, ue.Err)
-			}
-			err = ue.Err
+		if !errors.As(err, &ue) {
+			return nil, err
 		}
-		return nil, err
+		if hresp != nil && hresp.Request != nil {
+			// CheckRedirect refused a hop. Do then returns the redirect
+			// (its body already closed) and the Location as sent, which
+			// may be relative and may hold a password.
+			target := ue.URL
+			if tu, perr := hresp.Request.URL.Parse(ue.URL); perr == nil {
+				target = tu.Redacted()
+			}
+			return nil, fmt.Errorf("redirect to %s: %w", target, ue.Err)
+		}
+		if tu, perr := url.Parse(ue.URL); perr == nil && tu.Redacted() != hreq.URL.Redacted() {
+			// A later hop failed.
+			return nil, fmt.Errorf("redirect to %s: %w", tu.Redacted(), ue.Err)
+		}
+		return nil, ue.Err
 	}
 	defer hresp.Body.Close()
 	fetchedAt := time.Now()
+	wd.kick()
 
-	body, err := readBody(hresp.Body, hresp.ContentLength, c.maxBody)
+	body, err := c.readBody(hresp, wd)
 	if err != nil {
 		return nil, err
 	}
@@ -432,9 +565,47 @@ func (c *Client) do(ctx context.Context, u *url.URL, req Request) (*Response, er
 	}, nil
 }
 
-// readBody reads at most limit bytes of r, failing with ErrTooLarge when
-// the declared length or the actual stream is longer.
-func readBody(r io.Reader, contentLength, limit int64) ([]byte, error) {
+// readBody reads hresp's body, undoing its Content-Encoding, as it streams:
+// at most c.maxBody decoded bytes are ever held. A decoded body's
+// Content-Encoding and Content-Length headers are removed, as net/http does
+// for the gzip it undoes itself.
+func (c *Client) readBody(hresp *http.Response, wd *watchdog) ([]byte, error) {
+	var r io.Reader = &progressReader{r: hresp.Body, wd: wd}
+	contentLength := hresp.ContentLength
+	enc := hresp.Header.Get("Content-Encoding")
+	if enc == "" || hresp.StatusCode == http.StatusNoContent || hresp.StatusCode == http.StatusNotModified {
+		return limitedRead(r, contentLength, c.maxBody)
+	}
+	wire := &wireLimiter{r: r, left: wireLimit(c.maxBody)}
+	dec, closeDec, ok, err := decoder(wire, enc)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		// An encoding we cannot undo: the bytes are kept as they came,
+		// counted against the same limit.
+		return limitedRead(r, contentLength, c.maxBody)
+	}
+	defer closeDec()
+	body, err := limitedRead(dec, -1, c.maxBody)
+	if wire.err != nil {
+		// Whatever the decoder made of the wire limiter's error.
+		return nil, wire.err
+	}
+	if err != nil {
+		if errors.Is(err, ErrTooLarge) {
+			return nil, fmt.Errorf("%w after decoding %s", err, enc)
+		}
+		return nil, fmt.Errorf("decode %s body: %w", enc, err)
+	}
+	hresp.Header.Del("Content-Encoding")
+	hresp.Header.Del("Content-Length")
+	return body, nil
+}
+
+// limitedRead reads at most limit bytes of r, failing with ErrTooLarge when
+// the declared length (if not negative) or the actual stream is longer.
+func limitedRead(r io.Reader, contentLength, limit int64) ([]byte, error) {
 	if contentLength > limit {
 		return nil, fmt.Errorf("%w: Content-Length %d exceeds %d", ErrTooLarge, contentLength, limit)
 	}

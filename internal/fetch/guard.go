@@ -2,6 +2,12 @@ package fetch
 
 // The SSRF guard.
 //
+// Before anything is resolved, a URL (or redirect target) whose host is an
+// IPv4 address in a non-canonical numeric form ("127.1", "2130706433",
+// "0x7f000001", "0177.0.0.1") is refused: see checkURLHost. Config.AllowNets
+// names private ranges the operator opens; everything else not public stays
+// blocked.
+//
 // Without a proxy the guard sits in the transport's DialContext: the host
 // is resolved (through Config.Resolver), every resolved address is checked,
 // and only permitted addresses are dialled, by IP literal, so no second DNS
@@ -33,6 +39,7 @@ import (
 
 type guard struct {
 	allowPrivate bool
+	allowNets    []netip.Prefix
 	allow        func(netip.AddrPort) bool
 	resolver     Resolver
 }
@@ -42,7 +49,16 @@ func (g *guard) permits(ap netip.AddrPort) bool {
 	if g.allow != nil && g.allow(ap) {
 		return true
 	}
-	return g.allowPrivate || publicAddr(ap.Addr())
+	if g.allowPrivate {
+		return true
+	}
+	a := ap.Addr().WithZone("").Unmap()
+	for _, p := range g.allowNets {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return publicAddr(a)
 }
 
 // resolve returns the addresses of host, which may be an IP literal.

@@ -85,3 +85,58 @@ func (h *hostLimiters) wait(ctx context.Context, host string) error {
 		return fmt.Errorf("rate limit for %s: %w", host, context.Cause(ctx))
 	}
 }
+
+// hostSlots caps the requests in flight to each host name. A nil
+// *hostSlots means no cap. A host's entry lives only while someone holds or
+// waits for one of its slots, so the map needs no sweeping.
+type hostSlots struct {
+	n int
+
+	mu sync.Mutex
+	m  map[string]*hostSlot
+}
+
+type hostSlot struct {
+	sem   chan struct{}
+	users int // holders and waiters
+}
+
+func newHostSlots(n int) *hostSlots {
+	return &hostSlots{n: n, m: make(map[string]*hostSlot)}
+}
+
+// acquire waits for one of host's slots and returns the func that gives it
+// back. It fails when ctx is done first.
+func (h *hostSlots) acquire(ctx context.Context, host string) (release func(), err error) {
+	if h == nil {
+		return func() {}, nil
+	}
+	h.mu.Lock()
+	s, ok := h.m[host]
+	if !ok {
+		s = &hostSlot{sem: make(chan struct{}, h.n)}
+		h.m[host] = s
+	}
+	s.users++
+	h.mu.Unlock()
+
+	select {
+	case s.sem <- struct{}{}:
+		return func() {
+			<-s.sem
+			h.leave(host, s)
+		}, nil
+	case <-ctx.Done():
+		h.leave(host, s)
+		return nil, fmt.Errorf("wait for one of %d connections to %s: %w", h.n, host, context.Cause(ctx))
+	}
+}
+
+func (h *hostSlots) leave(host string, s *hostSlot) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s.users--
+	if s.users == 0 {
+		delete(h.m, host)
+	}
+}

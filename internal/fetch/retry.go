@@ -30,6 +30,7 @@ func retryableError(err error) bool {
 	switch {
 	case errors.Is(err, ErrBlockedAddress),
 		errors.Is(err, ErrTooLarge),
+		errors.Is(err, ErrHeaderTooLarge),
 		errors.Is(err, ErrBadScheme),
 		errors.Is(err, ErrBadURL),
 		errors.Is(err, ErrTooManyRedirects),

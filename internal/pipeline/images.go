@@ -17,21 +17,29 @@ import (
 // image.
 var ErrNotImage = errors.New("not an image")
 
-// storeImages downloads every image html uses (each URL once for the whole
-// archive), stores the bytes as blobs and rewrites html to point at them.
-// Images that fail keep their original URL; the count of failures is
-// returned, since a missing image must not lose the article.
-func (p *Pipeline) storeImages(ctx context.Context, html, base string) (string, []store.AssetRef, int) {
+// ErrTooManyImages is wrapped in the log record of an article whose images
+// past Options.MaxImages were not fetched.
+var ErrTooManyImages = errors.New("too many images")
+
+// storeImages downloads the images html uses (each URL once for the whole
+// archive), up to MaxImages in document order, stores the bytes as blobs and
+// rewrites html to point at them. Images that fail, or are past the cap,
+// keep their original URL: a missing image must not lose the article. It
+// returns how many failed and how many were past the cap, and logs why.
+func (p *Pipeline) storeImages(ctx context.Context, html, base string) (_ string, _ []store.AssetRef, failed, overCap int) {
 	imgs := content.Images(html, base)
 	if len(imgs) == 0 {
-		return html, nil, 0
+		return html, nil, 0, 0
 	}
 	if len(imgs) > p.opts.MaxImages {
+		overCap = len(imgs) - p.opts.MaxImages
+		p.log.Warn("images over the per-article cap not fetched", "url", base,
+			"err", fmt.Errorf("%w: %d images, MaxImages %d: the last %d keep their remote URLs", ErrTooManyImages, len(imgs), p.opts.MaxImages, overCap),
+			"first_not_fetched", imgs[p.opts.MaxImages].URL)
 		imgs = imgs[:p.opts.MaxImages]
 	}
 	local := make(map[string]string, len(imgs))
 	var refs []store.AssetRef
-	failed := 0
 	for _, img := range imgs {
 		a, err := p.asset(ctx, img.URL)
 		if err != nil {
@@ -43,9 +51,9 @@ func (p *Pipeline) storeImages(ctx context.Context, html, base string) (string, 
 		refs = append(refs, store.AssetRef{Asset: a, URL: img.URL})
 	}
 	if len(local) == 0 {
-		return html, nil, failed
+		return html, nil, failed, overCap
 	}
-	return content.Rewrite(html, base, local), refs, failed
+	return content.Rewrite(html, base, local), refs, failed, overCap
 }
 
 // asset returns the stored asset for an image URL, downloading it the first

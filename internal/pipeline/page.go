@@ -25,6 +25,9 @@ type Outcome struct {
 	NewVersion bool
 	Images     int // images stored with this version
 	ImageErrs  int // images that could not be fetched (kept as remote links)
+	// ImagesOverCap is how many images past Options.MaxImages were not
+	// fetched (kept as remote links).
+	ImagesOverCap int
 }
 
 // ArchiveURL fetches the page at rawURL, extracts its article and stores it
@@ -148,7 +151,7 @@ func (p *Pipeline) buildWrite(ctx context.Context, src *archive.Source, rawURL, 
 		if h, err := p.store.LatestHash(ctx, canon); err == nil && h == v.Hash {
 			// Unchanged: skip image downloads, the write only moves "seen".
 		} else {
-			v.HTML, refs, out.ImageErrs = p.storeImages(ctx, v.HTML, base)
+			v.HTML, refs, out.ImageErrs, out.ImagesOverCap = p.storeImages(ctx, v.HTML, base)
 			out.Images = len(refs)
 		}
 	}

@@ -71,7 +71,9 @@ type Options struct {
 	// Images: download the images of archived articles and point the stored
 	// content at our copies. On for feeds and URLs by default (see New).
 	SkipImages bool
-	// MaxImages caps the images fetched per article.
+	// MaxImages caps the images fetched per article, in document order;
+	// default DefaultMaxImages. The rest keep their remote URLs, are counted
+	// in Outcome.ImagesOverCap and logged with ErrTooManyImages.
 	MaxImages int
 	// PollWorkers is how many feeds are polled at once.
 	PollWorkers int
@@ -81,6 +83,9 @@ type Options struct {
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 }
+
+// DefaultMaxImages is the default Options.MaxImages.
+const DefaultMaxImages = 50
 
 // Pipeline archives feed items, URLs and imported files.
 type Pipeline struct {
@@ -99,7 +104,7 @@ func New(st Store, blobs Blobs, f Fetcher, x Extractor, log *slog.Logger, opts O
 		log = slog.New(slog.DiscardHandler)
 	}
 	if opts.MaxImages <= 0 {
-		opts.MaxImages = 50
+		opts.MaxImages = DefaultMaxImages
 	}
 	if opts.PollWorkers <= 0 {
 		opts.PollWorkers = 4
