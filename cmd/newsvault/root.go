@@ -33,6 +33,8 @@ an SQLite database and content-addressed blobs.`,
 		newReindexCmd(cfg),
 		newEvalCmd(cfg),
 		newExtractCmd(cfg),
+		newAdminCmd(cfg),
+		newTokensCmd(cfg),
 	)
 	return root
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,10 +15,10 @@ import (
 )
 
 func newServeCmd(cfg *Config) *cobra.Command {
-	var listen, displayZone string
-	var noPoll bool
-	var tick, grace time.Duration
-	var workers int
+	var listen, displayZone, readAccess, submitDomains string
+	var noPoll, behindTLS, anonSubmit bool
+	var tick, grace, sessionTTL time.Duration
+	var workers, submitRate int
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Poll feeds on their schedules and serve the archive over HTTP",
@@ -37,12 +38,37 @@ URLs submitted on /add or to POST /api/v1/archive are archived by background
 jobs (--jobs at a time). Jobs are kept in memory only: a restart forgets them
 (what they archived stays). On shutdown running jobs get --grace to finish.
 
-Safety: there is no login yet. The pages that change the archive (/add,
-following and removing feeds, OPML import, archiving URLs) are for the local
-operator. serve therefore listens on loopback by default, answers only
-requests addressed to localhost or a loopback address while it does, and
-refuses writes from other origins. Put it behind an authenticating proxy
-before you listen on another address.`,
+Who may change the archive: everything that writes (the forms of /add,
+following and removing feeds, OPML import, archiving URLs, every API POST,
+PATCH and DELETE) needs a login or a token.
+
+  In a browser, log in on /login as admin. The first time serve starts
+  without an admin password it makes a random one and prints it once; set
+  your own with "newsvault admin password" (that signs every browser out).
+  A session lasts --session-ttl after its last use; logging out ends it on
+  the server, and every form carries the session's CSRF token.
+
+  For the API, send "Authorization: Bearer <token>" with a token printed by
+  "newsvault tokens create NAME" (see "newsvault tokens list" and
+  "newsvault tokens revoke").
+
+Who may read (pages, search, API GETs, images, /metrics) is --read-access:
+public (anyone), private (the same login or token; /healthz, /login and
+/static stay open) or auto, the default: public while serve listens on
+loopback, where only this machine can connect, and private on any other
+address, so that an archive reachable from a network shows only to its
+operator unless you say otherwise.
+
+--anonymous-submit lets anyone archive URLs (the URL form of /add and POST
+/api/v1/archive): --submit-rate URLs an hour from one client address, and
+only from --submit-domains when that is set. Everything else still needs a
+login.
+
+Login attempts are limited to 5 a minute from one address (60 in all).
+Writes from other origins are refused whatever they carry. On loopback
+serve answers only requests addressed to localhost or a loopback address.
+Behind a TLS-terminating proxy, set --behind-tls so the session cookie is
+marked Secure; rate limits then count the proxy as one client.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -53,14 +79,29 @@ before you listen on another address.`,
 					return usageError{fmt.Errorf("--display-zone %q: %w", displayZone, err)}
 				}
 			}
+			access, err := readAccessFor(readAccess, listen)
+			if err != nil {
+				return usageError{err}
+			}
 			a, err := openApp(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer a.Close()
+			firstPassword, err := ensureAdminPassword(ctx, a.store, a.log)
+			if err != nil {
+				return err
+			}
+			if n, err := a.store.DeleteExpiredSessions(ctx, time.Now()); err != nil {
+				a.log.Warn("delete expired sessions", "err", err)
+			} else if n > 0 {
+				a.log.Info("expired sessions deleted", "n", n)
+			}
 			handler, err := web.New(web.Config{
 				Store: a.store, Blobs: a.blobs, Archiver: a.pipe, Analyzer: a.search, Logger: a.log, Location: loc,
 				Jobs: web.JobOptions{Workers: workers}, AllowedHosts: loopbackHosts(listen),
+				Auth: a.store, ReadAccess: access, BehindTLS: behindTLS, SessionTTL: sessionTTL,
+				AnonymousSubmit: web.AnonymousSubmit{Enabled: anonSubmit, PerHour: submitRate, Domains: splitList(submitDomains)},
 			})
 			if err != nil {
 				return err
@@ -78,7 +119,12 @@ before you listen on another address.`,
 			if err != nil {
 				return err
 			}
-			a.log.Info("serving", "addr", "http://"+ln.Addr().String(), "data", cfg.DataDir)
+			a.log.Info("serving", "addr", "http://"+ln.Addr().String(), "data", cfg.DataDir, "read_access", access,
+				"anonymous_submit", anonSubmit)
+			if firstPassword != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "\nnewsvault made an admin password, shown only now:\n\n    %s\n\n"+
+					"Log in at http://%s/login. Change it with: newsvault admin password\n\n", firstPassword, ln.Addr())
+			}
 			errc := make(chan error, 1)
 			go func() { errc <- srv.Serve(ln) }()
 			if !noPoll {
@@ -104,13 +150,45 @@ before you listen on another address.`,
 			return serveErr
 		},
 	}
-	cmd.Flags().StringVar(&listen, "listen", envOr("NEWSVAULT_LISTEN", "127.0.0.1:8080"), "address to serve HTTP on (env NEWSVAULT_LISTEN); the write pages have no login, keep it on loopback")
+	cmd.Flags().StringVar(&listen, "listen", envOr("NEWSVAULT_LISTEN", "127.0.0.1:8080"), "address to serve HTTP on (env NEWSVAULT_LISTEN)")
+	cmd.Flags().StringVar(&readAccess, "read-access", envOr("NEWSVAULT_READ_ACCESS", "auto"), "who may read: public, private (logged-in browsers and API tokens) or auto = public on a loopback --listen, private otherwise (env NEWSVAULT_READ_ACCESS)")
+	cmd.Flags().BoolVar(&behindTLS, "behind-tls", envBool("NEWSVAULT_BEHIND_TLS"), "a TLS-terminating proxy serves newsvault: mark the session cookie Secure (env NEWSVAULT_BEHIND_TLS)")
+	cmd.Flags().DurationVar(&sessionTTL, "session-ttl", 30*24*time.Hour, "how long a login lasts after it was last used")
+	cmd.Flags().BoolVar(&anonSubmit, "anonymous-submit", envBool("NEWSVAULT_ANONYMOUS_SUBMIT"), "let anyone submit URLs to archive, rate limited (env NEWSVAULT_ANONYMOUS_SUBMIT); off by default")
+	cmd.Flags().IntVar(&submitRate, "submit-rate", 10, "with --anonymous-submit: URLs one client address may submit in an hour")
+	cmd.Flags().StringVar(&submitDomains, "submit-domains", envOr("NEWSVAULT_SUBMIT_DOMAINS", ""), "with --anonymous-submit: only URLs on these comma-separated domains or their subdomains (env NEWSVAULT_SUBMIT_DOMAINS; default any)")
 	cmd.Flags().BoolVar(&noPoll, "no-poll", false, "serve only; do not poll feeds")
 	cmd.Flags().DurationVar(&tick, "tick", 30*time.Second, "how often the scheduler looks for feeds that are due")
 	cmd.Flags().IntVar(&workers, "jobs", 2, "archive jobs (submitted URLs) run at once")
 	cmd.Flags().DurationVar(&grace, "grace", 20*time.Second, "on shutdown, how long requests and running archive jobs may take to finish")
 	cmd.Flags().StringVar(&displayZone, "display-zone", envOr("NEWSVAULT_DISPLAY_ZONE", ""), "IANA time zone for the times newsvault records (first seen, polls) and for dates typed into search (env NEWSVAULT_DISPLAY_ZONE; default the system's); article dates show in their own zone")
 	return cmd
+}
+
+// readAccessFor resolves --read-access: auto is public on a loopback
+// address and private on any other.
+func readAccessFor(flag, listen string) (web.ReadAccess, error) {
+	switch flag {
+	case "auto", "":
+		if loopbackHosts(listen) != nil {
+			return web.ReadPublic, nil
+		}
+		return web.ReadPrivate, nil
+	case string(web.ReadPublic), string(web.ReadPrivate):
+		return web.ReadAccess(flag), nil
+	}
+	return "", fmt.Errorf("--read-access %q: want public, private or auto", flag)
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // loopbackHosts returns the Host names the server should answer when it

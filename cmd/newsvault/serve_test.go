@@ -75,7 +75,7 @@ func TestServeShowsTheReadingPagesAndRefusesForeignHosts(t *testing.T) {
 	}
 }
 
-func TestServeHelpSaysTheWritePagesAreForTheLocalOperator(t *testing.T) {
+func TestServeHelpExplainsLoginTokensAndReadAccess(t *testing.T) {
 	cmd := newRootCmd()
 	var out strings.Builder
 	cmd.SetOut(&out)
@@ -83,7 +83,8 @@ func TestServeHelpSaysTheWritePagesAreForTheLocalOperator(t *testing.T) {
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"no login", "local", "loopback", "/api/v1/openapi.json", "--jobs", "in memory"} {
+	for _, want := range []string{"/login", "admin password", "tokens create", "Authorization: Bearer", "--read-access", "auto",
+		"loopback", "--anonymous-submit", "--submit-domains", "--behind-tls", "/api/v1/openapi.json", "--jobs", "in memory"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("serve --help does not mention %q", want)
 		}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -28,6 +29,9 @@ type addData struct {
 	Jobs       []jobView
 	ArchiveOff bool
 	MaxURLs    int
+	// Queued is the job an anonymous submission made when the reader may
+	// not read job pages (reads are private).
+	Queued *jobView
 }
 
 type feedForm struct {
@@ -40,8 +44,13 @@ var modeOptions = []option{
 	{"page", "page: always fetch and extract the page", false},
 }
 
-func (s *Server) addData() addData {
+// addData is the add page for r: the recent jobs only for the signed-in.
+func (s *Server) addData(r *http.Request) addData {
 	d := addData{layout: layout{Title: "Add", Nav: "add"}, ArchiveOff: s.jobs.arch == nil, MaxURLs: s.jobs.opts.MaxURLs}
+	if !identityOf(r).signedIn() {
+		d.MaxURLs = min(d.MaxURLs, s.anon.PerHour)
+		return d
+	}
 	jobs := s.jobs.list()
 	if len(jobs) > 10 {
 		jobs = jobs[:10]
@@ -64,16 +73,16 @@ func (d *addData) setModes(mode string) {
 }
 
 func (s *Server) addPage(w http.ResponseWriter, r *http.Request) {
-	d := s.addData()
+	d := s.addData(r)
 	d.setModes("")
-	s.render(w, r, http.StatusOK, "add", d)
+	s.render(w, r, http.StatusOK, "add", &d)
 }
 
 // addFail shows the add page again with what was typed and why it failed.
 func (s *Server) addFail(w http.ResponseWriter, r *http.Request, code int, d addData, form, msg string) {
 	d.Error, d.ErrorFor = msg, form
 	d.setModes(d.Feed.Mode)
-	s.render(w, r, code, "add", d)
+	s.render(w, r, code, "add", &d)
 }
 
 // parseForm reads a urlencoded form of limited size; false means it has
@@ -114,11 +123,22 @@ func (s *Server) addURL(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	d := s.addData()
+	d := s.addData(r)
 	d.URLs = r.PostForm.Get("urls")
 	urls, err := parseURLs(d.URLs)
 	if err != nil {
 		s.addFail(w, r, http.StatusBadRequest, d, "url", invalidMessage(err))
+		return
+	}
+	if len(urls) > s.jobs.opts.MaxURLs {
+		s.addFail(w, r, http.StatusBadRequest, d, "url", fmt.Sprintf("a job archives at most %d URLs", s.jobs.opts.MaxURLs))
+		return
+	}
+	if refused := s.checkSubmit(r, urls); refused != nil {
+		if refused.wait > 0 {
+			w.Header().Set("Retry-After", retryAfter(refused.wait))
+		}
+		s.addFail(w, r, refused.code, d, "url", refused.msg)
 		return
 	}
 	job, err := s.jobs.submit(urls)
@@ -130,6 +150,14 @@ func (s *Server) addURL(w http.ResponseWriter, r *http.Request) {
 		s.addFail(w, r, code, d, "url", err.Error())
 		return
 	}
+	if !identityOf(r).signedIn() && s.readAccess == ReadPrivate {
+		// The job page is for readers; say here what was queued.
+		v := s.jobView(job)
+		d.Queued, d.URLs = &v, ""
+		d.setModes("")
+		s.render(w, r, http.StatusAccepted, "add", &d)
+		return
+	}
 	http.Redirect(w, r, "/jobs/"+job.ID, http.StatusSeeOther)
 }
 
@@ -137,7 +165,7 @@ func (s *Server) addFeed(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	d := s.addData()
+	d := s.addData(r)
 	f := r.PostForm
 	d.Feed = feedForm{URL: f.Get("feed_url"), Title: f.Get("title"), Mode: f.Get("mode"), TimeZone: f.Get("time_zone")}
 	src, err := newFeed(d.Feed.URL, feedSettings{Title: &d.Feed.Title, Mode: &d.Feed.Mode, TimeZone: &d.Feed.TimeZone})
@@ -158,7 +186,7 @@ func (s *Server) addFeed(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) addOPML(w http.ResponseWriter, r *http.Request) {
-	d := s.addData()
+	d := s.addData(r)
 	r.Body = http.MaxBytesReader(w, r.Body, maxOPML+64<<10)
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
 		var mbe *http.MaxBytesError
@@ -192,7 +220,7 @@ func (s *Server) addOPML(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("OPML imported", "added", len(rep.Added), "skipped", len(rep.Skipped))
 	d.OPML = &rep
 	d.setModes("")
-	s.render(w, r, http.StatusOK, "add", d)
+	s.render(w, r, http.StatusOK, "add", &d)
 }
 
 func (s *Server) removeSourceForm(w http.ResponseWriter, r *http.Request) {
@@ -256,5 +284,5 @@ func (s *Server) jobPage(w http.ResponseWriter, r *http.Request) {
 	if v.Pending {
 		d.Refresh = 2
 	}
-	s.render(w, r, http.StatusOK, "job", d)
+	s.render(w, r, http.StatusOK, "job", &d)
 }

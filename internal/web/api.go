@@ -28,7 +28,11 @@ import (
 //	not_found              no such route, article, source, version or job (404)
 //	method_not_allowed     the route exists under other methods (405)
 //	conflict               the feed is already followed (409)
+//	unauthorized           sign in first, or the bearer token is unknown or revoked (401)
+//	csrf                   a signed-in browser's write without its CSRF token (403)
 //	cross_origin           a write from another origin (403)
+//	forbidden_domain       an anonymous submission of a URL off the domain list (403)
+//	rate_limited           too many anonymous submissions; see Retry-After (429)
 //	bad_host               a Host header the server does not answer (421)
 //	busy                   the archive queue is full (503)
 //	archiving_unavailable  this server cannot archive (503)
@@ -593,6 +597,15 @@ func (s *Server) apiArchive(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(urls) == 0 {
 		writeError(w, http.StatusBadRequest, "bad_request", "urls must list at least one URL")
+		return
+	}
+	if refused := s.checkSubmit(r, urls); refused != nil {
+		code := "forbidden_domain"
+		if refused.wait > 0 {
+			w.Header().Set("Retry-After", retryAfter(refused.wait))
+			code = "rate_limited"
+		}
+		writeError(w, refused.code, code, refused.msg)
 		return
 	}
 	job, err := s.jobs.submit(urls)

@@ -280,9 +280,24 @@ func TestInABrowser(t *testing.T) {
 	}
 	shoot("article-phone-dark")
 
-	// The add-URL form archives a page and lands on it.
+	// The add page needs a login: the browser is sent to the login form,
+	// and comes back to /add once it has logged in there.
+	do("open the add page", chromedp.Navigate(base+"/add"))
+	waitPath("/login")
+	do("log in",
+		chromedp.WaitVisible(chromedp.ID("password")),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Submit(chromedp.ID("password")),
+	)
+	waitPath("/add")
+	do("wait for the add page", chromedp.WaitVisible(chromedp.ID("urls")))
+	if got := eval("read the logout button", `Array.from(document.querySelectorAll('form.logout button')).map(b => b.textContent)`); len(got) != 1 {
+		t.Errorf("no logout button after logging in: %q", got)
+	}
+
+	// The add-URL form (carrying the session's CSRF token) archives a page
+	// and lands on it.
 	do("submit a URL",
-		chromedp.Navigate(base+"/add"),
 		chromedp.SendKeys(chromedp.ID("urls"), pages.URL+"/news/1.html"),
 		chromedp.Submit(chromedp.ID("urls")),
 	)

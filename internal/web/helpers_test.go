@@ -21,6 +21,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/auth"
 	"github.com/newsvault/newsvault/internal/blob"
 	"github.com/newsvault/newsvault/internal/extract"
 	"github.com/newsvault/newsvault/internal/fetch"
@@ -47,7 +48,8 @@ func testAnalyzer(t testing.TB) *search.Analyzer {
 }
 
 // env is a real store, blob store, pipeline and server in a temporary
-// directory.
+// directory, with an admin password, a signed-in admin session and an API
+// token.
 type env struct {
 	t        testing.TB
 	store    *sqlite.Store
@@ -57,6 +59,10 @@ type env struct {
 	srv      *Server
 	http     *httptest.Server
 	shanghai *time.Location
+	// admin is the signed-in session e.do sends; token is a live API
+	// token.
+	admin who
+	token string
 }
 
 type envOptions struct {
@@ -64,7 +70,31 @@ type envOptions struct {
 	noArchiver   bool
 	jobs         JobOptions
 	allowedHosts []string
+	// private makes reading need a login (the env's default is public).
+	private   bool
+	anonymous AnonymousSubmit
+	behindTLS bool
+	log       *slog.Logger
 }
+
+// testPassword is the admin password of every env. It is hashed with
+// cheap argon2 parameters (they are stored in the hash), so that logging
+// in does not cost a test 64 MiB and a tenth of a second.
+const testPassword = "correct horse battery staple"
+
+var cheapArgon = auth.Params{Time: 1, Memory: 1024, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+// who is the credentials a test request carries: a session cookie (and
+// its CSRF token, sent as X-CSRF-Token on writes), a bearer token, or
+// nothing.
+type who struct {
+	cookie string
+	csrf   string
+	bearer string
+}
+
+// anonymous carries no credentials.
+var anonymous = who{}
 
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
@@ -88,7 +118,11 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Store: st, Blobs: blobs, Analyzer: an, Location: sh, PageSize: o.pageSize, Jobs: o.jobs, AllowedHosts: o.allowedHosts}
+	cfg := Config{Store: st, Blobs: blobs, Analyzer: an, Auth: st, Location: sh, PageSize: o.pageSize, Jobs: o.jobs, AllowedHosts: o.allowedHosts,
+		ReadAccess: ReadPublic, AnonymousSubmit: o.anonymous, BehindTLS: o.behindTLS, Logger: o.log}
+	if o.private {
+		cfg.ReadAccess = ReadPrivate
+	}
 	if !o.noArchiver {
 		cfg.Archiver = pipe
 	}
@@ -97,6 +131,19 @@ func newEnv(t testing.TB, o envOptions) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, store: st, blobs: blobs, analyzer: an, pipe: pipe, srv: srv, shanghai: sh}
+	hash, err := auth.HashPassword(testPassword, cheapArgon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetPassword(ctx, auth.Admin, hash); err != nil {
+		t.Fatal(err)
+	}
+	secret, sess, err := srv.newSession(ctx, auth.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.admin = who{cookie: secret, csrf: sess.CSRFToken}
+	e.token = e.newToken("tests")
 	e.http = httptest.NewServer(srv)
 	t.Cleanup(func() {
 		e.http.Close()
@@ -187,12 +234,46 @@ var noRedirect = &http.Client{
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 }
 
-// do sends a request and returns the response with its body read.
+// newToken makes a live API token named name and returns it.
+func (e *env) newToken(name string) string {
+	e.t.Helper()
+	tok := auth.NewToken()
+	if err := e.store.CreateAPIToken(context.Background(), &store.APIToken{Name: name, Hash: auth.HashSecret(tok)}); err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
+}
+
+// do sends a request as the signed-in admin (its session cookie, and its
+// CSRF token in X-CSRF-Token on writes) and returns the response with its
+// body read.
 func (e *env) do(method, path string, body io.Reader, header ...string) (*http.Response, []byte) {
+	e.t.Helper()
+	return e.send(e.admin, method, path, body, header...)
+}
+
+// anon sends a request with no credentials.
+func (e *env) anon(method, path string, body io.Reader, header ...string) (*http.Response, []byte) {
+	e.t.Helper()
+	return e.send(anonymous, method, path, body, header...)
+}
+
+// send sends a request carrying as's credentials, then the header pairs
+// (which may override them), and returns the response with its body read.
+func (e *env) send(as who, method, path string, body io.Reader, header ...string) (*http.Response, []byte) {
 	e.t.Helper()
 	req, err := http.NewRequest(method, e.http.URL+path, body)
 	if err != nil {
 		e.t.Fatal(err)
+	}
+	if as.cookie != "" {
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: as.cookie})
+		if as.csrf != "" && method != "GET" && method != "HEAD" {
+			req.Header.Set(csrfHeader, as.csrf)
+		}
+	}
+	if as.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+as.bearer)
 	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])

@@ -95,15 +95,36 @@ type layout struct {
 	// Refresh, when positive, reloads the page after that many seconds
 	// (a job page while the job runs; works without JavaScript).
 	Refresh int
+
+	// Set by render from the request, for the frame and the forms:
+	// SignedIn by a session or a token; CSRF is the session's token, which
+	// every state-changing form carries; CanSubmit when the reader may
+	// submit URLs to archive without being signed in.
+	SignedIn  bool
+	CSRF      string
+	CanSubmit bool
 }
 
+// pageData is the data of a page template: a struct embedding layout,
+// passed by pointer so that render can fill in who is reading.
+type pageData interface{ frame() *layout }
+
+func (l *layout) frame() *layout { return l }
+
 // render executes the named page template into a buffer first, so that a
-// template error becomes a clean 500 rather than half a page.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name string, data any) {
+// template error becomes a clean 500 rather than half a page. Pages are
+// never stored by shared caches: they may carry a session's CSRF token.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name string, data pageData) {
 	t, ok := s.pages.pages[name]
 	if !ok {
 		s.internal(w, r, fmt.Errorf("no page template %q", name))
 		return
+	}
+	id := identityOf(r)
+	l := data.frame()
+	l.SignedIn, l.CanSubmit = id.signedIn(), s.anon.Enabled
+	if id.session != nil {
+		l.CSRF = id.session.CSRFToken
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
@@ -112,7 +133,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name s
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Cache-Control", "private, no-cache")
 	w.WriteHeader(code)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(buf.Bytes())
@@ -130,7 +151,7 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, code int, msg
 	if code == http.StatusNotFound {
 		title = "Not found"
 	}
-	s.render(w, r, code, "error", errorData{layout: layout{Title: title}, Code: code, Message: msg})
+	s.render(w, r, code, "error", &errorData{layout: layout{Title: title}, Code: code, Message: msg})
 }
 
 // static serves the embedded CSS, script and icon.

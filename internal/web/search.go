@@ -284,5 +284,5 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 			d.Title += " · page " + strconv.Itoa(page)
 		}
 	}
-	s.render(w, r, code, "search", d)
+	s.render(w, r, code, "search", &d)
 }

@@ -122,7 +122,7 @@ func (s *Server) homePage(w http.ResponseWriter, r *http.Request) {
 	if l.Pager.Page > 1 {
 		title += " · page " + strconv.Itoa(l.Pager.Page)
 	}
-	s.render(w, r, http.StatusOK, "home", homeData{layout: layout{Title: title, Nav: "home"}, listing: l})
+	s.render(w, r, http.StatusOK, "home", &homeData{layout: layout{Title: title, Nav: "home"}, listing: l})
 }
 
 // sourceView is a source as the sources pages show it.
@@ -198,7 +198,7 @@ func (s *Server) sourcesPage(w http.ResponseWriter, r *http.Request) {
 			d.Others = append(d.Others, s.sourceView(src))
 		}
 	}
-	s.render(w, r, http.StatusOK, "sources", d)
+	s.render(w, r, http.StatusOK, "sources", &d)
 }
 
 // pathID reads a positive integer path value; false means "no such page".
@@ -243,7 +243,7 @@ func (s *Server) sourcePage(w http.ResponseWriter, r *http.Request) {
 		// feed we follow.
 		d.Feed, d.FeedTitle = v.FeedURL, v.Title
 	}
-	s.render(w, r, http.StatusOK, "source", d)
+	s.render(w, r, http.StatusOK, "source", &d)
 }
 
 // articleData is the article page, for the latest version or an older one.
@@ -314,7 +314,8 @@ func (s *Server) articlePage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, "article", s.articleData(r.Context(), a))
+	d := s.articleData(r.Context(), a)
+	s.render(w, r, http.StatusOK, "article", &d)
 }
 
 // versionItem is one version in the versions list.
@@ -362,7 +363,7 @@ func (s *Server) versionsPage(w http.ResponseWriter, r *http.Request) {
 	for i, j := 0, len(d.Versions)-1; i < j; i, j = i+1, j-1 {
 		d.Versions[i], d.Versions[j] = d.Versions[j], d.Versions[i]
 	}
-	s.render(w, r, http.StatusOK, "versions", d)
+	s.render(w, r, http.StatusOK, "versions", &d)
 }
 
 func (s *Server) versionPage(w http.ResponseWriter, r *http.Request) {
@@ -391,7 +392,7 @@ func (s *Server) versionPage(w http.ResponseWriter, r *http.Request) {
 		d := s.articleData(r.Context(), va)
 		d.Version = &items[i]
 		d.Title = "Version " + strconv.Itoa(seq) + " of " + d.Title
-		s.render(w, r, http.StatusOK, "article", d)
+		s.render(w, r, http.StatusOK, "article", &d)
 		return
 	}
 	s.errorPage(w, r, http.StatusNotFound, "article "+strconv.FormatInt(a.ID, 10)+" has no version "+strconv.Itoa(seq))

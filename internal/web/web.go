@@ -7,9 +7,15 @@
 //
 // It reads the store and the search index and asks an Archiver to archive;
 // it does not fetch, extract, sanitise for storage or index anything itself.
-// The mutating routes (add, sources CRUD, OPML import, archive) have no login
-// yet: they are for the local operator, which is why serve binds to loopback
-// by default and this package refuses cross-origin form posts.
+//
+// Every state-changing route (add, sources CRUD, OPML import, archive,
+// logout) needs authority: a session (the admin logs in on /login with the
+// password that cmd/newsvault sets, and every form then carries the
+// session's CSRF token) or an API token (Authorization: Bearer). Reading is
+// open to anyone or to the signed-in only, as Config.ReadAccess says;
+// anonymous URL submission, rate limited per client, can be turned on.
+// Cross-origin writes are refused whatever they carry. Password hashing and
+// secrets are package auth's; the hashes live in the store (Credentials).
 package web
 
 import (
@@ -71,11 +77,13 @@ type Analyzer interface {
 	Highlight(text string, q search.Query, maxRunes int) string
 }
 
-// Config is what New needs. Store, Blobs and Analyzer are required.
+// Config is what New needs. Store, Blobs, Analyzer and Auth are required.
 type Config struct {
 	Store    Store
 	Blobs    Blobs
 	Analyzer Analyzer
+	// Auth keeps the admin's password hash, sessions and API tokens.
+	Auth Credentials
 	// Archiver runs the archive jobs of /add and POST /api/v1/archive. Nil
 	// turns those routes off (they answer 503).
 	Archiver Archiver
@@ -94,6 +102,19 @@ type Config struct {
 	AllowedHosts []string
 	// PageSize is the number of articles on one page of the UI; 0 means 20.
 	PageSize int
+	// ReadAccess says who may read: ReadPublic (anyone) or ReadPrivate
+	// (the signed-in). Writes always need a session or a token. The zero
+	// value is ReadPrivate.
+	ReadAccess ReadAccess
+	// BehindTLS marks the session cookie Secure on every response, not only
+	// on requests that came over TLS: set it when a TLS-terminating proxy
+	// forwards plain HTTP to the server.
+	BehindTLS bool
+	// SessionTTL is how long a session lasts after it was last used; 0
+	// means 30 days.
+	SessionTTL time.Duration
+	// AnonymousSubmit, when enabled, lets anyone submit URLs to archive.
+	AnonymousSubmit AnonymousSubmit
 }
 
 // Server is the HTTP handler for newsvault. Shutdown stops its job runner.
@@ -113,13 +134,25 @@ type Server struct {
 	routes    []route
 	registry  *prometheus.Registry
 	requests  *prometheus.CounterVec
+
+	auth          Credentials
+	readAccess    ReadAccess
+	behindTLS     bool
+	sessionTTL    time.Duration
+	anon          AnonymousSubmit
+	submitDomains []string      // anon.Domains, cleaned
+	loginLimit    *limiter      // login attempts per client and in all
+	hashSlots     chan struct{} // password checks running at once
+	submitLimit   *limiter      // anonymous submissions per client
 }
 
 // route is one registration on the mux. The table is kept so that tests can
-// check every API route against the OpenAPI description.
+// check every API route against the OpenAPI description and every route
+// against its access rule.
 type route struct {
 	Method  string // "" for the catch-all
 	Pattern string // path pattern as given to http.ServeMux, without the method
+	Access  access
 }
 
 //go:embed templates/*.html static/*
@@ -128,8 +161,15 @@ var files embed.FS
 // New returns a Server and starts its job runner. It fails when a required
 // part of cfg is missing.
 func New(cfg Config) (*Server, error) {
-	if cfg.Store == nil || cfg.Blobs == nil || cfg.Analyzer == nil {
-		return nil, errors.New("web: Config needs Store, Blobs and Analyzer")
+	if cfg.Store == nil || cfg.Blobs == nil || cfg.Analyzer == nil || cfg.Auth == nil {
+		return nil, errors.New("web: Config needs Store, Blobs, Analyzer and Auth")
+	}
+	switch cfg.ReadAccess {
+	case "":
+		cfg.ReadAccess = ReadPrivate
+	case ReadPublic, ReadPrivate:
+	default:
+		return nil, fmt.Errorf("web: ReadAccess %q: want public or private", cfg.ReadAccess)
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -147,10 +187,25 @@ func New(cfg Config) (*Server, error) {
 		store: cfg.Store, blobs: cfg.Blobs, analyzer: cfg.Analyzer, log: log, loc: loc,
 		pageSize: cfg.PageSize, sanitizer: content.NewSanitizer(), pages: pages,
 		mux: http.NewServeMux(), registry: prometheus.NewRegistry(),
+		auth: cfg.Auth, readAccess: cfg.ReadAccess, behindTLS: cfg.BehindTLS, sessionTTL: cfg.SessionTTL,
+		anon: cfg.AnonymousSubmit, submitDomains: cleanDomains(cfg.AnonymousSubmit.Domains),
+		// 5 login attempts a minute from one address, 60 a minute in all:
+		// enough for a person who mistypes, too few to guess a password,
+		// and a bound on the argon2 work others can cause, of which two
+		// checks (some 46 MiB each) run at once.
+		loginLimit: newLimiter(12*time.Second, 5, time.Second, 20),
+		hashSlots:  make(chan struct{}, 2),
 	}
 	if s.pageSize <= 0 {
 		s.pageSize = 20
 	}
+	if s.sessionTTL <= 0 {
+		s.sessionTTL = defaultSessionTTL
+	}
+	if s.anon.PerHour <= 0 {
+		s.anon.PerHour = 10
+	}
+	s.submitLimit = newLimiter(time.Hour/time.Duration(s.anon.PerHour), s.anon.PerHour, 0, 0)
 	if len(cfg.AllowedHosts) > 0 {
 		s.hosts = make(map[string]bool)
 		for _, h := range cfg.AllowedHosts {
@@ -172,23 +227,26 @@ func New(cfg Config) (*Server, error) {
 	s.handle("GET /articles/{id}/versions", s.versionsPage)
 	s.handle("GET /articles/{id}/versions/{seq}", s.versionPage)
 	s.handle("GET /search", s.searchPage)
+	// Signing in.
+	s.handleAs("GET /login", accessOpen, s.loginPage)
+	s.handleAs("POST /login", accessOpen, s.login)
+	s.handle("POST /logout", s.logout)
 	// The operator's forms.
-	s.handle("GET /add", s.addPage)
-	s.handle("POST /add/url", s.addURL)
+	s.handleAs("GET /add", accessSubmit, s.addPage)
+	s.handleAs("POST /add/url", accessSubmit, s.addURL)
 	s.handle("POST /add/feed", s.addFeed)
 	s.handle("POST /add/opml", s.addOPML)
 	s.handle("POST /sources/{id}/remove", s.removeSourceForm)
 	s.handle("GET /jobs/{id}", s.jobPage)
 	// Files.
-	s.handle("GET /static/{file}", s.static)
+	s.handleAs("GET /static/{file}", accessOpen, s.static)
 	s.handle("GET /assets/{hash}", s.asset)
-	s.handle("GET /favicon.ico", s.favicon)
+	s.handleAs("GET /favicon.ico", accessOpen, s.favicon)
 	// Operations.
-	s.handle("GET /healthz", s.healthz)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
-	s.routes = append(s.routes, route{Method: "GET", Pattern: "/metrics"})
+	s.handleAs("GET /healthz", accessOpen, s.healthz)
+	s.handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}).ServeHTTP)
 	// The JSON API.
-	s.handle("GET /api/v1/openapi.json", s.openAPI)
+	s.handleAs("GET /api/v1/openapi.json", accessOpen, s.openAPI)
 	s.handle("GET /api/v1/health", s.apiHealth)
 	s.handle("GET /api/v1/articles", s.apiListArticles)
 	s.handle("GET /api/v1/articles/{id}", s.apiGetArticle)
@@ -200,16 +258,18 @@ func New(cfg Config) (*Server, error) {
 	s.handle("GET /api/v1/sources/{id}", s.apiGetSource)
 	s.handle("PATCH /api/v1/sources/{id}", s.apiPatchSource)
 	s.handle("DELETE /api/v1/sources/{id}", s.apiDeleteSource)
-	s.handle("POST /api/v1/archive", s.apiArchive)
+	s.handleAs("POST /api/v1/archive", accessSubmit, s.apiArchive)
 	s.handle("GET /api/v1/jobs", s.apiListJobs)
 	s.handle("GET /api/v1/jobs/{id}", s.apiGetJob)
 	s.handle("POST /api/v1/opml", s.apiImportOPML)
 	s.handle("GET /api/v1/opml", s.apiExportOPML)
 	s.handle("/", s.fallback)
 
-	// Form posts and API writes from other origins are refused: until there
-	// is a login, a page on another site must not be able to make the
-	// operator's browser add feeds or archive URLs.
+	// Form posts and API writes from other origins are refused, signed in
+	// or not: a page on another site must not be able to make the
+	// operator's browser add feeds or archive URLs. (The CSRF token is the
+	// second line, for browsers that send neither Sec-Fetch-Site nor
+	// Origin.)
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusForbidden, "cross_origin", "cross-origin requests may not change the archive")
@@ -268,18 +328,32 @@ func (w *statusWriter) WriteHeader(code int) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// handle registers h under pattern ("METHOD /path"), counting requests per
-// route and remembering the registration in s.routes.
+// handle registers h under pattern ("METHOD /path") with the access its
+// method implies: GET (and the catch-all) reads, every other method writes.
+// A new route is therefore safe by default.
 func (s *Server) handle(pattern string, h http.HandlerFunc) {
+	acc := accessWrite
+	if m, _, ok := strings.Cut(pattern, " "); !ok || m == http.MethodGet || m == http.MethodHead {
+		acc = accessRead
+	}
+	s.handleAs(pattern, acc, h)
+}
+
+// handleAs registers h under pattern with access acc, checking it before h
+// runs, counting requests per route and remembering the registration in
+// s.routes.
+func (s *Server) handleAs(pattern string, acc access, h http.HandlerFunc) {
 	method, path, ok := strings.Cut(pattern, " ")
 	if !ok {
 		method, path = "", pattern
 	}
-	s.routes = append(s.routes, route{Method: method, Pattern: path})
+	s.routes = append(s.routes, route{Method: method, Pattern: path, Access: acc})
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		start := time.Now()
-		h(sw, r)
+		if r, ok := s.authorize(sw, r, acc); ok {
+			h(sw, r)
+		}
 		s.requests.WithLabelValues(pattern, strconv.Itoa(sw.code)).Inc()
 		s.log.Debug("http", "method", r.Method, "path", r.URL.Path, "status", sw.code, "dur", time.Since(start))
 	})
@@ -307,9 +381,11 @@ func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
 	s.fail(w, r, http.StatusNotFound, "not_found", "no such page: "+r.URL.Path)
 }
 
-// isAPI reports whether r is for the JSON API, which answers errors in JSON.
+// isAPI reports whether r is for the JSON API or another route meant for
+// programs, which answer errors in JSON.
 func isAPI(r *http.Request) bool {
-	return strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/healthz" || strings.HasPrefix(r.URL.Path, "/assets/")
+	return strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/healthz" || r.URL.Path == "/metrics" ||
+		strings.HasPrefix(r.URL.Path, "/assets/")
 }
 
 // fail answers an error: JSON for the API, an error page otherwise.
@@ -354,7 +430,12 @@ func (s *Server) asset(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
-	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	if s.readAccess == ReadPublic {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		// Only the signed-in may see it: no shared cache may keep it.
+		w.Header().Set("Cache-Control", "private, max-age=31536000, immutable")
+	}
 	w.Header().Set("ETag", `"`+a.Hash+`"`)
 	if r.Header.Get("If-None-Match") == `"`+a.Hash+`"` {
 		w.WriteHeader(http.StatusNotModified)

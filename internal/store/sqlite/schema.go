@@ -120,4 +120,38 @@ CREATE VIRTUAL TABLE articles_fts USING fts5(
 	tokenize = 'ascii'
 );
 `,
+	// 3: authentication. users holds each user's password as an argon2id
+	// PHC string (newsvault has one user, admin). sessions and api_tokens
+	// keep only SHA-256 hashes of their secrets, so a copy of the database
+	// signs nobody in. A token name is unique among live tokens only: a
+	// revoked token's name can be used again.
+	`
+CREATE TABLE users (
+	name          TEXT PRIMARY KEY,
+	password_hash TEXT NOT NULL,
+	created_at    INTEGER NOT NULL,
+	updated_at    INTEGER NOT NULL
+);
+
+CREATE TABLE sessions (
+	id_hash      TEXT PRIMARY KEY,
+	user_name    TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+	csrf_token   TEXT NOT NULL,
+	created_at   INTEGER NOT NULL,
+	last_seen_at INTEGER NOT NULL,
+	expires_at   INTEGER NOT NULL
+);
+CREATE INDEX sessions_user ON sessions(user_name);
+CREATE INDEX sessions_expires ON sessions(expires_at);
+
+CREATE TABLE api_tokens (
+	id           INTEGER PRIMARY KEY,
+	name         TEXT NOT NULL,
+	token_hash   TEXT NOT NULL UNIQUE,
+	created_at   INTEGER NOT NULL,
+	last_used_at INTEGER,
+	revoked_at   INTEGER
+);
+CREATE UNIQUE INDEX api_tokens_live_name ON api_tokens(name) WHERE revoked_at IS NULL;
+`,
 }
