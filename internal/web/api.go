@@ -304,6 +304,10 @@ func (s *Server) apiGetArticle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	j := toJSON(a, true)
+	// Stored HTML was sanitised when it was written; it is sanitised again
+	// on the way out, as the pages do, so that API clients that render it
+	// are safe even from a store written by something else.
+	j.HTML = s.sanitizer.Sanitize(j.HTML, "")
 	for _, v := range vs {
 		j.Versions = append(j.Versions, versionToJSON(v, false))
 	}
@@ -344,7 +348,9 @@ func (s *Server) apiVersion(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, v := range vs {
 		if v.Seq == seq {
-			writeJSON(w, http.StatusOK, versionToJSON(v, true))
+			j := versionToJSON(v, true)
+			j.HTML = s.sanitizer.Sanitize(j.HTML, "")
+			writeJSON(w, http.StatusOK, j)
 			return
 		}
 	}
