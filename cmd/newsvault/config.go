@@ -2,15 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/newsvault/newsvault/internal/blob"
 	"github.com/newsvault/newsvault/internal/extract"
@@ -27,61 +32,110 @@ type Config struct {
 	DataDir      string
 	AllowPrivate bool
 	// AllowNets are the private ranges fetching may reach anyway.
-	AllowNets    []netip.Prefix
-	allowNetsErr error // a bad NEWSVAULT_ALLOW_NETS, reported by openApp
-	UserAgent    string
-	HostRate     float64
-	HostConns    int
-	Timeout      time.Duration
-	IdleTimeout  time.Duration
-	MaxBody      int64
-	MaxHeader    int64
-	MaxImages    int
-	Proxy        string
-	LogLevel     string
-	LogJSON      bool
+	AllowNets   []netip.Prefix
+	UserAgent   string
+	HostRate    float64
+	HostConns   int
+	Timeout     time.Duration
+	IdleTimeout time.Duration
+	MaxBody     int64
+	MaxHeader   int64
+	MaxImages   int
+	Proxy       string
+	LogLevel    string
+	LogJSON     bool
 }
 
-func envOr(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
-	}
-	return def
-}
-
-func envBool(name string) bool {
-	b, _ := strconv.ParseBool(os.Getenv(name))
-	return b
-}
-
-func envFloat(name string, def float64) float64 {
-	if f, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil {
-		return f
-	}
-	return def
-}
-
-// bindConfig registers the global flags on root.
+// bindConfig registers the global flags on root. Their defaults are the
+// built-in ones; environment variables are applied after parsing, by
+// loadEnv, so that a bad value is an error naming the variable rather
+// than silently ignored.
 func bindConfig(root *cobra.Command, c *Config) {
 	f := root.PersistentFlags()
-	f.StringVar(&c.DataDir, "data", envOr("NEWSVAULT_DATA", "./newsvault-data"), "data directory holding the database and blobs (env NEWSVAULT_DATA)")
-	f.BoolVar(&c.AllowPrivate, "allow-private", envBool("NEWSVAULT_ALLOW_PRIVATE"), "allow fetching loopback, private and link-local addresses (env NEWSVAULT_ALLOW_PRIVATE); off by default to stop SSRF")
-	c.AllowNets, c.allowNetsErr = fetch.ParseNets(os.Getenv("NEWSVAULT_ALLOW_NETS"))
-	if c.allowNetsErr != nil {
-		c.allowNetsErr = fmt.Errorf("NEWSVAULT_ALLOW_NETS: %w", c.allowNetsErr)
+	f.StringVar(&c.DataDir, "data", "./newsvault-data", "data directory holding the database and blobs (env NEWSVAULT_DATA)")
+	f.BoolVar(&c.AllowPrivate, "allow-private", false, "allow fetching loopback, private and link-local addresses (env NEWSVAULT_ALLOW_PRIVATE); off by default to stop SSRF")
+	f.Var(newNetsFlag(&c.AllowNets), "allow-net", "allow fetching this private range although --allow-private is off, e.g. 10.1.2.0/24 for an internal feed server; repeat it or separate ranges with commas (env NEWSVAULT_ALLOW_NETS, comma-separated)")
+	f.StringVar(&c.UserAgent, "user-agent", "", "User-Agent sent with every request (env NEWSVAULT_USER_AGENT; default names newsvault)")
+	f.Float64Var(&c.HostRate, "host-rate", 1, "requests per second allowed to any one host, shared by feeds, pages and images (env NEWSVAULT_HOST_RATE; 0 = unlimited)")
+	f.IntVar(&c.HostConns, "host-conns", fetch.DefaultHostConns, "requests to any one host allowed in flight at once (env NEWSVAULT_HOST_CONNS; 0 = unlimited)")
+	f.DurationVar(&c.Timeout, "timeout", 30*time.Second, "time limit for one HTTP request including its body (env NEWSVAULT_TIMEOUT; 0 = none)")
+	f.DurationVar(&c.IdleTimeout, "idle-timeout", fetch.DefaultIdleTimeout, "longest silence allowed within one HTTP request: connecting, waiting for the response, between body reads (env NEWSVAULT_IDLE_TIMEOUT; 0 = none)")
+	f.Int64Var(&c.MaxBody, "max-body", 32<<20, "largest response body accepted, in bytes, after decompression (env NEWSVAULT_MAX_BODY)")
+	f.Int64Var(&c.MaxHeader, "max-header", fetch.DefaultMaxHeaderBytes, "largest response header block accepted, in bytes (env NEWSVAULT_MAX_HEADER)")
+	f.IntVar(&c.MaxImages, "max-images", pipeline.DefaultMaxImages, "most images downloaded per article; the rest keep their remote links (env NEWSVAULT_MAX_IMAGES)")
+	f.StringVar(&c.Proxy, "proxy", "", "HTTP(S) proxy URL for all requests (env NEWSVAULT_PROXY)")
+	f.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error (env NEWSVAULT_LOG_LEVEL)")
+	f.BoolVar(&c.LogJSON, "log-json", false, "write logs as JSON lines (env NEWSVAULT_LOG_JSON)")
+}
+
+// reEnvName finds the environment variable a flag's help names.
+var reEnvName = regexp.MustCompile(`\(env (NEWSVAULT_[A-Z0-9_]+)`)
+
+// loadEnv sets every flag of fs that the command line left alone from the
+// environment variable its help text names ("(env NEWSVAULT_X"), so the
+// help is the one list of variables. An empty variable counts as unset. A
+// value the flag refuses is an error naming the variable.
+func loadEnv(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
+	var errs []error
+	fs.VisitAll(func(f *pflag.Flag) {
+		m := reEnvName.FindStringSubmatch(f.Usage)
+		if m == nil || f.Changed {
+			return
+		}
+		v, ok := lookup(m[1])
+		if !ok || v == "" {
+			return
+		}
+		if err := f.Value.Set(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", m[1], v, err))
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// validate checks values no flag type can: ranges, and strings that go
+// into requests or parsers later.
+func (c *Config) validate() error {
+	var errs []error
+	bad := func(flag, why string) { errs = append(errs, fmt.Errorf("--%s: %s", flag, why)) }
+	if strings.TrimSpace(c.DataDir) == "" {
+		bad("data", "must name a directory")
 	}
-	f.Var(newNetsFlag(&c.AllowNets, &c.allowNetsErr), "allow-net", "allow fetching this private range although --allow-private is off, e.g. 10.1.2.0/24 for an internal feed server; repeat it or separate ranges with commas (env NEWSVAULT_ALLOW_NETS, comma-separated)")
-	f.StringVar(&c.UserAgent, "user-agent", envOr("NEWSVAULT_USER_AGENT", ""), "User-Agent sent with every request (default names newsvault)")
-	f.Float64Var(&c.HostRate, "host-rate", envFloat("NEWSVAULT_HOST_RATE", 1), "requests per second allowed to any one host, shared by feeds, pages and images (env NEWSVAULT_HOST_RATE; 0 = unlimited)")
-	f.IntVar(&c.HostConns, "host-conns", fetch.DefaultHostConns, "requests to any one host allowed in flight at once (0 = unlimited)")
-	f.DurationVar(&c.Timeout, "timeout", 30*time.Second, "time limit for one HTTP request including its body")
-	f.DurationVar(&c.IdleTimeout, "idle-timeout", fetch.DefaultIdleTimeout, "longest silence allowed within one HTTP request: connecting, waiting for the response, between body reads (0 = none)")
-	f.Int64Var(&c.MaxBody, "max-body", 32<<20, "largest response body accepted, in bytes, after decompression")
-	f.Int64Var(&c.MaxHeader, "max-header", fetch.DefaultMaxHeaderBytes, "largest response header block accepted, in bytes")
-	f.IntVar(&c.MaxImages, "max-images", pipeline.DefaultMaxImages, "most images downloaded per article; the rest keep their remote links")
-	f.StringVar(&c.Proxy, "proxy", envOr("NEWSVAULT_PROXY", ""), "HTTP(S) proxy URL for all requests (env NEWSVAULT_PROXY)")
-	f.StringVar(&c.LogLevel, "log-level", envOr("NEWSVAULT_LOG_LEVEL", "info"), "log level: debug, info, warn or error")
-	f.BoolVar(&c.LogJSON, "log-json", envBool("NEWSVAULT_LOG_JSON"), "write logs as JSON lines")
+	if strings.ContainsAny(c.UserAgent, "\r\n\x00") {
+		bad("user-agent", "must be one line")
+	}
+	if math.IsNaN(c.HostRate) || math.IsInf(c.HostRate, 0) || c.HostRate < 0 {
+		bad("host-rate", "must be a number of requests per second, 0 or more")
+	}
+	if c.HostConns < 0 {
+		bad("host-conns", "must be 0 or more")
+	}
+	if c.Timeout < 0 {
+		bad("timeout", "must be 0 or more")
+	}
+	if c.IdleTimeout < 0 {
+		bad("idle-timeout", "must be 0 or more")
+	}
+	if c.MaxBody <= 0 {
+		bad("max-body", "must be more than 0 bytes")
+	}
+	if c.MaxHeader <= 0 {
+		bad("max-header", "must be more than 0 bytes")
+	}
+	if c.MaxImages < 0 {
+		bad("max-images", "must be 0 or more")
+	}
+	if c.Proxy != "" {
+		u, err := url.Parse(c.Proxy)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("proxy", fmt.Sprintf("%q is not an http:// or https:// URL", c.Proxy))
+		}
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		bad("log-level", fmt.Sprintf("%q is not debug, info, warn or error", c.LogLevel))
+	}
+	return errors.Join(errs...)
 }
 
 func (c *Config) logger() *slog.Logger {
@@ -121,10 +175,6 @@ func openApp(ctx context.Context, c *Config) (*app, error) {
 	if err != nil {
 		st.Close()
 		return nil, err
-	}
-	if c.allowNetsErr != nil {
-		st.Close()
-		return nil, c.allowNetsErr
 	}
 	client := fetch.New(fetch.Config{
 		UserAgent: c.UserAgent, Timeout: c.Timeout, MaxBodySize: c.MaxBody, AllowPrivate: c.AllowPrivate,

@@ -9,25 +9,20 @@ import (
 )
 
 // netsFlag is the --allow-net flag. Each use adds ranges (one use may list
-// several, comma-separated); the first use replaces the ranges, or the
-// error, that NEWSVAULT_ALLOW_NETS gave.
+// several, comma-separated). NEWSVAULT_ALLOW_NETS is read only when the
+// flag is not given (see loadEnv).
 type netsFlag struct {
-	nets   *[]netip.Prefix
-	envErr *error
-	set    bool
+	nets *[]netip.Prefix
 }
 
-func newNetsFlag(nets *[]netip.Prefix, envErr *error) *netsFlag {
-	return &netsFlag{nets: nets, envErr: envErr}
+func newNetsFlag(nets *[]netip.Prefix) *netsFlag {
+	return &netsFlag{nets: nets}
 }
 
 func (f *netsFlag) Set(s string) error {
 	nets, err := fetch.ParseNets(s)
 	if err != nil {
 		return err
-	}
-	if !f.set {
-		*f.nets, *f.envErr, f.set = nil, nil, true
 	}
 	*f.nets = append(*f.nets, nets...)
 	return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -19,7 +20,10 @@ func parseConfig(t *testing.T, args ...string) (*Config, error) {
 	c := &Config{}
 	root := &cobra.Command{Use: "newsvault"}
 	bindConfig(root, c)
-	return c, root.ParseFlags(args)
+	if err := root.ParseFlags(args); err != nil {
+		return c, err
+	}
+	return c, configure(root, c, os.LookupEnv)
 }
 
 func netStrings(c *Config) []string {
@@ -46,7 +50,7 @@ func TestTheAllowNetFlag(t *testing.T) {
 		{"a host name is a flag error", "", []string{"--allow-net", "intranet.example.com"}, nil, "not a CIDR range"},
 		{"the environment lists ranges", "10.1.2.0/24, fd00::/8", nil, []string{"10.1.2.0/24", "fd00::/8"}, ""},
 		{"the flag replaces the environment", "10.1.2.0/24", []string{"--allow-net", "172.20.0.0/16"}, []string{"172.20.0.0/16"}, ""},
-		{"a bad environment fails naming the variable", "10.1.2.0/24,10.0.0.0/99", nil, nil, `NEWSVAULT_ALLOW_NETS: network "10.0.0.0/99"`},
+		{"a bad environment fails naming the variable", "10.1.2.0/24,10.0.0.0/99", nil, nil, `NEWSVAULT_ALLOW_NETS="10.1.2.0/24,10.0.0.0/99": network "10.0.0.0/99"`},
 		{"the flag overrides a bad environment", "bad", []string{"--allow-net", "10.1.2.0/24"}, []string{"10.1.2.0/24"}, ""},
 	}
 	for _, tt := range tests {

@@ -1,10 +1,19 @@
 package main
 
 import (
+	"os"
+
 	"github.com/spf13/cobra"
 )
 
 func newRootCmd() *cobra.Command {
+	root, _ := newRoot(os.LookupEnv)
+	return root
+}
+
+// newRoot builds the command tree reading the environment through lookup,
+// and returns the Config its verbs will share.
+func newRoot(lookup func(string) (string, bool)) (*cobra.Command, *Config) {
 	cfg := &Config{}
 	root := &cobra.Command{
 		Use:   "newsvault",
@@ -17,6 +26,11 @@ Everything lives in one data directory (--data, default ./newsvault-data):
 an SQLite database and content-addressed blobs.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Runs before every verb: the environment fills what the command
+		// line did not set, then the whole configuration is checked.
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return configure(cmd, cfg, lookup)
+		},
 	}
 	bindConfig(root, cfg)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
@@ -36,5 +50,17 @@ an SQLite database and content-addressed blobs.`,
 		newAdminCmd(cfg),
 		newTokensCmd(cfg),
 	)
-	return root
+	return root, cfg
+}
+
+// configure applies the environment to cmd's flags and validates cfg. Its
+// errors are usage errors (exit status 2).
+func configure(cmd *cobra.Command, cfg *Config, lookup func(string) (string, bool)) error {
+	if err := loadEnv(cmd.Flags(), lookup); err != nil {
+		return usageError{err}
+	}
+	if err := cfg.validate(); err != nil {
+		return usageError{err}
+	}
+	return nil
 }

@@ -150,18 +150,18 @@ marked Secure; rate limits then count the proxy as one client.`,
 			return serveErr
 		},
 	}
-	cmd.Flags().StringVar(&listen, "listen", envOr("NEWSVAULT_LISTEN", "127.0.0.1:8080"), "address to serve HTTP on (env NEWSVAULT_LISTEN)")
-	cmd.Flags().StringVar(&readAccess, "read-access", envOr("NEWSVAULT_READ_ACCESS", "auto"), "who may read: public, private (logged-in browsers and API tokens) or auto = public on a loopback --listen, private otherwise (env NEWSVAULT_READ_ACCESS)")
-	cmd.Flags().BoolVar(&behindTLS, "behind-tls", envBool("NEWSVAULT_BEHIND_TLS"), "a TLS-terminating proxy serves newsvault: mark the session cookie Secure (env NEWSVAULT_BEHIND_TLS)")
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to serve HTTP on (env NEWSVAULT_LISTEN)")
+	cmd.Flags().StringVar(&readAccess, "read-access", "auto", "who may read: public, private (logged-in browsers and API tokens) or auto = public on a loopback --listen, private otherwise (env NEWSVAULT_READ_ACCESS)")
+	cmd.Flags().BoolVar(&behindTLS, "behind-tls", false, "a TLS-terminating proxy serves newsvault: mark the session cookie Secure (env NEWSVAULT_BEHIND_TLS)")
 	cmd.Flags().DurationVar(&sessionTTL, "session-ttl", 30*24*time.Hour, "how long a login lasts after it was last used")
-	cmd.Flags().BoolVar(&anonSubmit, "anonymous-submit", envBool("NEWSVAULT_ANONYMOUS_SUBMIT"), "let anyone submit URLs to archive, rate limited (env NEWSVAULT_ANONYMOUS_SUBMIT); off by default")
+	cmd.Flags().BoolVar(&anonSubmit, "anonymous-submit", false, "let anyone submit URLs to archive, rate limited (env NEWSVAULT_ANONYMOUS_SUBMIT); off by default")
 	cmd.Flags().IntVar(&submitRate, "submit-rate", 10, "with --anonymous-submit: URLs one client address may submit in an hour")
-	cmd.Flags().StringVar(&submitDomains, "submit-domains", envOr("NEWSVAULT_SUBMIT_DOMAINS", ""), "with --anonymous-submit: only URLs on these comma-separated domains or their subdomains (env NEWSVAULT_SUBMIT_DOMAINS; default any)")
+	cmd.Flags().StringVar(&submitDomains, "submit-domains", "", "with --anonymous-submit: only URLs on these comma-separated domains or their subdomains (env NEWSVAULT_SUBMIT_DOMAINS; default any)")
 	cmd.Flags().BoolVar(&noPoll, "no-poll", false, "serve only; do not poll feeds")
 	cmd.Flags().DurationVar(&tick, "tick", 30*time.Second, "how often the scheduler looks for feeds that are due")
 	cmd.Flags().IntVar(&workers, "jobs", 2, "archive jobs (submitted URLs) run at once")
 	cmd.Flags().DurationVar(&grace, "grace", 20*time.Second, "on shutdown, how long requests and running archive jobs may take to finish")
-	cmd.Flags().StringVar(&displayZone, "display-zone", envOr("NEWSVAULT_DISPLAY_ZONE", ""), "IANA time zone for the times newsvault records (first seen, polls) and for dates typed into search (env NEWSVAULT_DISPLAY_ZONE; default the system's); article dates show in their own zone")
+	cmd.Flags().StringVar(&displayZone, "display-zone", "", "IANA time zone for the times newsvault records (first seen, polls) and for dates typed into search (env NEWSVAULT_DISPLAY_ZONE; default the system's); article dates show in their own zone")
 	return cmd
 }
 
