@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"unicode"
 )
 
 // ErrBadURL is returned for URLs that cannot identify an article.
@@ -63,7 +64,7 @@ func CanonicalURL(raw string) (string, error) {
 		return "", fmt.Errorf("canonical url %q: %w", raw, ErrBadURL)
 	}
 	host := strings.ToLower(u.Hostname())
-	host = strings.TrimSuffix(host, ".")
+	host = strings.TrimRight(host, ".") // "example.com." and "example.com.." are example.com; ".." is nothing
 	if host == "" {
 		return "", fmt.Errorf("canonical url %q: %w", raw, ErrBadURL)
 	}
@@ -98,12 +99,30 @@ func CanonicalURL(raw string) (string, error) {
 			if err1 == nil && err2 == nil && isTracking(dk, dv) {
 				continue
 			}
-			kept = append(kept, p)
+			kept = append(kept, escapeSpaces(p))
 		}
 		u.RawQuery = strings.Join(kept, "&")
 	}
 	u.ForceQuery = false
 	return u.String(), nil
+}
+
+// escapeSpaces percent-encodes white space in a raw query part, as browsers
+// do: url.URL.String writes the query as it is, and a trailing space would
+// be trimmed off the next time the URL is read.
+func escapeSpaces(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsSpace) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			b.WriteString(url.PathEscape(string(r))) // %20, not +
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // fixPercent escapes "%" signs that do not start an escape ("80%" in a
