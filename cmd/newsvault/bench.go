@@ -24,7 +24,7 @@ func newBenchCmd(cfg *Config) *cobra.Command {
 		Use:   "bench",
 		Short: "Measure newsvault's speed on real data",
 	}
-	cmd.AddCommand(newBenchImportCmd(cfg), newBenchSearchCmd(cfg))
+	cmd.AddCommand(newBenchImportCmd(cfg), newBenchSearchCmd(cfg), newBenchLoadCmd(cfg))
 	return cmd
 }
 
