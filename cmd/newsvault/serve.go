@@ -97,6 +97,16 @@ marked Secure; rate limits then count the proxy as one client.`,
 			} else if n > 0 {
 				a.log.Info("expired sessions deleted", "n", n)
 			}
+			// Writers killed between creating a blob's temporary file and
+			// renaming it leave the file behind; an hour is far longer than
+			// any live write.
+			go func() {
+				if n, err := a.blobs.CleanTemp(time.Hour); err != nil {
+					a.log.Warn("clean blob temporary files", "err", err)
+				} else if n > 0 {
+					a.log.Info("blob temporary files left by killed writers removed", "n", n)
+				}
+			}()
 			handler, err := web.New(web.Config{
 				Store: a.store, Blobs: a.blobs, Archiver: a.pipe, Analyzer: a.search, Logger: a.log, Location: loc,
 				Jobs: web.JobOptions{Workers: workers}, AllowedHosts: loopbackHosts(listen),

@@ -11,13 +11,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/klauspost/compress/gzip"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // ErrNotFound is returned when no blob has the requested hash.
@@ -315,17 +317,40 @@ func (r *reader) Close() error {
 	return r.f.Close()
 }
 
-// CleanTemp removes temporary files left by writers that crashed. Call it at
-// start-up, when no other process writes to the store.
-func (s *Store) CleanTemp() error {
-	entries, err := os.ReadDir(filepath.Join(s.dir, "tmp"))
+// CleanTemp removes the temporary files (".tmp-…" beside the blobs) that
+// writers killed between creating and renaming them left behind, if they
+// are older than olderThan, so that a writer in another process that is
+// still working on its file is left alone. It returns how many it removed.
+// It reads every fan-out directory, so serve runs it once in the
+// background at start-up rather than every command.
+func (s *Store) CleanTemp(olderThan time.Duration) (int, error) {
+	dirs, err := os.ReadDir(s.dir)
 	if err != nil {
-		return fmt.Errorf("clean blob temp: %w", err)
+		return 0, fmt.Errorf("clean blob temp: %w", err)
 	}
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), ".") {
-			os.Remove(filepath.Join(s.dir, "tmp", e.Name()))
+	cutoff := time.Now().Add(-olderThan)
+	removed := 0
+	for _, d := range dirs {
+		if !d.IsDir() || (len(d.Name()) != 2 && d.Name() != "tmp") {
+			continue
+		}
+		dir := filepath.Join(s.dir, d.Name())
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return removed, fmt.Errorf("clean blob temp: %w", err)
+		}
+		for _, e := range entries {
+			if !strings.HasPrefix(e.Name(), ".tmp-") {
+				continue
+			}
+			info, err := e.Info()
+			if err != nil || info.ModTime().After(cutoff) {
+				continue
+			}
+			if os.Remove(filepath.Join(dir, e.Name())) == nil {
+				removed++
+			}
 		}
 	}
-	return nil
+	return removed, nil
 }

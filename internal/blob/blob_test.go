@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestPutStoresBytesOnceUnderTheirHash(t *testing.T) {
@@ -135,5 +136,42 @@ func TestDeferredPutsAreVisibleAtOnceAndDurableAfterSync(t *testing.T) {
 	_, seq, _ := s.PutDeferred([]byte("新闻"))
 	if seq > last {
 		t.Errorf("re-put of a synced blob needs a new sync (seq %d > %d)", seq, last)
+	}
+}
+
+func TestCleanTempRemovesOnlyOldLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := s.Put([]byte("kept"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fan := filepath.Join(dir, hash[:2])
+	old := filepath.Join(fan, ".tmp-"+hash[:8]+"-123")   // a writer killed an hour ago
+	fresh := filepath.Join(fan, ".tmp-"+hash[:8]+"-456") // a writer at work now
+	other := filepath.Join(fan, ".notes")                // not ours to remove
+	for _, p := range []string{old, fresh, other} {
+		if err := os.WriteFile(p, []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hourAgo := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(old, hourAgo, hourAgo); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.CleanTemp(10 * time.Minute)
+	if err != nil || n != 1 {
+		t.Fatalf("CleanTemp = %d, %v; want 1 removed", n, err)
+	}
+	for p, want := range map[string]bool{old: false, fresh: true, other: true} {
+		if _, err := os.Stat(p); (err == nil) != want {
+			t.Errorf("%s exists = %v, want %v", filepath.Base(p), err == nil, want)
+		}
+	}
+	if got, err := s.Get(hash); err != nil || string(got) != "kept" {
+		t.Errorf("the blob itself: %q, %v", got, err)
 	}
 }

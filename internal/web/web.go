@@ -397,8 +397,18 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, code int, errCode,
 	s.errorPage(w, r, code, msg)
 }
 
-// internal logs err and answers 500 without details.
+// statusClientClosed is recorded (as nginx does) when the client went away
+// before its answer was ready: that is not a server error.
+const statusClientClosed = 499
+
+// internal logs err and answers 500 without details, unless the client
+// has gone away, which is logged at debug level and counted as 499.
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil && errors.Is(err, r.Context().Err()) {
+		s.log.Debug("client went away", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.WriteHeader(statusClientClosed)
+		return
+	}
 	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	s.fail(w, r, http.StatusInternalServerError, "internal", "internal error")
 }

@@ -1,8 +1,13 @@
 package web
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -169,5 +174,27 @@ func TestHealthAndMetrics(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("metrics lack %q", want)
 		}
+	}
+}
+
+// TestAClientThatGoesAwayIsNotAServerError: a request whose context ends
+// while the store works is counted as 499 and not logged as an error.
+func TestAClientThatGoesAwayIsNotAServerError(t *testing.T) {
+	var logs bytes.Buffer
+	s := &Server{log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := httptest.NewRequest("GET", "/api/v1/articles", nil).WithContext(ctx)
+	w := httptest.NewRecorder()
+	s.internal(w, r, fmt.Errorf("list articles: %w", context.Canceled))
+	if w.Code != statusClientClosed || logs.Len() != 0 {
+		t.Errorf("gone client: status %d, logs %q; want 499 and nothing at info level", w.Code, logs.String())
+	}
+	// A real failure while the client waits is still a 500 and an error.
+	r = httptest.NewRequest("GET", "/api/v1/articles", nil)
+	w = httptest.NewRecorder()
+	s.internal(w, r, errors.New("disk I/O error"))
+	if w.Code != http.StatusInternalServerError || !strings.Contains(logs.String(), "disk I/O error") {
+		t.Errorf("real failure: status %d, logs %q", w.Code, logs.String())
 	}
 }

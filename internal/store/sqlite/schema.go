@@ -154,4 +154,13 @@ CREATE TABLE api_tokens (
 );
 CREATE UNIQUE INDEX api_tokens_live_name ON api_tokens(name) WHERE revoked_at IS NULL;
 `,
+	// 4: listings order by (sort_at DESC, id DESC); with sort_at alone
+	// in the index SQLite sorted ties in a temporary tree for every page,
+	// about 150 ms at offset 4,000 of 4,430 articles (3-8 ms with these).
+	`
+DROP INDEX articles_sort;
+CREATE INDEX articles_sort ON articles(sort_at DESC, id DESC);
+DROP INDEX articles_source_sort;
+CREATE INDEX articles_source_sort ON articles(source_id, sort_at DESC, id DESC);
+`,
 }

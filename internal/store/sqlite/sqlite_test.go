@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -245,4 +246,32 @@ func titles(as []archive.Article) []string {
 		out = append(out, a.Title)
 	}
 	return out
+}
+
+// TestListingsNeedNoSortStep checks that the newest-first listings, all
+// articles and one source's, walk an index in order: a sort step costs
+// every page a scan of everything before its offset.
+func TestListingsNeedNoSortStep(t *testing.T) {
+	s, _ := openTest(t)
+	for _, f := range []store.ArticleFilter{{}, {SourceID: 1}} {
+		where, args := filterWhere(f)
+		q := `EXPLAIN QUERY PLAN SELECT ` + articleCols + articleFrom + where + ` ORDER BY a.sort_at DESC, a.id DESC LIMIT 20 OFFSET 4000`
+		rows, err := s.db.Query(q, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if p := strings.Join(plan, "; "); strings.Contains(p, "TEMP B-TREE") || !strings.Contains(p, "articles_") {
+			t.Errorf("filter %+v: plan %q sorts instead of walking an index", f, p)
+		}
+	}
 }
