@@ -366,12 +366,25 @@ func metaCharset(body []byte) string {
 				if _, params, err := mime.ParseMediaType(content); err == nil && params["charset"] != "" {
 					return params["charset"]
 				}
-				if i := strings.Index(strings.ToLower(content), "charset="); i >= 0 {
+				// Searched without lower-casing the whole value: ToLower
+				// turns each invalid byte into three, and the index would
+				// no longer fit content.
+				if i := indexASCIIFold(content, "charset="); i >= 0 {
 					return strings.Trim(content[i+len("charset="):], ` "';`)
 				}
 			}
 		}
 	}
+}
+
+// indexASCIIFold is strings.Index ignoring ASCII case; sub must be ASCII.
+func indexASCIIFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
 }
 
 // commonHanzi are frequent characters in both simplified and traditional
