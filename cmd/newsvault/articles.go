@@ -267,6 +267,7 @@ func newListCmd(cfg *Config) *cobra.Command {
 				return err
 			}
 			defer a.Close()
+			f.NoContent = true
 			list, err := a.store.Articles(ctx, f)
 			if err != nil {
 				return err
@@ -275,7 +276,6 @@ func newListCmd(cfg *Config) *cobra.Command {
 			if asJSON {
 				enc := json.NewEncoder(w)
 				for _, art := range list {
-					art.HTML, art.Text = "", ""
 					if err := enc.Encode(art); err != nil {
 						return err
 					}

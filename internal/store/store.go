@@ -64,6 +64,9 @@ type ArticleFilter struct {
 	Until    time.Time // published (or first seen) before
 	Limit    int       // default 50
 	Offset   int
+	// NoContent leaves HTML and Text empty, for listings that show only
+	// titles and dates: the store then reads no article bodies.
+	NoContent bool
 }
 
 // Stats summarises a store's contents.

@@ -247,7 +247,7 @@ func (s *Server) apiListArticles(w http.ResponseWriter, r *http.Request) {
 		}
 		total = res.Total
 	} else {
-		f := store.ArticleFilter{Since: p.After, Until: p.Before, Limit: limit, Offset: offset}
+		f := store.ArticleFilter{Since: p.After, Until: p.Before, Limit: limit, Offset: offset, NoContent: true}
 		if len(p.SourceIDs) == 1 {
 			f.SourceID = p.SourceIDs[0]
 		}

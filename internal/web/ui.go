@@ -90,7 +90,7 @@ func (s *Server) listArticles(w http.ResponseWriter, r *http.Request, f store.Ar
 		s.internal(w, r, err)
 		return listing{}, false
 	}
-	f.Limit, f.Offset = s.pageSize, (page-1)*s.pageSize
+	f.Limit, f.Offset, f.NoContent = s.pageSize, (page-1)*s.pageSize, true
 	if page > 1 && f.Offset >= total {
 		s.errorPage(w, r, http.StatusNotFound, "there is no page "+strconv.Itoa(page)+" here")
 		return listing{}, false

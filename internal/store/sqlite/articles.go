@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/newsvault/newsvault/internal/archive"
@@ -215,6 +216,9 @@ func (c *stmtCache) close() {
 const articleCols = `a.id, a.url, a.original_url, COALESCE(a.source_id, 0), a.version_count, a.first_seen_at, a.last_seen_at,
 	v.id, v.title, v.author, v.published_at, v.published_off, v.updated_at, v.updated_off, v.site_name, v.language, v.image, v.html, v.text`
 
+// listCols are articleCols without the body: HTML and text read as ”.
+var listCols = strings.Replace(articleCols, "v.html, v.text", "'', ''", 1)
+
 const articleFrom = ` FROM articles a JOIN versions v ON v.id = a.version_id `
 
 func scanArticle(sc interface{ Scan(...any) error }) (archive.Article, error) {
@@ -259,7 +263,11 @@ func (s *Store) ArticleByURL(ctx context.Context, u string) (archive.Article, er
 // time when the article has no date).
 func (s *Store) Articles(ctx context.Context, f store.ArticleFilter) ([]archive.Article, error) {
 	where, args := filterWhere(f)
-	q := `SELECT ` + articleCols + articleFrom + where
+	cols := articleCols
+	if f.NoContent {
+		cols = listCols
+	}
+	q := `SELECT ` + cols + articleFrom + where
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 50

@@ -238,6 +238,13 @@ func TestArticlesAreListedNewestFirstWithFilters(t *testing.T) {
 	if n != 3 {
 		t.Errorf("count %d, want 3", n)
 	}
+	if list[0].HTML != "<p>x</p>" {
+		t.Errorf("a full listing carries the content: %q", list[0].HTML)
+	}
+	bare, _ := s.Articles(ctx, store.ArticleFilter{Since: base.Add(48 * time.Hour), Limit: 2, NoContent: true})
+	if len(bare) != 2 || bare[0].Title != "e" || bare[0].URL != list[0].URL || bare[0].HTML != "" || bare[0].Text != "" {
+		t.Errorf("a listing without content: %+v", bare)
+	}
 }
 
 func titles(as []archive.Article) []string {
