@@ -210,14 +210,13 @@ func cleanElement(n *html.Node, b *url.URL) {
 // cleanImg puts the URL a lazy-loaded <img> really shows into src and
 // resolves its URLs.
 func cleanImg(n *html.Node, b *url.URL) {
-	if v, ok := getAttr(n, OriginalSrcAttr); ok && usableRef(v) {
-		// Rewrite made src local: check it but keep it relative.
+	// Rewrite made src local and kept the original in data-original-src:
+	// check src but keep it relative. Only when the original is a usable
+	// web URL, though: otherwise the attribute goes, and src must then be
+	// treated as any other, or a second pass would resolve it.
+	if orig, ok := originalSrc(n, b); ok {
 		cleanURLAttr(n, "src", nil, false)
-		if u, ok := resolve(b, v); ok && isWebURL(u) {
-			setAttr(n, OriginalSrcAttr, u.String())
-		} else {
-			removeAttr(n, OriginalSrcAttr)
-		}
+		setAttr(n, OriginalSrcAttr, orig)
 	} else {
 		removeAttr(n, OriginalSrcAttr)
 		if k, v := primaryRef(n); k != "" && k != "src" {
@@ -227,6 +226,20 @@ func cleanImg(n *html.Node, b *url.URL) {
 	}
 	removeAttr(n, lazyAttrs[:]...)
 	cleanSrcset(n, b)
+}
+
+// originalSrc returns n's data-original-src resolved against b, if it is
+// an http(s) URL.
+func originalSrc(n *html.Node, b *url.URL) (string, bool) {
+	v, ok := getAttr(n, OriginalSrcAttr)
+	if !ok || !usableRef(v) {
+		return "", false
+	}
+	u, ok := resolve(b, v)
+	if !ok || !isWebURL(u) {
+		return "", false
+	}
+	return u.String(), true
 }
 
 // cleanURLAttr resolves n's attribute key against b and removes it unless it
