@@ -1,12 +1,10 @@
-package web
+package jobs
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -56,11 +54,11 @@ func (g *gateArchiver) ArchiveURL(ctx context.Context, u string, src *archive.So
 	return pipeline.Outcome{URL: u, ArticleID: 7, NewArticle: true, NewVersion: true}, nil
 }
 
-func waitJob(t *testing.T, r *jobRunner, id string, want ...JobState) Job {
+func waitJob(t *testing.T, r *Runner, id string, want ...State) Job {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		j, ok := r.get(id)
+		j, ok := r.Get(id)
 		if !ok {
 			t.Fatalf("job %s is gone", id)
 		}
@@ -78,48 +76,48 @@ func waitJob(t *testing.T, r *jobRunner, id string, want ...JobState) Job {
 
 func TestAJobRecordsTheOutcomeOfEachURL(t *testing.T) {
 	g := newGateArchiver()
-	r := newJobRunner(g, testLogger(), JobOptions{Workers: 1})
-	defer r.shutdown(t.Context())
-	j, err := r.submit([]string{"https://a.example/ok", "https://a.example/fail"})
-	if err != nil || j.State != JobQueued || len(j.Items) != 2 {
+	r := New(g, slog.New(slog.DiscardHandler), Options{Workers: 1})
+	defer r.Shutdown(t.Context())
+	j, err := r.Submit([]string{"https://a.example/ok", "https://a.example/fail"})
+	if err != nil || j.State != Queued || len(j.Items) != 2 {
 		t.Fatalf("submit: %+v %v", j, err)
 	}
 	<-g.started
-	if got := waitJob(t, r, j.ID, JobRunning); got.Items[0].State != JobRunning || got.Items[1].State != JobQueued {
+	if got := waitJob(t, r, j.ID, Running); got.Items[0].State != Running || got.Items[1].State != Queued {
 		t.Errorf("while running: %+v", got.Items)
 	}
 	close(g.gate("https://a.example/ok"))
 	close(g.gate("https://a.example/fail"))
-	got := waitJob(t, r, j.ID, JobDone, JobFailed)
-	if got.State != JobDone || got.Items[0].State != JobDone || got.Items[0].ArticleID != 7 || !got.Items[0].NewArticle ||
-		got.Items[1].State != JobFailed || !strings.Contains(got.Items[1].Error, "404") || got.FinishedAt.IsZero() {
+	got := waitJob(t, r, j.ID, Done, Failed)
+	if got.State != Done || got.Items[0].State != Done || got.Items[0].ArticleID != 7 || !got.Items[0].NewArticle ||
+		got.Items[1].State != Failed || !strings.Contains(got.Items[1].Error, "404") || got.FinishedAt.IsZero() {
 		t.Errorf("finished: %+v", got)
 	}
 }
 
 func TestAJobWithNothingArchivedFails(t *testing.T) {
 	g := newGateArchiver()
-	r := newJobRunner(g, testLogger(), JobOptions{})
-	defer r.shutdown(t.Context())
+	r := New(g, slog.New(slog.DiscardHandler), Options{})
+	defer r.Shutdown(t.Context())
 	close(g.gate("https://a.example/fail"))
-	j, _ := r.submit([]string{"https://a.example/fail"})
-	if got := waitJob(t, r, j.ID, JobDone, JobFailed); got.State != JobFailed {
+	j, _ := r.Submit([]string{"https://a.example/fail"})
+	if got := waitJob(t, r, j.ID, Done, Failed); got.State != Failed {
 		t.Errorf("state %s, want failed", got.State)
 	}
 }
 
 func TestTheRunnerBoundsItsQueueAndHistory(t *testing.T) {
 	g := newGateArchiver()
-	r := newJobRunner(g, testLogger(), JobOptions{Workers: 1, Queue: 2, History: 3, MaxURLs: 2})
-	defer r.shutdown(t.Context())
-	if _, err := r.submit([]string{"a", "b", "c"}); err == nil {
+	r := New(g, slog.New(slog.DiscardHandler), Options{Workers: 1, Queue: 2, History: 3, MaxURLs: 2})
+	defer r.Shutdown(t.Context())
+	if _, err := r.Submit([]string{"a", "b", "c"}); err == nil {
 		t.Error("a job over MaxURLs was accepted")
 	}
-	first, _ := r.submit([]string{"https://x.example/1"})
+	first, _ := r.Submit([]string{"https://x.example/1"})
 	<-g.started // the worker holds job 1; the queue has room for two more
-	r.submit([]string{"https://x.example/2"})
-	r.submit([]string{"https://x.example/3"})
-	if _, err := r.submit([]string{"https://x.example/4"}); !errors.Is(err, errJobsBusy) {
+	r.Submit([]string{"https://x.example/2"})
+	r.Submit([]string{"https://x.example/3"})
+	if _, err := r.Submit([]string{"https://x.example/4"}); !errors.Is(err, ErrBusy) {
 		t.Errorf("a full queue accepted a job: %v", err)
 	}
 	for i := 1; i <= 3; i++ {
@@ -130,48 +128,48 @@ func TestTheRunnerBoundsItsQueueAndHistory(t *testing.T) {
 		u := fmt.Sprintf("https://x.example/%d", i)
 		close(g.gate(u))
 		var err error
-		for last, err = r.submit([]string{u}); errors.Is(err, errJobsBusy); last, err = r.submit([]string{u}) {
+		for last, err = r.Submit([]string{u}); errors.Is(err, ErrBusy); last, err = r.Submit([]string{u}) {
 			time.Sleep(time.Millisecond)
 		}
-		waitJob(t, r, last.ID, JobDone)
+		waitJob(t, r, last.ID, Done)
 	}
-	if _, ok := r.get(first.ID); ok {
+	if _, ok := r.Get(first.ID); ok {
 		t.Error("the oldest finished job was kept beyond the history")
 	}
-	if n := len(r.list()); n != 3 {
+	if n := len(r.List()); n != 3 {
 		t.Errorf("%d jobs kept, want 3", n)
 	}
-	if got := r.list(); got[0].ID != last.ID {
+	if got := r.List(); got[0].ID != last.ID {
 		t.Errorf("list is not newest first: %s", got[0].ID)
 	}
 }
 
 func TestShutdownWaitsForRunningJobsAndFailsQueuedOnes(t *testing.T) {
 	g := newGateArchiver()
-	r := newJobRunner(g, testLogger(), JobOptions{Workers: 1})
-	running, _ := r.submit([]string{"https://x.example/slow"})
+	r := New(g, slog.New(slog.DiscardHandler), Options{Workers: 1})
+	running, _ := r.Submit([]string{"https://x.example/slow"})
 	<-g.started
-	queued, _ := r.submit([]string{"https://x.example/never"})
+	queued, _ := r.Submit([]string{"https://x.example/never"})
 
 	done := make(chan error, 1)
-	go func() { done <- r.shutdown(context.Background()) }()
+	go func() { done <- r.Shutdown(context.Background()) }()
 	time.Sleep(20 * time.Millisecond)
 	select {
 	case err := <-done:
 		t.Fatalf("shutdown returned %v while a job ran", err)
 	default:
 	}
-	if _, err := r.submit([]string{"https://x.example/late"}); !errors.Is(err, errJobsStopping) {
+	if _, err := r.Submit([]string{"https://x.example/late"}); !errors.Is(err, ErrStopping) {
 		t.Errorf("a job was accepted during shutdown: %v", err)
 	}
 	close(g.gate("https://x.example/slow"))
 	if err := <-done; err != nil {
 		t.Errorf("shutdown: %v", err)
 	}
-	if j, _ := r.get(running.ID); j.State != JobDone {
+	if j, _ := r.Get(running.ID); j.State != Done {
 		t.Errorf("the running job ended %s, want done", j.State)
 	}
-	if j, _ := r.get(queued.ID); j.State != JobFailed || !strings.Contains(j.Items[0].Error, "shutting down") {
+	if j, _ := r.Get(queued.ID); j.State != Failed || !strings.Contains(j.Items[0].Error, "shutting down") {
 		t.Errorf("the queued job: %+v", j)
 	}
 	if len(g.calls) != 1 {
@@ -181,140 +179,15 @@ func TestShutdownWaitsForRunningJobsAndFailsQueuedOnes(t *testing.T) {
 
 func TestShutdownCancelsJobsPastItsDeadline(t *testing.T) {
 	g := newGateArchiver()
-	r := newJobRunner(g, testLogger(), JobOptions{Workers: 1})
-	j, _ := r.submit([]string{"https://x.example/forever"})
+	r := New(g, slog.New(slog.DiscardHandler), Options{Workers: 1})
+	j, _ := r.Submit([]string{"https://x.example/forever"})
 	<-g.started
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if err := r.shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+	if err := r.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("shutdown: %v, want the deadline", err)
 	}
-	if got, _ := r.get(j.ID); got.State != JobFailed || !strings.Contains(got.Items[0].Error, "canceled") {
+	if got, _ := r.Get(j.ID); got.State != Failed || !strings.Contains(got.Items[0].Error, "canceled") {
 		t.Errorf("the cancelled job: %+v", got)
-	}
-}
-
-// articlePages serves article pages for the archiving tests.
-func articlePages(t *testing.T) *httptest.Server {
-	t.Helper()
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/news/1.html", "/news/2.html":
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			fmt.Fprintf(w, `<!doctype html><html lang="zh-CN"><head><title>测试新闻 %[1]s</title>
-<meta property="og:title" content="白俄罗斯总统访华 %[1]s"><meta name="author" content="记者甲">
-<meta property="article:published_time" content="2023-02-28T14:12:00+08:00"></head><body>
-<article><h1>白俄罗斯总统访华 %[1]s</h1>
-<p>白俄罗斯总统卢卡申科星期二抵达北京，对中国进行为期三天的国事访问。这是他今年第一次出访亚洲。</p>
-<p>中国官方表示，卢卡申科访华是推动两国全天候合作关系进一步发展的一个机会。双方将签署多项合作文件。</p>
-<p>分析人士认为，这次访问发生在俄罗斯入侵乌克兰一周年之际，受到西方国家的密切关注。</p>
-</article></body></html>`, strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/news/"), ".html"))
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(ts.Close)
-	return ts
-}
-
-func TestTheAddURLFormArchivesInTheBackgroundThenShowsTheArticle(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	pages := articlePages(t)
-	form := url.Values{"urls": {pages.URL + "/news/1.html"}}.Encode()
-	resp, _ := e.do("POST", "/add/url", strings.NewReader(form), "Content-Type", "application/x-www-form-urlencoded")
-	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/jobs/") {
-		t.Fatalf("submit: %d %s", resp.StatusCode, resp.Header.Get("Location"))
-	}
-	jobPath := resp.Header.Get("Location")
-	deadline := time.Now().Add(20 * time.Second)
-	var articlePath string
-	for articlePath == "" {
-		resp, doc := e.page(jobPath)
-		switch {
-		case resp.StatusCode == http.StatusSeeOther:
-			articlePath = resp.Header.Get("Location")
-		case resp.StatusCode != 200:
-			t.Fatalf("job page: %d", resp.StatusCode)
-		case time.Now().After(deadline):
-			t.Fatalf("job still %q", textOf(query(doc, ".job-state")))
-		default:
-			if st := textOf(query(doc, ".job-state strong")); st == "failed" {
-				t.Fatalf("job failed: %s", textOf(query(doc, ".job-items")))
-			}
-			if query(doc, "meta[http-equiv=refresh]") == nil {
-				t.Error("a pending job page does not reload itself")
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	resp, doc := e.page(articlePath)
-	if resp.StatusCode != 200 {
-		t.Fatalf("GET %s: %d", articlePath, resp.StatusCode)
-	}
-	if got := textOf(mustQuery(t, doc, "article h1")); got != "白俄罗斯总统访华 1" {
-		t.Errorf("archived article heading %q", got)
-	}
-	if got := textOf(mustQuery(t, doc, "dd.source a")); got != "Submitted URLs" {
-		t.Errorf("source %q, want the manual pseudo-source", got)
-	}
-	// It is searchable at once.
-	_, doc = e.page("/search?q=" + url.QueryEscape("盧卡申科"))
-	if n := len(queryAll(doc, ".results li.item")); n != 1 {
-		t.Errorf("%d search results for the archived page, want 1", n)
-	}
-
-	// Bad input is shown with the form.
-	resp, body := e.do("POST", "/add/url", strings.NewReader("urls=not+a+url"), "Content-Type", "application/x-www-form-urlencoded")
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "not an http or https URL") {
-		t.Errorf("bad URL: %d", resp.StatusCode)
-	}
-}
-
-func TestTheArchiveAPIQueuesAJobToPoll(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	pages := articlePages(t)
-	var j jobJSON
-	resp := e.sendJSON("POST", "/api/v1/archive", map[string]any{"urls": []string{pages.URL + "/news/2.html", pages.URL + "/missing.html"}}, &j)
-	if resp.StatusCode != http.StatusAccepted || j.ID == "" || len(j.Items) != 2 || resp.Header.Get("Location") != "/api/v1/jobs/"+j.ID {
-		t.Fatalf("archive: %d %+v", resp.StatusCode, j)
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for j.State == JobQueued || j.State == JobRunning {
-		if time.Now().After(deadline) {
-			t.Fatalf("job stays %s", j.State)
-		}
-		time.Sleep(20 * time.Millisecond)
-		if resp := e.getJSON("/api/v1/jobs/"+j.ID, &j); resp.StatusCode != 200 {
-			t.Fatalf("poll: %d", resp.StatusCode)
-		}
-	}
-	ok, bad := j.Items[0], j.Items[1]
-	if j.State != JobDone || ok.State != JobDone || ok.ArticleID == 0 || !ok.NewArticle || bad.State != JobFailed || !strings.Contains(bad.Error, "404") {
-		t.Fatalf("job: %+v", j)
-	}
-	var a articleJSON
-	if e.getJSON("/api/v1/articles/"+itoa(ok.ArticleID), &a); a.Title != "白俄罗斯总统访华 2" || a.Author != "记者甲" {
-		t.Errorf("archived %+v", a)
-	}
-	var list struct{ Jobs []jobJSON }
-	if e.getJSON("/api/v1/jobs", &list); len(list.Jobs) != 1 || list.Jobs[0].ID != j.ID {
-		t.Errorf("jobs %+v", list.Jobs)
-	}
-	var ae apiError
-	if resp := e.getJSON("/api/v1/jobs/nope", &ae); resp.StatusCode != 404 || ae.Error.Code != "not_found" {
-		t.Errorf("unknown job: %d %+v", resp.StatusCode, ae)
-	}
-}
-
-func TestWithoutAnArchiverArchivingIsUnavailable(t *testing.T) {
-	e := newEnv(t, envOptions{noArchiver: true})
-	var ae apiError
-	resp := e.sendJSON("POST", "/api/v1/archive", map[string]any{"urls": []string{"https://x.example/a"}}, &ae)
-	if resp.StatusCode != http.StatusServiceUnavailable || ae.Error.Code != "archiving_unavailable" {
-		t.Errorf("archive: %d %+v", resp.StatusCode, ae)
-	}
-	_, doc := e.page("/add")
-	if query(doc, "form[action=/add/url]") != nil {
-		t.Error("the add-URL form is offered without an archiver")
 	}
 }

@@ -1,4 +1,9 @@
-package web
+// Package input checks what people type into the UI's forms or send to the
+// JSON API before anything is stored: the settings of a feed to follow
+// (mode, time zone, poll interval), OPML documents to import, and lists of
+// URLs to archive. The UI and the API share it so that both accept and
+// refuse the same things with the same words. It also writes OPML exports.
+package input
 
 import (
 	"bytes"
@@ -7,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,42 +21,49 @@ import (
 	"github.com/newsvault/newsvault/internal/store"
 )
 
-// What the UI and the API share about following feeds.
-
 const (
-	// defaultInterval is the poll interval of a feed added without one.
-	defaultInterval = 30 * time.Minute
+	// DefaultInterval is the poll interval of a feed added without one.
+	DefaultInterval = 30 * time.Minute
 	// minInterval is the shortest poll interval accepted.
 	minInterval = time.Minute
-	// maxOPML is the largest OPML document accepted (upload or API body).
-	maxOPML = 4 << 20
+	// MaxOPML is the largest OPML document accepted (upload or API body).
+	MaxOPML = 4 << 20
 )
 
-// errTooLarge marks input over its size limit.
-var errTooLarge = errors.New("too large")
+// MaxForm is the largest urlencoded form accepted.
+const MaxForm = 256 << 10
 
-// errInvalid marks input a person has to correct; its message says how.
-var errInvalid = errors.New("invalid")
+// ErrTooLarge marks input over its size limit.
+var ErrTooLarge = errors.New("too large")
+
+// ErrInvalid marks input a person has to correct; its message says how.
+var ErrInvalid = errors.New("invalid")
 
 func invalid(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", errInvalid, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 }
 
-// invalidMessage is the part of an errInvalid error meant for people.
-func invalidMessage(err error) string {
-	return strings.TrimPrefix(err.Error(), errInvalid.Error()+": ")
+// Message is the part of an ErrInvalid error meant for people.
+func Message(err error) string {
+	return strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")
 }
 
-// feedSettings are the settings of a followed feed as people type them.
-type feedSettings struct {
+// Sources is what following feeds needs of the store.
+type Sources interface {
+	Sources(ctx context.Context) ([]archive.Source, error)
+	CreateSource(ctx context.Context, src *archive.Source) error
+}
+
+// FeedSettings are the settings of a followed feed as people type them.
+type FeedSettings struct {
 	Title    *string
 	Mode     *string
 	TimeZone *string
 	Interval *string // a duration: "30m", "2h"
 }
 
-// apply checks the settings that are set and writes them to src.
-func (f feedSettings) apply(src *archive.Source) error {
+// Apply checks the settings that are set and writes them to src.
+func (f FeedSettings) Apply(src *archive.Source) error {
 	if f.Title != nil {
 		src.Title = strings.TrimSpace(*f.Title)
 	}
@@ -74,7 +87,7 @@ func (f feedSettings) apply(src *archive.Source) error {
 		src.TimeZone = tz
 	}
 	if f.Interval != nil {
-		d := defaultInterval
+		d := DefaultInterval
 		if v := strings.TrimSpace(*f.Interval); v != "" {
 			var err error
 			if d, err = time.ParseDuration(v); err != nil {
@@ -89,10 +102,10 @@ func (f feedSettings) apply(src *archive.Source) error {
 	return nil
 }
 
-// newFeed checks a feed URL and settings and returns the source to create.
+// NewFeed checks a feed URL and settings and returns the source to create.
 // The feed is not fetched here: the scheduler polls a new feed at once and
 // the sources page shows what went wrong, if anything.
-func newFeed(feedURL string, set feedSettings) (*archive.Source, error) {
+func NewFeed(feedURL string, set FeedSettings) (*archive.Source, error) {
 	u := strings.TrimSpace(feedURL)
 	if u == "" {
 		return nil, invalid("a feed URL is required")
@@ -100,33 +113,33 @@ func newFeed(feedURL string, set feedSettings) (*archive.Source, error) {
 	if _, err := archive.CanonicalURL(u); err != nil || !(strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")) {
 		return nil, invalid("feed URL %q is not an http or https URL", u)
 	}
-	src := &archive.Source{Kind: archive.KindFeed, FeedURL: u, Mode: archive.ModeAuto, Interval: defaultInterval}
-	if err := set.apply(src); err != nil {
+	src := &archive.Source{Kind: archive.KindFeed, FeedURL: u, Mode: archive.ModeAuto, Interval: DefaultInterval}
+	if err := set.Apply(src); err != nil {
 		return nil, err
 	}
 	return src, nil
 }
 
-// opmlReport says what an OPML import did.
-type opmlReport struct {
+// OPMLReport says what an OPML import did.
+type OPMLReport struct {
 	Added   []archive.Source
-	Skipped []opmlSkip
+	Skipped []OPMLSkip
 }
 
-type opmlSkip struct {
+type OPMLSkip struct {
 	Title   string
 	FeedURL string
 	Reason  string
 }
 
-// importOPML follows every feed of an OPML document, with the given mode.
+// ImportOPML follows every feed of an OPML document, with the given mode.
 // Feeds already followed and invalid outlines are skipped and reported.
-func (s *Server) importOPML(ctx context.Context, r io.Reader, mode string) (opmlReport, error) {
-	var rep opmlReport
-	data, err := io.ReadAll(io.LimitReader(r, maxOPML+1))
+func ImportOPML(ctx context.Context, st Sources, r io.Reader, mode string) (OPMLReport, error) {
+	var rep OPMLReport
+	data, err := io.ReadAll(io.LimitReader(r, MaxOPML+1))
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) || len(data) > maxOPML {
-		return rep, fmt.Errorf("import OPML: %w (limit %d bytes)", errTooLarge, maxOPML)
+	if errors.As(err, &mbe) || len(data) > MaxOPML {
+		return rep, fmt.Errorf("import OPML: %w (limit %d bytes)", ErrTooLarge, MaxOPML)
 	}
 	if err != nil {
 		return rep, fmt.Errorf("import OPML: read: %w", err)
@@ -137,15 +150,15 @@ func (s *Server) importOPML(ctx context.Context, r io.Reader, mode string) (opml
 	}
 	for _, o := range outlines {
 		title := o.Title
-		src, err := newFeed(o.FeedURL, feedSettings{Title: &title, Mode: &mode})
+		src, err := NewFeed(o.FeedURL, FeedSettings{Title: &title, Mode: &mode})
 		if err != nil {
-			rep.Skipped = append(rep.Skipped, opmlSkip{Title: o.Title, FeedURL: o.FeedURL, Reason: invalidMessage(err)})
+			rep.Skipped = append(rep.Skipped, OPMLSkip{Title: o.Title, FeedURL: o.FeedURL, Reason: Message(err)})
 			continue
 		}
 		src.SiteURL = o.SiteURL
-		if err := s.store.CreateSource(ctx, src); err != nil {
+		if err := st.CreateSource(ctx, src); err != nil {
 			if errors.Is(err, store.ErrConflict) {
-				rep.Skipped = append(rep.Skipped, opmlSkip{Title: o.Title, FeedURL: o.FeedURL, Reason: "already followed"})
+				rep.Skipped = append(rep.Skipped, OPMLSkip{Title: o.Title, FeedURL: o.FeedURL, Reason: "already followed"})
 				continue
 			}
 			return rep, fmt.Errorf("import OPML: %w", err)
@@ -155,9 +168,9 @@ func (s *Server) importOPML(ctx context.Context, r io.Reader, mode string) (opml
 	return rep, nil
 }
 
-// exportOPML writes the followed feeds as OPML.
-func (s *Server) exportOPML(ctx context.Context, w io.Writer) error {
-	srcs, err := s.store.Sources(ctx)
+// ExportOPML writes the followed feeds as OPML.
+func ExportOPML(ctx context.Context, st Sources, w io.Writer) error {
+	srcs, err := st.Sources(ctx)
 	if err != nil {
 		return err
 	}
@@ -168,4 +181,36 @@ func (s *Server) exportOPML(ctx context.Context, w io.Writer) error {
 		}
 	}
 	return feed.WriteOPML(w, "newsvault feeds", outlines)
+}
+
+// ParseURLs splits what was typed into URLs (one per line or separated by
+// spaces), dropping repeats, and checks each is an http(s) URL.
+func ParseURLs(text string) ([]string, error) {
+	var out []string
+	for _, u := range strings.Fields(text) {
+		if _, err := archive.CanonicalURL(u); err != nil || !(strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")) {
+			return nil, invalid("%q is not an http or https URL", u)
+		}
+		if !slices.Contains(out, u) {
+			out = append(out, u)
+		}
+	}
+	if len(out) == 0 {
+		return nil, invalid("type at least one URL")
+	}
+	return out, nil
+}
+
+// FormatInterval writes a poll interval the way people say it ("30m",
+// "1h30m"), or "" when unset.
+func FormatInterval(d time.Duration) string {
+	if d <= 0 {
+		return ""
+	}
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
