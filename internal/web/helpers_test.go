@@ -138,7 +138,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if err := st.SetPassword(ctx, auth.Admin, hash); err != nil {
 		t.Fatal(err)
 	}
-	secret, sess, err := srv.newSession(ctx, auth.Admin)
+	secret, sess, err := srv.gate.NewSession(ctx, auth.Admin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -500,3 +500,13 @@ func mustQuery(t testing.TB, root *html.Node, sel string) *html.Node {
 var jsonUnmarshal = json.Unmarshal
 
 func testLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// attr is the value of n's attribute key, or "".
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Namespace == "" && a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}

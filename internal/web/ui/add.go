@@ -1,22 +1,19 @@
-package web
+package ui
 
 import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 
-	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/jobs"
 	"github.com/newsvault/newsvault/internal/store"
+	"github.com/newsvault/newsvault/internal/web/auth"
+	"github.com/newsvault/newsvault/internal/web/input"
 )
 
 // The operator's forms: archive URLs, follow a feed, import OPML; and the
 // page that follows an archive job.
-
-// maxForm is the largest urlencoded form accepted.
-const maxForm = 256 << 10
 
 type addData struct {
 	layout
@@ -25,7 +22,7 @@ type addData struct {
 	Modes      []option
 	Error      string
 	ErrorFor   string // "url", "feed" or "opml": the form Error is about
-	OPML       *opmlReport
+	OPML       *input.OPMLReport
 	Jobs       []jobView
 	ArchiveOff bool
 	MaxURLs    int
@@ -45,13 +42,13 @@ var modeOptions = []option{
 }
 
 // addData is the add page for r: the recent jobs only for the signed-in.
-func (s *Server) addData(r *http.Request) addData {
-	d := addData{layout: layout{Title: "Add", Nav: "add"}, ArchiveOff: s.jobs.arch == nil, MaxURLs: s.jobs.opts.MaxURLs}
-	if !identityOf(r).signedIn() {
-		d.MaxURLs = min(d.MaxURLs, s.anon.PerHour)
+func (s *UI) addData(r *http.Request) addData {
+	d := addData{layout: layout{Title: "Add", Nav: "add"}, ArchiveOff: !s.jobs.Enabled(), MaxURLs: s.jobs.MaxURLs()}
+	if !auth.IdentityOf(r).SignedIn() {
+		d.MaxURLs = min(d.MaxURLs, s.gate.SubmitPerHour())
 		return d
 	}
-	jobs := s.jobs.list()
+	jobs := s.jobs.List()
 	if len(jobs) > 10 {
 		jobs = jobs[:10]
 	}
@@ -72,85 +69,67 @@ func (d *addData) setModes(mode string) {
 	}
 }
 
-func (s *Server) addPage(w http.ResponseWriter, r *http.Request) {
+func (s *UI) AddPage(w http.ResponseWriter, r *http.Request) {
 	d := s.addData(r)
 	d.setModes("")
 	s.render(w, r, http.StatusOK, "add", &d)
 }
 
 // addFail shows the add page again with what was typed and why it failed.
-func (s *Server) addFail(w http.ResponseWriter, r *http.Request, code int, d addData, form, msg string) {
+func (s *UI) addFail(w http.ResponseWriter, r *http.Request, code int, d addData, form, msg string) {
 	d.Error, d.ErrorFor = msg, form
 	d.setModes(d.Feed.Mode)
 	s.render(w, r, code, "add", &d)
 }
 
-// parseForm reads a urlencoded form of limited size; false means it has
+// ParseForm reads a urlencoded form of limited size; false means it has
 // answered.
-func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+func (s *UI) ParseForm(w http.ResponseWriter, r *http.Request) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, input.MaxForm)
 	if err := r.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			s.errorPage(w, r, http.StatusRequestEntityTooLarge, "the form is larger than "+strconv.Itoa(maxForm>>10)+" KiB")
+			s.ErrorPage(w, r, http.StatusRequestEntityTooLarge, "the form is larger than "+strconv.Itoa(input.MaxForm>>10)+" KiB")
 			return false
 		}
-		s.errorPage(w, r, http.StatusBadRequest, "the form could not be read: "+err.Error())
+		s.ErrorPage(w, r, http.StatusBadRequest, "the form could not be read: "+err.Error())
 		return false
 	}
 	return true
 }
 
-// parseURLs splits what was typed into URLs (one per line or separated by
-// spaces), dropping repeats, and checks each is an http(s) URL.
-func parseURLs(text string) ([]string, error) {
-	var out []string
-	for _, u := range strings.Fields(text) {
-		if _, err := archive.CanonicalURL(u); err != nil || !(strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")) {
-			return nil, invalid("%q is not an http or https URL", u)
-		}
-		if !slices.Contains(out, u) {
-			out = append(out, u)
-		}
-	}
-	if len(out) == 0 {
-		return nil, invalid("type at least one URL")
-	}
-	return out, nil
-}
-
-func (s *Server) addURL(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
+func (s *UI) AddURL(w http.ResponseWriter, r *http.Request) {
+	if !s.ParseForm(w, r) {
 		return
 	}
 	d := s.addData(r)
 	d.URLs = r.PostForm.Get("urls")
-	urls, err := parseURLs(d.URLs)
+	urls, err := input.ParseURLs(d.URLs)
 	if err != nil {
-		s.addFail(w, r, http.StatusBadRequest, d, "url", invalidMessage(err))
+		s.addFail(w, r, http.StatusBadRequest, d, "url", input.Message(err))
 		return
 	}
-	if len(urls) > s.jobs.opts.MaxURLs {
-		s.addFail(w, r, http.StatusBadRequest, d, "url", fmt.Sprintf("a job archives at most %d URLs", s.jobs.opts.MaxURLs))
+	if len(urls) > s.jobs.MaxURLs() {
+		s.addFail(w, r, http.StatusBadRequest, d, "url", fmt.Sprintf("a job archives at most %d URLs", s.jobs.MaxURLs()))
 		return
 	}
-	if refused := s.checkSubmit(r, urls); refused != nil {
-		if refused.wait > 0 {
-			w.Header().Set("Retry-After", retryAfter(refused.wait))
+	if refused := s.gate.CheckSubmit(r, urls); refused != nil {
+		if refused.Wait > 0 {
+			w.Header().Set("Retry-After", auth.RetryAfter(refused.Wait))
 		}
-		s.addFail(w, r, refused.code, d, "url", refused.msg)
+		s.addFail(w, r, refused.Code, d, "url", refused.Msg)
 		return
 	}
-	job, err := s.jobs.submit(urls)
+	job, err := s.jobs.Submit(urls)
 	if err != nil {
 		code := http.StatusServiceUnavailable
-		if !errors.Is(err, errJobsOff) && !errors.Is(err, errJobsBusy) && !errors.Is(err, errJobsStopping) {
+		if !errors.Is(err, jobs.ErrOff) && !errors.Is(err, jobs.ErrBusy) && !errors.Is(err, jobs.ErrStopping) {
 			code = http.StatusBadRequest
 		}
 		s.addFail(w, r, code, d, "url", err.Error())
 		return
 	}
-	if !identityOf(r).signedIn() && s.readAccess == ReadPrivate {
+	if !auth.IdentityOf(r).SignedIn() && s.readAccess == auth.ReadPrivate {
 		// The job page is for readers; say here what was queued.
 		v := s.jobView(job)
 		d.Queued, d.URLs = &v, ""
@@ -161,16 +140,16 @@ func (s *Server) addURL(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/jobs/"+job.ID, http.StatusSeeOther)
 }
 
-func (s *Server) addFeed(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
+func (s *UI) AddFeed(w http.ResponseWriter, r *http.Request) {
+	if !s.ParseForm(w, r) {
 		return
 	}
 	d := s.addData(r)
 	f := r.PostForm
 	d.Feed = feedForm{URL: f.Get("feed_url"), Title: f.Get("title"), Mode: f.Get("mode"), TimeZone: f.Get("time_zone")}
-	src, err := newFeed(d.Feed.URL, feedSettings{Title: &d.Feed.Title, Mode: &d.Feed.Mode, TimeZone: &d.Feed.TimeZone})
+	src, err := input.NewFeed(d.Feed.URL, input.FeedSettings{Title: &d.Feed.Title, Mode: &d.Feed.Mode, TimeZone: &d.Feed.TimeZone})
 	if err != nil {
-		s.addFail(w, r, http.StatusBadRequest, d, "feed", invalidMessage(err))
+		s.addFail(w, r, http.StatusBadRequest, d, "feed", input.Message(err))
 		return
 	}
 	if err := s.store.CreateSource(r.Context(), src); err != nil {
@@ -185,13 +164,13 @@ func (s *Server) addFeed(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/sources/"+strconv.FormatInt(src.ID, 10), http.StatusSeeOther)
 }
 
-func (s *Server) addOPML(w http.ResponseWriter, r *http.Request) {
+func (s *UI) AddOPML(w http.ResponseWriter, r *http.Request) {
 	d := s.addData(r)
-	r.Body = http.MaxBytesReader(w, r.Body, maxOPML+64<<10)
+	r.Body = http.MaxBytesReader(w, r.Body, input.MaxOPML+64<<10)
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			s.addFail(w, r, http.StatusRequestEntityTooLarge, d, "opml", "the OPML file is larger than "+strconv.Itoa(maxOPML>>20)+" MiB")
+			s.addFail(w, r, http.StatusRequestEntityTooLarge, d, "opml", "the OPML file is larger than "+strconv.Itoa(input.MaxOPML>>20)+" MiB")
 			return
 		}
 		s.addFail(w, r, http.StatusBadRequest, d, "opml", "choose an OPML file to upload")
@@ -204,13 +183,13 @@ func (s *Server) addOPML(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer file.Close()
-	rep, err := s.importOPML(r.Context(), file, r.FormValue("mode"))
-	if errors.Is(err, errTooLarge) {
-		s.addFail(w, r, http.StatusRequestEntityTooLarge, d, "opml", "the OPML file is larger than "+strconv.Itoa(maxOPML>>20)+" MiB")
+	rep, err := input.ImportOPML(r.Context(), s.store, file, r.FormValue("mode"))
+	if errors.Is(err, input.ErrTooLarge) {
+		s.addFail(w, r, http.StatusRequestEntityTooLarge, d, "opml", "the OPML file is larger than "+strconv.Itoa(input.MaxOPML>>20)+" MiB")
 		return
 	}
-	if errors.Is(err, errInvalid) {
-		s.addFail(w, r, http.StatusBadRequest, d, "opml", invalidMessage(err))
+	if errors.Is(err, input.ErrInvalid) {
+		s.addFail(w, r, http.StatusBadRequest, d, "opml", input.Message(err))
 		return
 	}
 	if err != nil {
@@ -223,15 +202,15 @@ func (s *Server) addOPML(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "add", &d)
 }
 
-func (s *Server) removeSourceForm(w http.ResponseWriter, r *http.Request) {
+func (s *UI) RemoveSourceForm(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(r, "id")
 	if !ok {
-		s.errorPage(w, r, http.StatusNotFound, "no source "+r.PathValue("id"))
+		s.ErrorPage(w, r, http.StatusNotFound, "no source "+r.PathValue("id"))
 		return
 	}
 	if err := s.store.RemoveSource(r.Context(), id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			s.errorPage(w, r, http.StatusNotFound, "no followed source with id "+strconv.FormatInt(id, 10))
+			s.ErrorPage(w, r, http.StatusNotFound, "no followed source with id "+strconv.FormatInt(id, 10))
 			return
 		}
 		s.internal(w, r, err)
@@ -248,15 +227,15 @@ type jobView struct {
 	Pending  bool
 	Created  timeView
 	Finished timeView
-	Items    []JobItem
+	Items    []jobs.Item
 	Archived int
 }
 
-func (s *Server) jobView(j Job) jobView {
-	v := jobView{ID: j.ID, State: string(j.State), Pending: j.State == JobQueued || j.State == JobRunning,
+func (s *UI) jobView(j jobs.Job) jobView {
+	v := jobView{ID: j.ID, State: string(j.State), Pending: j.State == jobs.Queued || j.State == jobs.Running,
 		Created: s.localTime(j.CreatedAt), Finished: s.localTime(j.FinishedAt), Items: j.Items}
 	for _, it := range j.Items {
-		if it.State == JobDone {
+		if it.State == jobs.Done {
 			v.Archived++
 		}
 	}
@@ -268,14 +247,14 @@ type jobData struct {
 	Job jobView
 }
 
-func (s *Server) jobPage(w http.ResponseWriter, r *http.Request) {
-	j, ok := s.jobs.get(r.PathValue("id"))
+func (s *UI) JobPage(w http.ResponseWriter, r *http.Request) {
+	j, ok := s.jobs.Get(r.PathValue("id"))
 	if !ok {
-		s.errorPage(w, r, http.StatusNotFound, "no job "+r.PathValue("id")+": jobs are kept in memory, so they are forgotten when the server restarts, and only the latest ones are kept")
+		s.ErrorPage(w, r, http.StatusNotFound, "no job "+r.PathValue("id")+": jobs are kept in memory, so they are forgotten when the server restarts, and only the latest ones are kept")
 		return
 	}
 	// A finished job of one URL goes straight to what it archived.
-	if j.State == JobDone && len(j.Items) == 1 && j.Items[0].ArticleID != 0 {
+	if j.State == jobs.Done && len(j.Items) == 1 && j.Items[0].ArticleID != 0 {
 		http.Redirect(w, r, "/articles/"+strconv.FormatInt(j.Items[0].ArticleID, 10), http.StatusSeeOther)
 		return
 	}

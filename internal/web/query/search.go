@@ -1,11 +1,14 @@
-package web
+// Package query reads the search filters shared by the UI's /search page,
+// /api/v1/search and /api/v1/articles (q, source, lang, after, before,
+// sort), runs them against the store's index, and marks matches in result
+// text.
+package query
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"html/template"
-	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -17,12 +20,38 @@ import (
 	"github.com/newsvault/newsvault/internal/store"
 )
 
+// Store is what searching reads.
+type Store interface {
+	Search(ctx context.Context, q store.SearchQuery) ([]store.SearchHit, int, error)
+	Sources(ctx context.Context) ([]archive.Source, error)
+}
+
+// Analyzer turns what a reader typed into a store search expression and
+// marks matches in result text. *search.Analyzer satisfies it.
+type Analyzer interface {
+	FTS5(q search.Query) string
+	Highlight(text string, q search.Query, maxRunes int) string
+}
+
+// Searcher runs searches against a store's index.
+type Searcher struct {
+	store    Store
+	analyzer Analyzer
+	loc      *time.Location
+}
+
+// New returns a Searcher over st's index; dates typed into filters are
+// read in loc.
+func New(st Store, an Analyzer, loc *time.Location) *Searcher {
+	return &Searcher{store: st, analyzer: an, loc: loc}
+}
+
 // snippetRunes is the length of a search result's highlighted snippet.
 const snippetRunes = 160
 
-// searchParams are the filters shared by /search, /api/v1/search and
+// Params are the filters shared by /search, /api/v1/search and
 // /api/v1/articles.
-type searchParams struct {
+type Params struct {
 	Q         string
 	SourceIDs []int64
 	Lang      string
@@ -33,32 +62,32 @@ type searchParams struct {
 	AfterText, BeforeText, Sort string
 }
 
-// filtered reports whether anything beyond paging and order was asked for.
-func (p searchParams) filtered() bool {
+// Filtered reports whether anything beyond paging and order was asked for.
+func (p Params) Filtered() bool {
 	return p.Q != "" || len(p.SourceIDs) > 0 || p.Lang != "" || !p.After.IsZero() || !p.Before.IsZero()
 }
 
-// errBadParameter marks a search parameter that cannot be read.
-var errBadParameter = errors.New("bad parameter")
+// ErrBadParameter marks a search parameter that cannot be read.
+var ErrBadParameter = errors.New("bad parameter")
 
-// parseSearchParams reads q, source (repeatable), lang, after, before and
+// ParseParams reads q, source (repeatable), lang, after, before and
 // sort. since and until are accepted as older names of after and before.
-func (s *Server) parseSearchParams(v url.Values) (searchParams, error) {
-	p := searchParams{Q: strings.TrimSpace(v.Get("q")), Lang: strings.TrimSpace(v.Get("lang")), Sort: v.Get("sort")}
+func (s *Searcher) ParseParams(v url.Values) (Params, error) {
+	p := Params{Q: strings.TrimSpace(v.Get("q")), Lang: strings.TrimSpace(v.Get("lang")), Sort: v.Get("sort")}
 	for _, sv := range v["source"] {
 		if sv == "" {
 			continue
 		}
 		id, err := strconv.ParseInt(sv, 10, 64)
 		if err != nil || id <= 0 {
-			return p, fmt.Errorf("%w: source must be a positive integer id", errBadParameter)
+			return p, fmt.Errorf("%w: source must be a positive integer id", ErrBadParameter)
 		}
 		if !slices.Contains(p.SourceIDs, id) {
 			p.SourceIDs = append(p.SourceIDs, id)
 		}
 	}
 	if len(p.Lang) > 35 {
-		return p, fmt.Errorf("%w: lang must be a language tag such as zh or en", errBadParameter)
+		return p, fmt.Errorf("%w: lang must be a language tag such as zh or en", ErrBadParameter)
 	}
 	for _, f := range []struct {
 		names []string
@@ -72,7 +101,7 @@ func (s *Server) parseSearchParams(v url.Values) (searchParams, error) {
 			}
 			t, err := s.parseTime(raw)
 			if err != nil {
-				return p, fmt.Errorf("%w: %s: %v", errBadParameter, name, err)
+				return p, fmt.Errorf("%w: %s: %v", ErrBadParameter, name, err)
 			}
 			*f.text, *f.dst = raw, t
 			break
@@ -83,13 +112,13 @@ func (s *Server) parseSearchParams(v url.Values) (searchParams, error) {
 	case "date":
 		p.ByDate = true
 	default:
-		return p, fmt.Errorf("%w: sort must be relevance or date", errBadParameter)
+		return p, fmt.Errorf("%w: sort must be relevance or date", ErrBadParameter)
 	}
 	return p, nil
 }
 
 // parseTime reads a date (midnight in the display zone) or an RFC 3339 time.
-func (s *Server) parseTime(v string) (time.Time, error) {
+func (s *Searcher) parseTime(v string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return t, nil
 	}
@@ -99,18 +128,18 @@ func (s *Server) parseTime(v string) (time.Time, error) {
 	return time.Time{}, errors.New("want a date (2006-01-02) or RFC 3339 time")
 }
 
-// searchResult is one page of search hits with what is needed to show them.
-type searchResult struct {
+// Result is one page of search hits with what is needed to show them.
+type Result struct {
 	Hits  []store.SearchHit
 	Total int
 	Query search.Query
 }
 
-// search runs p against the store's index. Filters typed into the query
+// Search runs p against the store's index. Filters typed into the query
 // (site:, source:, lang:, after:, before:) narrow the form's filters.
 // Without words it lists what the filters select, newest first.
-func (s *Server) search(ctx context.Context, p searchParams, limit, offset int) (searchResult, error) {
-	var res searchResult
+func (s *Searcher) Search(ctx context.Context, p Params, limit, offset int) (Result, error) {
+	var res Result
 	sq := store.SearchQuery{SourceIDs: p.SourceIDs, Language: p.Lang, After: p.After, Before: p.Before,
 		SortByDate: p.ByDate, Limit: limit, Offset: offset}
 	if p.Q != "" {
@@ -158,7 +187,7 @@ func (s *Server) search(ctx context.Context, p searchParams, limit, offset int) 
 // sourcesNamed returns the IDs of the sources a site: or source: filter
 // names: by title (ignoring case), or by the host of the feed or site URL
 // (voachinese.com matches www.voachinese.com).
-func (s *Server) sourcesNamed(ctx context.Context, names []string) ([]int64, error) {
+func (s *Searcher) sourcesNamed(ctx context.Context, names []string) ([]int64, error) {
 	srcs, err := s.store.Sources(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("search: sources: %w", err)
@@ -196,93 +225,9 @@ func sourceIsNamed(src archive.Source, name string) bool {
 	return false
 }
 
-// snippet is the highlighted excerpt of a hit: the analyzer's output, which
+// Snippet is the highlighted excerpt of a hit: the analyzer's output, which
 // is HTML-escaped text with <mark> around matches, and the only HTML the
 // search page takes from anywhere but the sanitiser.
-func (s *Server) snippet(text string, q search.Query) template.HTML {
+func (s *Searcher) Snippet(text string, q search.Query) template.HTML {
 	return template.HTML(s.analyzer.Highlight(text, q, snippetRunes))
-}
-
-type option struct {
-	Value, Label string
-	Selected     bool
-}
-
-type searchData struct {
-	layout
-	Searched bool
-	Params   searchParams
-	Sources  []option
-	Langs    []option
-	Sorts    []option
-	Results  []articleItem
-	Pager    pager
-	Error    string
-}
-
-// searchLangs are the languages the filter offers; the store matches them
-// as prefixes, so zh covers zh-CN, zh-TW and zh-Hant.
-var searchLangs = []option{{"", "any language", false}, {"zh", "Chinese 中文", false}, {"en", "English", false},
-	{"ja", "Japanese 日本語", false}, {"ko", "Korean 한국어", false}, {"ru", "Russian", false},
-	{"fr", "French", false}, {"de", "German", false}, {"es", "Spanish", false}}
-
-func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	d := searchData{layout: layout{Title: "Search", Nav: "search"}}
-	page, ok := pageParam(r)
-	if !ok {
-		s.errorPage(w, r, http.StatusNotFound, "no such page: "+r.URL.Query().Get("page"))
-		return
-	}
-	p, err := s.parseSearchParams(r.URL.Query())
-	code := http.StatusOK
-	if err != nil {
-		d.Error = strings.TrimPrefix(err.Error(), errBadParameter.Error()+": ")
-		code = http.StatusBadRequest
-	}
-	d.Params, d.Q = p, p.Q
-	sn, serr := s.sourceNames(ctx)
-	if serr != nil {
-		s.internal(w, r, serr)
-		return
-	}
-	d.Sources = []option{{Value: "", Label: "all sources"}}
-	for _, src := range sn.byID {
-		d.Sources = append(d.Sources, option{Value: strconv.FormatInt(src.ID, 10), Label: sourceTitle(src), Selected: slices.Contains(p.SourceIDs, src.ID)})
-	}
-	slices.SortFunc(d.Sources[1:], func(a, b option) int { return strings.Compare(a.Label, b.Label) })
-	for _, o := range searchLangs {
-		o.Selected = o.Value == p.Lang
-		d.Langs = append(d.Langs, o)
-	}
-	d.Sorts = []option{{"relevance", "relevance", !p.ByDate}, {"date", "newest first", p.ByDate}}
-
-	if err == nil && p.filtered() {
-		d.Searched = true
-		res, err := s.search(ctx, p, s.pageSize, (page-1)*s.pageSize)
-		if err != nil {
-			s.internal(w, r, err)
-			return
-		}
-		if page > 1 && len(res.Hits) == 0 {
-			s.errorPage(w, r, http.StatusNotFound, "there is no page "+strconv.Itoa(page)+" of these results")
-			return
-		}
-		for _, h := range res.Hits {
-			a := h.Article
-			it := s.items(ctx, sn, []archive.Article{a})[0]
-			if p.Q != "" {
-				it.Snippet = s.snippet(a.Text, res.Query)
-			}
-			d.Results = append(d.Results, it)
-		}
-		d.Pager = newPager(r, page, s.pageSize, res.Total)
-		if p.Q != "" {
-			d.Title = p.Q + " · search"
-		}
-		if page > 1 {
-			d.Title += " · page " + strconv.Itoa(page)
-		}
-	}
-	s.render(w, r, code, "search", &d)
 }

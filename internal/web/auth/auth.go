@@ -1,4 +1,10 @@
-package web
+// Package auth decides who sent a request and whether they may use a
+// route: sessions (a browser that logged in on /login, with a CSRF token on
+// every write) and API tokens (Authorization: Bearer), the login and logout
+// handlers, the rate limits on login attempts and on anonymous URL
+// submissions, and the domain list of the latter. Password hashing and
+// secrets are package internal/auth's; the hashes live in the store.
+package auth
 
 import (
 	"context"
@@ -16,10 +22,12 @@ import (
 
 	"github.com/newsvault/newsvault/internal/auth"
 	"github.com/newsvault/newsvault/internal/store"
+	"github.com/newsvault/newsvault/internal/web/input"
+	"github.com/newsvault/newsvault/internal/web/reply"
 )
 
-// Who may do what. Every route has an access level (see route.Access);
-// authorize checks it before the handler runs, so a handler never sees a
+// Who may do what. Every route has an access level;
+// Authorize checks it before the handler runs, so a handler never sees a
 // request it should not.
 //
 // A request is signed in by a session cookie (a browser that logged in on
@@ -68,51 +76,51 @@ type AnonymousSubmit struct {
 	Domains []string
 }
 
-// access is who may use a route.
-type access int
+// Access is who may use a route.
+type Access int
 
 const (
-	// accessRead: anyone when reads are public, else the signed-in.
-	accessRead access = iota
-	// accessWrite: the signed-in; a session must carry its CSRF token.
-	accessWrite
-	// accessSubmit: as accessWrite, or anyone when anonymous submission is
+	// AccessRead: anyone when reads are public, else the signed-in.
+	AccessRead Access = iota
+	// AccessWrite: the signed-in; a session must carry its CSRF token.
+	AccessWrite
+	// AccessSubmit: as AccessWrite, or anyone when anonymous submission is
 	// on (the handler then applies its rate limit and domain list).
-	accessSubmit
-	// accessOpen: anyone, always; the request is not even identified.
-	accessOpen
+	AccessSubmit
+	// AccessOpen: anyone, always; the request is not even identified.
+	AccessOpen
 )
 
-func (a access) String() string {
+func (a Access) String() string {
 	return [...]string{"read", "write", "submit", "open"}[a]
 }
 
 const (
-	// sessionCookie names the cookie holding the session ID.
-	sessionCookie = "newsvault_session"
-	// csrfField and csrfHeader carry a session's CSRF token.
-	csrfField  = "csrf_token"
-	csrfHeader = "X-CSRF-Token"
-	// defaultSessionTTL is how long a session lasts after its last use.
-	defaultSessionTTL = 30 * 24 * time.Hour
+	// SessionCookie names the cookie holding the session ID.
+	SessionCookie = "newsvault_session"
+	// CSRFField and CSRFHeader carry a session's CSRF token.
+	CSRFField  = "csrf_token"
+	CSRFHeader = "X-CSRF-Token"
+	// DefaultSessionTTL is how long a session lasts after its last use.
+	DefaultSessionTTL = 30 * 24 * time.Hour
 	// touchEvery is how stale a session's or token's last use may get
 	// before it is written again: not on every request.
 	touchEvery = time.Minute
 )
 
-// identity is who sent a request: a session, a token, or nobody.
-type identity struct {
+// Identity is who sent a request: a session, a token, or nobody.
+type Identity struct {
 	session *store.Session
 	token   *store.APIToken
 }
 
-func (id identity) signedIn() bool { return id.session != nil || id.token != nil }
+func (id Identity) SignedIn() bool { return id.session != nil || id.token != nil }
 
 type identityKey struct{}
 
-// identityOf returns who sent r, as authorize found it.
-func identityOf(r *http.Request) identity {
-	id, _ := r.Context().Value(identityKey{}).(identity)
+// IdentityOf returns who sent r, as Authorize found it.
+func IdentityOf(r *http.Request) Identity {
+	id, _ := r.Context().Value(identityKey{}).(Identity)
 	return id
 }
 
@@ -123,65 +131,65 @@ var errBadToken = errors.New("invalid bearer token")
 // meant to sign in and should hear it failed); a stale or unknown session
 // cookie is cleared and the request is anonymous. A session used more than
 // touchEvery ago has its expiry moved on (sliding expiry).
-func (s *Server) identify(w http.ResponseWriter, r *http.Request) (identity, error) {
+func (s *Gate) identify(w http.ResponseWriter, r *http.Request) (Identity, error) {
 	ctx := r.Context()
 	now := time.Now()
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, tok, _ := strings.Cut(h, " ")
 		tok = strings.TrimSpace(tok)
 		if !strings.EqualFold(scheme, "Bearer") || tok == "" {
-			return identity{}, errBadToken
+			return Identity{}, errBadToken
 		}
 		t, err := s.auth.APITokenByHash(ctx, auth.HashSecret(tok))
 		if errors.Is(err, store.ErrNotFound) {
-			return identity{}, errBadToken
+			return Identity{}, errBadToken
 		}
 		if err != nil {
-			return identity{}, err
+			return Identity{}, err
 		}
 		if now.Sub(t.LastUsedAt) > touchEvery {
 			if err := s.auth.TouchAPIToken(ctx, t.ID, now); err != nil {
 				s.log.Warn("record token use", "token", t.Name, "err", err)
 			}
 		}
-		return identity{token: &t}, nil
+		return Identity{token: &t}, nil
 	}
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(SessionCookie)
 	if err != nil || c.Value == "" {
-		return identity{}, nil
+		return Identity{}, nil
 	}
 	idHash := auth.HashSecret(c.Value)
 	sess, err := s.auth.Session(ctx, idHash, now)
 	if errors.Is(err, store.ErrNotFound) {
 		s.clearSessionCookie(w, r)
-		return identity{}, nil
+		return Identity{}, nil
 	}
 	if err != nil {
-		return identity{}, err
+		return Identity{}, err
 	}
 	if now.Sub(sess.LastSeenAt) > touchEvery {
 		sess.LastSeenAt, sess.ExpiresAt = now, now.Add(s.sessionTTL)
 		if err := s.auth.TouchSession(ctx, idHash, sess.LastSeenAt, sess.ExpiresAt); err != nil {
 			s.log.Warn("extend session", "err", err)
-		} else if !isAPI(r) {
+		} else if !reply.IsAPI(r) {
 			// The cookie's own lifetime slides with the session's, on
 			// pages only: never a Set-Cookie on a cacheable asset.
 			s.setSessionCookie(w, r, c.Value)
 		}
 	}
-	return identity{session: &sess}, nil
+	return Identity{session: &sess}, nil
 }
 
-// authorize identifies r and checks it may use a route of access acc. It
-// returns r carrying the identity, or false when it has answered (401,
+// Authorize identifies r and checks it may use a route of access acc. It
+// returns r carrying the Identity, or false when it has answered (401,
 // 403, 413, a redirect to /login).
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request, acc access) (*http.Request, bool) {
-	if acc == accessOpen {
+func (s *Gate) Authorize(w http.ResponseWriter, r *http.Request, acc Access) (*http.Request, bool) {
+	if acc == AccessOpen {
 		return r, true
 	}
 	id, err := s.identify(w, r)
 	if errors.Is(err, errBadToken) {
-		s.log.Warn("bad bearer token", "client", clientAddr(r), "method", r.Method, "path", r.URL.Path)
+		s.log.Warn("bad bearer token", "client", ClientAddr(r), "method", r.Method, "path", r.URL.Path)
 		s.needLogin(w, r, true)
 		return r, false
 	}
@@ -191,9 +199,9 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, acc access) (
 	}
 	safe := r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions
 	switch {
-	case id.signedIn():
-	case acc == accessRead && s.readAccess == ReadPublic:
-	case acc == accessSubmit && s.anon.Enabled:
+	case id.SignedIn():
+	case acc == AccessRead && s.readAccess == ReadPublic:
+	case acc == AccessSubmit && s.anon.Enabled:
 	default:
 		s.needLogin(w, r, false)
 		return r, false
@@ -207,8 +215,8 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, acc access) (
 // needLogin answers a request that must sign in first: 401 with a
 // WWW-Authenticate challenge for the API and for any request that sent
 // credentials, else a redirect to the login page that comes back here.
-func (s *Server) needLogin(w http.ResponseWriter, r *http.Request, badToken bool) {
-	if isAPI(r) || r.Header.Get("Authorization") != "" {
+func (s *Gate) needLogin(w http.ResponseWriter, r *http.Request, badToken bool) {
+	if reply.IsAPI(r) || r.Header.Get("Authorization") != "" {
 		challenge := `Bearer realm="newsvault"`
 		msg := "sign in first: send Authorization: Bearer <token> (newsvault tokens create NAME makes one)"
 		if badToken {
@@ -216,7 +224,7 @@ func (s *Server) needLogin(w http.ResponseWriter, r *http.Request, badToken bool
 			msg = "the bearer token is unknown or revoked"
 		}
 		w.Header().Set("WWW-Authenticate", challenge)
-		writeError(w, http.StatusUnauthorized, "unauthorized", msg)
+		reply.Error(w, http.StatusUnauthorized, "unauthorized", msg)
 		return
 	}
 	next := r.URL.RequestURI()
@@ -233,8 +241,8 @@ func (s *Server) needLogin(w http.ResponseWriter, r *http.Request, badToken bool
 // in the X-CSRF-Token header or the csrf_token field of a form body, and
 // answers 403 when it does not. Reading the form here sets the body limits
 // the handlers would have set (they find the form already parsed).
-func (s *Server) checkCSRF(w http.ResponseWriter, r *http.Request, sess *store.Session) bool {
-	tok := r.Header.Get(csrfHeader)
+func (s *Gate) checkCSRF(w http.ResponseWriter, r *http.Request, sess *store.Session) bool {
+	tok := r.Header.Get(CSRFHeader)
 	if tok == "" {
 		if err := parseAnyForm(w, r); err != nil {
 			var mbe *http.MaxBytesError
@@ -243,10 +251,10 @@ func (s *Server) checkCSRF(w http.ResponseWriter, r *http.Request, sess *store.S
 				return false
 			}
 		}
-		tok = r.PostFormValue(csrfField)
+		tok = r.PostFormValue(CSRFField)
 	}
 	if tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(sess.CSRFToken)) != 1 {
-		s.log.Warn("CSRF token missing or wrong", "client", clientAddr(r), "method", r.Method, "path", r.URL.Path)
+		s.log.Warn("CSRF token missing or wrong", "client", ClientAddr(r), "method", r.Method, "path", r.URL.Path)
 		s.fail(w, r, http.StatusForbidden, "csrf", "this form has expired or did not come from this site: reload the page and try again")
 		return false
 	}
@@ -254,16 +262,16 @@ func (s *Server) checkCSRF(w http.ResponseWriter, r *http.Request, sess *store.S
 }
 
 // parseAnyForm reads a urlencoded or multipart form body under the limits
-// of the forms that send them (maxForm; an OPML upload for multipart).
+// of the forms that send them (input.MaxForm; an OPML upload for multipart).
 // Other bodies are left alone.
 func parseAnyForm(w http.ResponseWriter, r *http.Request) error {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mt {
 	case "application/x-www-form-urlencoded":
-		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		r.Body = http.MaxBytesReader(w, r.Body, input.MaxForm)
 		return r.ParseForm()
 	case "multipart/form-data":
-		r.Body = http.MaxBytesReader(w, r.Body, maxOPML+64<<10)
+		r.Body = http.MaxBytesReader(w, r.Body, input.MaxOPML+64<<10)
 		return r.ParseMultipartForm(1 << 20)
 	}
 	return nil
@@ -292,23 +300,23 @@ func localPath(next string) string {
 // setSessionCookie sends the session cookie: HttpOnly (no script reads
 // it), SameSite=Lax (other sites' form posts do not carry it), Secure when
 // the request came over TLS or the server is told it sits behind TLS.
-func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, value string) {
+func (s *Gate) setSessionCookie(w http.ResponseWriter, r *http.Request, value string) {
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: value, Path: "/", MaxAge: int(s.sessionTTL / time.Second),
+		Name: SessionCookie, Value: value, Path: "/", MaxAge: int(s.sessionTTL / time.Second),
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil || s.behindTLS,
 	})
 }
 
-func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+func (s *Gate) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+		Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil || s.behindTLS,
 	})
 }
 
-// newSession starts a session for user and returns its ID, the secret the
+// NewSession starts a session for user and returns its ID, the secret the
 // cookie carries, with the stored session.
-func (s *Server) newSession(ctx context.Context, user string) (string, store.Session, error) {
+func (s *Gate) NewSession(ctx context.Context, user string) (string, store.Session, error) {
 	secret := auth.NewSecret()
 	now := time.Now().UTC()
 	sess := store.Session{IDHash: auth.HashSecret(secret), User: user, CSRFToken: auth.NewSecret(),
@@ -319,32 +327,33 @@ func (s *Server) newSession(ctx context.Context, user string) (string, store.Ses
 	return secret, sess, nil
 }
 
-type loginData struct {
-	layout
+// LoginForm is what the login page shows: where to go after logging in,
+// and why the last attempt failed.
+type LoginForm struct {
 	Next  string
 	Error string
 }
 
-func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+func (s *Gate) LoginPage(w http.ResponseWriter, r *http.Request) {
 	next := localPath(r.URL.Query().Get("next"))
 	if id, err := s.identify(w, r); err == nil && id.session != nil {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, "login", &loginData{layout: layout{Title: "Log in", Nav: "login"}, Next: next})
+	s.showLogin(w, r, http.StatusOK, LoginForm{Next: next})
 }
 
-// login checks the admin password and starts a session. Attempts are rate
+// Login checks the admin password and starts a session. Attempts are rate
 // limited per client address and in all; failures are logged without what
 // was typed.
-func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	d := &loginData{layout: layout{Title: "Log in", Nav: "login"}, Next: "/"}
-	client := clientAddr(r)
+func (s *Gate) Login(w http.ResponseWriter, r *http.Request) {
+	d := &LoginForm{Next: "/"}
+	client := ClientAddr(r)
 	if ok, wait := s.loginLimit.take(client, 1, time.Now()); !ok {
 		s.log.Warn("login refused: too many attempts", "client", client)
-		w.Header().Set("Retry-After", retryAfter(wait))
-		d.Error = "Too many login attempts. Try again in " + retryAfter(wait) + " seconds."
-		s.render(w, r, http.StatusTooManyRequests, "login", d)
+		w.Header().Set("Retry-After", RetryAfter(wait))
+		d.Error = "Too many login attempts. Try again in " + RetryAfter(wait) + " seconds."
+		s.showLogin(w, r, http.StatusTooManyRequests, *d)
 		return
 	}
 	if !s.parseForm(w, r) {
@@ -363,16 +372,16 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		s.log.Warn("login failed", "client", client, "user", short(user, 64))
 		d.Error = "Wrong password."
-		s.render(w, r, http.StatusUnauthorized, "login", d)
+		s.showLogin(w, r, http.StatusUnauthorized, *d)
 		return
 	}
-	secret, _, err := s.newSession(r.Context(), user)
+	secret, _, err := s.NewSession(r.Context(), user)
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
 	// A browser that logs in again gets a new session; the one it had ends.
-	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
 		if err := s.auth.DeleteSession(r.Context(), auth.HashSecret(c.Value)); err != nil {
 			s.log.Warn("end the previous session", "err", err)
 		}
@@ -389,7 +398,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 
 // checkPassword reports whether password is user's. There is one user,
 // admin; a server with no password yet lets nobody in.
-func (s *Server) checkPassword(ctx context.Context, user, password string) (bool, error) {
+func (s *Gate) checkPassword(ctx context.Context, user, password string) (bool, error) {
 	if user != auth.Admin {
 		return false, nil
 	}
@@ -414,15 +423,15 @@ func (s *Server) checkPassword(ctx context.Context, user, password string) (bool
 	return ok, nil
 }
 
-// logout ends the session on the server, not only in the browser: a copy
+// Logout ends the session on the server, not only in the browser: a copy
 // of the cookie is worthless afterwards.
-func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	if id := identityOf(r); id.session != nil {
+func (s *Gate) Logout(w http.ResponseWriter, r *http.Request) {
+	if id := IdentityOf(r); id.session != nil {
 		if err := s.auth.DeleteSession(r.Context(), id.session.IDHash); err != nil {
 			s.internal(w, r, err)
 			return
 		}
-		s.log.Info("logout", "client", clientAddr(r), "user", id.session.User)
+		s.log.Info("logout", "client", ClientAddr(r), "user", id.session.User)
 	}
 	s.clearSessionCookie(w, r)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -435,48 +444,48 @@ func short(s string, n int) string {
 	return s[:n]
 }
 
-// retryAfter is a Retry-After value: whole seconds, at least 1.
-func retryAfter(d time.Duration) string {
+// RetryAfter is a Retry-After value: whole seconds, at least 1.
+func RetryAfter(d time.Duration) string {
 	return strconv.Itoa(max(1, int((d+time.Second-1)/time.Second)))
 }
 
-// errSubmitRefused is an anonymous submission refused: a host off the
+// SubmitRefused is an anonymous submission refused: a host off the
 // domain list (403) or over the client's allowance (429, with wait).
-type errSubmitRefused struct {
-	code int
-	wait time.Duration
-	msg  string
+type SubmitRefused struct {
+	Code int           // the HTTP status
+	Wait time.Duration // how long until the client may submit again
+	Msg  string
 }
 
-func (e *errSubmitRefused) Error() string { return e.msg }
+func (e *SubmitRefused) Error() string { return e.Msg }
 
-// checkSubmit lets a signed-in request submit anything, and an anonymous
+// CheckSubmit lets a signed-in request submit anything, and an anonymous
 // one only URLs on the domain list (when there is one) and within the
 // client's hourly allowance, which each URL uses one of.
-func (s *Server) checkSubmit(r *http.Request, urls []string) *errSubmitRefused {
-	if identityOf(r).signedIn() {
+func (s *Gate) CheckSubmit(r *http.Request, urls []string) *SubmitRefused {
+	if IdentityOf(r).SignedIn() {
 		return nil
 	}
 	if len(s.submitDomains) > 0 {
 		for _, u := range urls {
-			if !s.submitDomainAllowed(u) {
-				s.log.Warn("anonymous submission refused: domain", "client", clientAddr(r), "url", u)
-				return &errSubmitRefused{code: http.StatusForbidden,
-					msg: "without logging in you may only submit pages from " + strings.Join(s.submitDomains, ", ") + "; " + u + " is not one"}
+			if !s.SubmitDomainAllowed(u) {
+				s.log.Warn("anonymous submission refused: domain", "client", ClientAddr(r), "url", u)
+				return &SubmitRefused{Code: http.StatusForbidden,
+					Msg: "without logging in you may only submit pages from " + strings.Join(s.submitDomains, ", ") + "; " + u + " is not one"}
 			}
 		}
 	}
-	if ok, wait := s.submitLimit.take(clientAddr(r), len(urls), time.Now()); !ok {
-		s.log.Warn("anonymous submission refused: rate", "client", clientAddr(r), "urls", len(urls))
-		return &errSubmitRefused{code: http.StatusTooManyRequests, wait: wait,
-			msg: fmt.Sprintf("without logging in you may submit %d URLs an hour; try again in %s seconds", s.anon.PerHour, retryAfter(wait))}
+	if ok, wait := s.submitLimit.take(ClientAddr(r), len(urls), time.Now()); !ok {
+		s.log.Warn("anonymous submission refused: rate", "client", ClientAddr(r), "urls", len(urls))
+		return &SubmitRefused{Code: http.StatusTooManyRequests, Wait: wait,
+			Msg: fmt.Sprintf("without logging in you may submit %d URLs an hour; try again in %s seconds", s.anon.PerHour, RetryAfter(wait))}
 	}
 	return nil
 }
 
-// submitDomainAllowed reports whether rawURL's host is on the domain list
+// SubmitDomainAllowed reports whether rawURL's host is on the domain list
 // or under a name on it.
-func (s *Server) submitDomainAllowed(rawURL string) bool {
+func (s *Gate) SubmitDomainAllowed(rawURL string) bool {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return false
@@ -511,4 +520,13 @@ func cleanDomains(list []string) []string {
 		}
 	}
 	return out
+}
+
+// CSRF is the CSRF token of the session that sent the request, or "" when
+// none did (a token or nobody).
+func (id Identity) CSRF() string {
+	if id.session == nil {
+		return ""
+	}
+	return id.session.CSRFToken
 }

@@ -1,4 +1,8 @@
-package web
+// Package api serves the JSON API under /api/v1, described by
+// openapi.json: articles and their versions, search, followed sources,
+// archive jobs and OPML. Package web registers its handlers and checks
+// access before they run.
+package api
 
 import (
 	"bytes"
@@ -8,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
@@ -15,10 +20,49 @@ import (
 	"time"
 
 	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/content"
+	"github.com/newsvault/newsvault/internal/jobs"
 	"github.com/newsvault/newsvault/internal/store"
+	"github.com/newsvault/newsvault/internal/web/auth"
+	"github.com/newsvault/newsvault/internal/web/input"
+	"github.com/newsvault/newsvault/internal/web/query"
+	"github.com/newsvault/newsvault/internal/web/reply"
 )
 
-// The JSON API under /api/v1, described by openapi.json. Errors are
+// Store is what the API reads and, for sources, writes.
+type Store interface {
+	Article(ctx context.Context, id int64) (archive.Article, error)
+	Articles(ctx context.Context, f store.ArticleFilter) ([]archive.Article, error)
+	CountArticles(ctx context.Context, f store.ArticleFilter) (int, error)
+	Versions(ctx context.Context, articleID int64) ([]archive.Version, error)
+	Source(ctx context.Context, id int64) (archive.Source, error)
+	Sources(ctx context.Context) ([]archive.Source, error)
+	CreateSource(ctx context.Context, src *archive.Source) error
+	UpdateSource(ctx context.Context, src *archive.Source) error
+	RemoveSource(ctx context.Context, id int64) error
+	Stats(ctx context.Context) (store.Stats, error)
+	Ping(ctx context.Context) error
+}
+
+// API holds the JSON API's handlers.
+type API struct {
+	store     Store
+	jobs      *jobs.Runner
+	query     *query.Searcher
+	gate      *auth.Gate
+	sanitizer *content.Sanitizer
+	log       *slog.Logger
+	internal  func(w http.ResponseWriter, r *http.Request, err error)
+}
+
+// New returns the API's handlers. internal answers unexpected errors (it
+// logs them and answers 500).
+func New(st Store, runner *jobs.Runner, q *query.Searcher, gate *auth.Gate, san *content.Sanitizer, log *slog.Logger,
+	internal func(w http.ResponseWriter, r *http.Request, err error)) *API {
+	return &API{store: st, jobs: runner, query: q, gate: gate, sanitizer: san, log: log, internal: internal}
+}
+
+// Errors are
 // {"error":{"code":"…","message":"…"}} with these stable codes:
 //
 //	bad_parameter          a query or path parameter cannot be read (400)
@@ -39,30 +83,20 @@ import (
 //	store_unavailable      the store does not answer (503)
 //	internal               anything else (500)
 
+// Spec is the OpenAPI description of the API, served as openapi.json.
+//
 //go:embed openapi.json
-var openAPISpec []byte
+var Spec []byte
 
-// maxJSON is the largest JSON request body accepted.
-const maxJSON = 1 << 20
+// MaxJSON is the largest JSON request body accepted.
+const MaxJSON = 1 << 20
 
 // maxSearchLimit is the largest page of search results asked of the store.
 const maxSearchLimit = 100
 
-func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
+func (s *API) OpenAPI(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_, _ = w.Write(openAPISpec)
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(true)
-	_ = enc.Encode(v) // a failed write means the client has gone
-}
-
-func writeError(w http.ResponseWriter, code int, errCode, msg string) {
-	writeJSON(w, code, map[string]any{"error": map[string]string{"code": errCode, "message": msg}})
+	_, _ = w.Write(Spec)
 }
 
 // decodeJSON reads a size-limited, strictly typed JSON body into dst:
@@ -71,10 +105,10 @@ func writeError(w http.ResponseWriter, code int, errCode, msg string) {
 func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) bool {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
-		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json")
+		reply.Error(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json")
 		return false
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSON))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxJSON))
 	dec.DisallowUnknownFields()
 	err = dec.Decode(dst)
 	if err == nil {
@@ -85,10 +119,10 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) bool {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes", maxJSON))
+			reply.Error(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes", MaxJSON))
 			return false
 		}
-		writeError(w, http.StatusBadRequest, "bad_request", "body: "+err.Error())
+		reply.Error(w, http.StatusBadRequest, "bad_request", "body: "+err.Error())
 		return false
 	}
 	return true
@@ -110,41 +144,41 @@ func pageParams(w http.ResponseWriter, r *http.Request, def, max int) (limit, of
 	q := r.URL.Query()
 	var err error
 	if limit, err = intParam(q.Get("limit"), def, 1, max); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_parameter", "limit: "+err.Error())
+		reply.Error(w, http.StatusBadRequest, "bad_parameter", "limit: "+err.Error())
 		return 0, 0, false
 	}
 	if offset, err = intParam(q.Get("offset"), 0, 0, 1<<30); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_parameter", "offset: "+err.Error())
+		reply.Error(w, http.StatusBadRequest, "bad_parameter", "offset: "+err.Error())
 		return 0, 0, false
 	}
 	return limit, offset, true
 }
 
-func (s *Server) apiHealth(w http.ResponseWriter, r *http.Request) {
+func (s *API) Health(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if err := s.store.Ping(ctx); err != nil {
-		writeError(w, http.StatusServiceUnavailable, "store_unavailable", err.Error())
+		reply.Error(w, http.StatusServiceUnavailable, "store_unavailable", err.Error())
 		return
 	}
 	st, err := s.store.Stats(ctx)
 	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "store_unavailable", err.Error())
+		reply.Error(w, http.StatusServiceUnavailable, "store_unavailable", err.Error())
 		return
 	}
 	jobs := map[string]int{}
-	for k, v := range s.jobs.counts() {
+	for k, v := range s.jobs.Counts() {
 		jobs[string(k)] = v
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"status": "ok", "archiving": s.jobs.arch != nil, "jobs": jobs,
+	reply.JSON(w, http.StatusOK, map[string]any{
+		"status": "ok", "archiving": s.jobs.Enabled(), "jobs": jobs,
 		"counts": map[string]int64{"sources": st.Sources, "articles": st.Articles, "versions": st.Versions, "captures": st.Captures, "assets": st.Assets},
 	})
 }
 
 // ---- articles
 
-// articleJSON is the API's view of an article.
-type articleJSON struct {
+// ArticleJSON is the API's view of an article.
+type ArticleJSON struct {
 	ID           int64         `json:"id"`
 	URL          string        `json:"url"`
 	OriginalURL  string        `json:"original_url"`
@@ -161,10 +195,10 @@ type articleJSON struct {
 	VersionCount int           `json:"version_count"`
 	HTML         string        `json:"html,omitempty"`
 	Text         string        `json:"text,omitempty"`
-	Versions     []versionJSON `json:"versions,omitempty"`
+	Versions     []VersionJSON `json:"versions,omitempty"`
 }
 
-type versionJSON struct {
+type VersionJSON struct {
 	ID         int64      `json:"id"`
 	Seq        int        `json:"seq"`
 	Title      string     `json:"title"`
@@ -187,8 +221,8 @@ func timePtr(t time.Time) *time.Time {
 	return &t
 }
 
-func toJSON(a archive.Article, full bool) articleJSON {
-	j := articleJSON{
+func toJSON(a archive.Article, full bool) ArticleJSON {
+	j := ArticleJSON{
 		ID: a.ID, URL: a.URL, OriginalURL: a.OriginalURL, SourceID: a.SourceID, Title: a.Title, Author: a.Author,
 		Published: timePtr(a.Published), Updated: timePtr(a.Updated), SiteName: a.SiteName, Language: a.Language,
 		Image: a.Image, FirstSeenAt: a.FirstSeenAt, LastSeenAt: a.LastSeenAt, VersionCount: a.VersionCount,
@@ -199,8 +233,8 @@ func toJSON(a archive.Article, full bool) articleJSON {
 	return j
 }
 
-func versionToJSON(v archive.Version, full bool) versionJSON {
-	j := versionJSON{ID: v.ID, Seq: v.Seq, Title: v.Title, Author: v.Author, Published: timePtr(v.Published), Updated: timePtr(v.Updated),
+func versionToJSON(v archive.Version, full bool) VersionJSON {
+	j := VersionJSON{ID: v.ID, Seq: v.Seq, Title: v.Title, Author: v.Author, Published: timePtr(v.Published), Updated: timePtr(v.Updated),
 		Language: v.Language, Hash: v.Hash, CaptureID: v.CaptureID, CreatedAt: v.CreatedAt, LastSeenAt: v.LastSeenAt}
 	if full {
 		j.HTML, j.Text = v.HTML, v.Text
@@ -210,16 +244,16 @@ func versionToJSON(v archive.Version, full bool) versionJSON {
 
 // searchParamsOrFail reads the shared filters, answering 400 when they are
 // wrong.
-func (s *Server) searchParamsOrFail(w http.ResponseWriter, r *http.Request) (searchParams, bool) {
-	p, err := s.parseSearchParams(r.URL.Query())
+func (s *API) searchParamsOrFail(w http.ResponseWriter, r *http.Request) (query.Params, bool) {
+	p, err := s.query.ParseParams(r.URL.Query())
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_parameter", strings.TrimPrefix(err.Error(), errBadParameter.Error()+": "))
+		reply.Error(w, http.StatusBadRequest, "bad_parameter", strings.TrimPrefix(err.Error(), query.ErrBadParameter.Error()+": "))
 		return p, false
 	}
 	return p, true
 }
 
-func (s *Server) apiListArticles(w http.ResponseWriter, r *http.Request) {
+func (s *API) ListArticles(w http.ResponseWriter, r *http.Request) {
 	p, ok := s.searchParamsOrFail(w, r)
 	if !ok {
 		return
@@ -234,10 +268,10 @@ func (s *Server) apiListArticles(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	out := []articleJSON{}
+	out := []ArticleJSON{}
 	var total int
 	if useIndex {
-		res, err := s.search(ctx, p, limit, offset)
+		res, err := s.query.Search(ctx, p, limit, offset)
 		if err != nil {
 			s.internal(w, r, err)
 			return
@@ -264,26 +298,26 @@ func (s *Server) apiListArticles(w http.ResponseWriter, r *http.Request) {
 			out = append(out, toJSON(a, false))
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"articles": out, "total": total, "limit": limit, "offset": offset})
+	reply.JSON(w, http.StatusOK, map[string]any{"articles": out, "total": total, "limit": limit, "offset": offset})
 }
 
 // apiArticle loads the article of the {id} path value, answering errors.
-func (s *Server) apiArticle(w http.ResponseWriter, r *http.Request) (archive.Article, bool) {
+func (s *API) apiArticle(w http.ResponseWriter, r *http.Request) (archive.Article, bool) {
 	return loadByID(s, w, r, "article", s.store.Article)
 }
 
 // loadByID parses the {id} path value and loads that row with get,
 // answering the JSON error (bad id, not found, internal) when it fails.
-func loadByID[T any](s *Server, w http.ResponseWriter, r *http.Request, what string, get func(context.Context, int64) (T, error)) (T, bool) {
+func loadByID[T any](s *API, w http.ResponseWriter, r *http.Request, what string, get func(context.Context, int64) (T, error)) (T, bool) {
 	var zero T
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		writeError(w, http.StatusBadRequest, "bad_parameter", what+" id must be a positive integer")
+		reply.Error(w, http.StatusBadRequest, "bad_parameter", what+" id must be a positive integer")
 		return zero, false
 	}
 	v, err := get(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "not_found", "no "+what+" with id "+strconv.FormatInt(id, 10))
+		reply.Error(w, http.StatusNotFound, "not_found", "no "+what+" with id "+strconv.FormatInt(id, 10))
 		return zero, false
 	}
 	if err != nil {
@@ -293,7 +327,7 @@ func loadByID[T any](s *Server, w http.ResponseWriter, r *http.Request, what str
 	return v, true
 }
 
-func (s *Server) apiGetArticle(w http.ResponseWriter, r *http.Request) {
+func (s *API) GetArticle(w http.ResponseWriter, r *http.Request) {
 	a, ok := s.apiArticle(w, r)
 	if !ok {
 		return
@@ -311,10 +345,10 @@ func (s *Server) apiGetArticle(w http.ResponseWriter, r *http.Request) {
 	for _, v := range vs {
 		j.Versions = append(j.Versions, versionToJSON(v, false))
 	}
-	writeJSON(w, http.StatusOK, j)
+	reply.JSON(w, http.StatusOK, j)
 }
 
-func (s *Server) apiVersions(w http.ResponseWriter, r *http.Request) {
+func (s *API) Versions(w http.ResponseWriter, r *http.Request) {
 	a, ok := s.apiArticle(w, r)
 	if !ok {
 		return
@@ -324,21 +358,21 @@ func (s *Server) apiVersions(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	out := make([]versionJSON, 0, len(vs))
+	out := make([]VersionJSON, 0, len(vs))
 	for _, v := range vs {
 		out = append(out, versionToJSON(v, false))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"article_id": a.ID, "versions": out})
+	reply.JSON(w, http.StatusOK, map[string]any{"article_id": a.ID, "versions": out})
 }
 
-func (s *Server) apiVersion(w http.ResponseWriter, r *http.Request) {
+func (s *API) Version(w http.ResponseWriter, r *http.Request) {
 	a, ok := s.apiArticle(w, r)
 	if !ok {
 		return
 	}
 	seq, err := strconv.Atoi(r.PathValue("seq"))
 	if err != nil || seq < 1 {
-		writeError(w, http.StatusBadRequest, "bad_parameter", "version seq must be a positive integer")
+		reply.Error(w, http.StatusBadRequest, "bad_parameter", "version seq must be a positive integer")
 		return
 	}
 	vs, err := s.store.Versions(r.Context(), a.ID)
@@ -350,22 +384,22 @@ func (s *Server) apiVersion(w http.ResponseWriter, r *http.Request) {
 		if v.Seq == seq {
 			j := versionToJSON(v, true)
 			j.HTML = s.sanitizer.Sanitize(j.HTML, "")
-			writeJSON(w, http.StatusOK, j)
+			reply.JSON(w, http.StatusOK, j)
 			return
 		}
 	}
-	writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("article %d has no version %d", a.ID, seq))
+	reply.Error(w, http.StatusNotFound, "not_found", fmt.Sprintf("article %d has no version %d", a.ID, seq))
 }
 
-// searchHitJSON is one search result: the article, its score and a snippet
+// SearchHitJSON is one search result: the article, its score and a snippet
 // (HTML-escaped text with <mark> around the matches).
-type searchHitJSON struct {
-	articleJSON
+type SearchHitJSON struct {
+	ArticleJSON
 	Score   float64 `json:"score"`
 	Snippet string  `json:"snippet,omitempty"`
 }
 
-func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
+func (s *API) Search(w http.ResponseWriter, r *http.Request) {
 	p, ok := s.searchParamsOrFail(w, r)
 	if !ok {
 		return
@@ -374,25 +408,25 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res, err := s.search(r.Context(), p, limit, offset)
+	res, err := s.query.Search(r.Context(), p, limit, offset)
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	out := make([]searchHitJSON, 0, len(res.Hits))
+	out := make([]SearchHitJSON, 0, len(res.Hits))
 	for _, h := range res.Hits {
-		j := searchHitJSON{articleJSON: toJSON(h.Article, false), Score: h.Score}
+		j := SearchHitJSON{ArticleJSON: toJSON(h.Article, false), Score: h.Score}
 		if p.Q != "" {
-			j.Snippet = string(s.snippet(h.Article.Text, res.Query))
+			j.Snippet = string(s.query.Snippet(h.Article.Text, res.Query))
 		}
 		out = append(out, j)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"results": out, "total": res.Total, "limit": limit, "offset": offset})
+	reply.JSON(w, http.StatusOK, map[string]any{"results": out, "total": res.Total, "limit": limit, "offset": offset})
 }
 
 // ---- sources
 
-type sourceJSON struct {
+type SourceJSON struct {
 	ID           int64      `json:"id"`
 	Kind         string     `json:"kind"`
 	Title        string     `json:"title"`
@@ -410,29 +444,29 @@ type sourceJSON struct {
 	CreatedAt    *time.Time `json:"created_at,omitempty"`
 }
 
-func sourceToJSON(src archive.Source) sourceJSON {
-	j := sourceJSON{ID: src.ID, Kind: string(src.Kind), Title: src.Title, SiteURL: src.SiteURL, Mode: string(src.Mode),
+func sourceToJSON(src archive.Source) SourceJSON {
+	j := SourceJSON{ID: src.ID, Kind: string(src.Kind), Title: src.Title, SiteURL: src.SiteURL, Mode: string(src.Mode),
 		TimeZone: src.TimeZone, ArticleCount: src.ArticleCount, LastPolledAt: timePtr(src.LastPolledAt),
 		LastStatus: src.LastStatus, LastError: src.LastError, ErrorCount: src.ErrorCount, NextPollAt: timePtr(src.NextPollAt),
 		CreatedAt: timePtr(src.CreatedAt)}
 	if src.Kind == archive.KindFeed {
 		j.FeedURL = src.FeedURL
-		j.Interval = formatInterval(src.Interval)
+		j.Interval = input.FormatInterval(src.Interval)
 	}
 	return j
 }
 
-func (s *Server) apiListSources(w http.ResponseWriter, r *http.Request) {
+func (s *API) ListSources(w http.ResponseWriter, r *http.Request) {
 	list, err := s.store.Sources(r.Context())
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	out := make([]sourceJSON, 0, len(list))
+	out := make([]SourceJSON, 0, len(list))
 	for _, src := range list {
 		out = append(out, sourceToJSON(src))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sources": out})
+	reply.JSON(w, http.StatusOK, map[string]any{"sources": out})
 }
 
 // sourceInput is the body of POST and PATCH /api/v1/sources; absent fields
@@ -446,22 +480,22 @@ type sourceInput struct {
 	Interval *string `json:"interval"`
 }
 
-func (in sourceInput) settings() feedSettings {
-	return feedSettings{Title: in.Title, Mode: in.Mode, TimeZone: in.TimeZone, Interval: in.Interval}
+func (in sourceInput) settings() input.FeedSettings {
+	return input.FeedSettings{Title: in.Title, Mode: in.Mode, TimeZone: in.TimeZone, Interval: in.Interval}
 }
 
-func (s *Server) apiCreateSource(w http.ResponseWriter, r *http.Request) {
+func (s *API) CreateSource(w http.ResponseWriter, r *http.Request) {
 	var in sourceInput
 	if !decodeJSON(w, r, &in) {
 		return
 	}
 	if in.FeedURL == nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "feed_url is required")
+		reply.Error(w, http.StatusBadRequest, "bad_request", "feed_url is required")
 		return
 	}
-	src, err := newFeed(*in.FeedURL, in.settings())
+	src, err := input.NewFeed(*in.FeedURL, in.settings())
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", invalidMessage(err))
+		reply.Error(w, http.StatusBadRequest, "bad_request", input.Message(err))
 		return
 	}
 	if in.SiteURL != nil {
@@ -469,7 +503,7 @@ func (s *Server) apiCreateSource(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.store.CreateSource(r.Context(), src); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			writeError(w, http.StatusConflict, "conflict", "the feed "+src.FeedURL+" is already followed")
+			reply.Error(w, http.StatusConflict, "conflict", "the feed "+src.FeedURL+" is already followed")
 			return
 		}
 		s.internal(w, r, err)
@@ -477,11 +511,11 @@ func (s *Server) apiCreateSource(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("feed added", "id", src.ID, "url", src.FeedURL)
 	w.Header().Set("Location", "/api/v1/sources/"+strconv.FormatInt(src.ID, 10))
-	writeJSON(w, http.StatusCreated, sourceToJSON(*src))
+	reply.JSON(w, http.StatusCreated, sourceToJSON(*src))
 }
 
 // apiSource loads the source of the {id} path value, answering errors.
-func (s *Server) apiSource(w http.ResponseWriter, r *http.Request) (archive.Source, bool) {
+func (s *API) apiSource(w http.ResponseWriter, r *http.Request) (archive.Source, bool) {
 	src, ok := loadByID(s, w, r, "source", s.store.Source)
 	if !ok {
 		return src, false
@@ -494,15 +528,15 @@ func (s *Server) apiSource(w http.ResponseWriter, r *http.Request) (archive.Sour
 	return src, true
 }
 
-func (s *Server) apiGetSource(w http.ResponseWriter, r *http.Request) {
+func (s *API) GetSource(w http.ResponseWriter, r *http.Request) {
 	src, ok := s.apiSource(w, r)
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, sourceToJSON(src))
+	reply.JSON(w, http.StatusOK, sourceToJSON(src))
 }
 
-func (s *Server) apiPatchSource(w http.ResponseWriter, r *http.Request) {
+func (s *API) PatchSource(w http.ResponseWriter, r *http.Request) {
 	src, ok := s.apiSource(w, r)
 	if !ok {
 		return
@@ -512,11 +546,11 @@ func (s *Server) apiPatchSource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.FeedURL != nil && *in.FeedURL != src.FeedURL {
-		writeError(w, http.StatusBadRequest, "bad_request", "feed_url cannot change; follow the new feed and delete this one")
+		reply.Error(w, http.StatusBadRequest, "bad_request", "feed_url cannot change; follow the new feed and delete this one")
 		return
 	}
-	if err := in.settings().apply(&src); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", invalidMessage(err))
+	if err := in.settings().Apply(&src); err != nil {
+		reply.Error(w, http.StatusBadRequest, "bad_request", input.Message(err))
 		return
 	}
 	if in.SiteURL != nil {
@@ -524,24 +558,24 @@ func (s *Server) apiPatchSource(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.store.UpdateSource(r.Context(), &src); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			writeError(w, http.StatusNotFound, "not_found", "no source with id "+strconv.FormatInt(src.ID, 10))
+			reply.Error(w, http.StatusNotFound, "not_found", "no source with id "+strconv.FormatInt(src.ID, 10))
 			return
 		}
 		s.internal(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, sourceToJSON(src))
+	reply.JSON(w, http.StatusOK, sourceToJSON(src))
 }
 
-func (s *Server) apiDeleteSource(w http.ResponseWriter, r *http.Request) {
+func (s *API) DeleteSource(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		writeError(w, http.StatusBadRequest, "bad_parameter", "source id must be a positive integer")
+		reply.Error(w, http.StatusBadRequest, "bad_parameter", "source id must be a positive integer")
 		return
 	}
 	if err := s.store.RemoveSource(r.Context(), id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			writeError(w, http.StatusNotFound, "not_found", "no followed source with id "+strconv.FormatInt(id, 10))
+			reply.Error(w, http.StatusNotFound, "not_found", "no followed source with id "+strconv.FormatInt(id, 10))
 			return
 		}
 		s.internal(w, r, err)
@@ -553,119 +587,119 @@ func (s *Server) apiDeleteSource(w http.ResponseWriter, r *http.Request) {
 
 // ---- archive jobs
 
-type jobJSON struct {
+type JobJSON struct {
 	ID         string        `json:"id"`
-	State      JobState      `json:"state"`
+	State      jobs.State    `json:"state"`
 	CreatedAt  time.Time     `json:"created_at"`
 	StartedAt  *time.Time    `json:"started_at,omitempty"`
 	FinishedAt *time.Time    `json:"finished_at,omitempty"`
-	Items      []jobItemJSON `json:"items"`
+	Items      []JobItemJSON `json:"items"`
 }
 
-type jobItemJSON struct {
-	URL        string   `json:"url"`
-	State      JobState `json:"state"`
-	ArticleID  int64    `json:"article_id,omitempty"`
-	NewArticle bool     `json:"new_article"`
-	NewVersion bool     `json:"new_version"`
-	Images     int      `json:"images"`
-	Error      string   `json:"error,omitempty"`
+type JobItemJSON struct {
+	URL        string     `json:"url"`
+	State      jobs.State `json:"state"`
+	ArticleID  int64      `json:"article_id,omitempty"`
+	NewArticle bool       `json:"new_article"`
+	NewVersion bool       `json:"new_version"`
+	Images     int        `json:"images"`
+	Error      string     `json:"error,omitempty"`
 }
 
-func jobToJSON(j Job) jobJSON {
-	out := jobJSON{ID: j.ID, State: j.State, CreatedAt: j.CreatedAt, StartedAt: timePtr(j.StartedAt), FinishedAt: timePtr(j.FinishedAt),
-		Items: make([]jobItemJSON, 0, len(j.Items))}
+func jobToJSON(j jobs.Job) JobJSON {
+	out := JobJSON{ID: j.ID, State: j.State, CreatedAt: j.CreatedAt, StartedAt: timePtr(j.StartedAt), FinishedAt: timePtr(j.FinishedAt),
+		Items: make([]JobItemJSON, 0, len(j.Items))}
 	for _, it := range j.Items {
-		out.Items = append(out.Items, jobItemJSON(it))
+		out.Items = append(out.Items, JobItemJSON(it))
 	}
 	return out
 }
 
-func (s *Server) apiArchive(w http.ResponseWriter, r *http.Request) {
+func (s *API) Archive(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		URLs []string `json:"urls"`
 	}
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if len(in.URLs) > s.jobs.opts.MaxURLs {
-		writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("a job archives at most %d URLs", s.jobs.opts.MaxURLs))
+	if len(in.URLs) > s.jobs.MaxURLs() {
+		reply.Error(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("a job archives at most %d URLs", s.jobs.MaxURLs()))
 		return
 	}
 	var urls []string
 	for _, u := range in.URLs {
-		got, err := parseURLs(u)
+		got, err := input.ParseURLs(u)
 		if err != nil || len(got) != 1 {
-			writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("%q is not an http or https URL", u))
+			reply.Error(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("%q is not an http or https URL", u))
 			return
 		}
 		urls = append(urls, got[0])
 	}
 	if len(urls) == 0 {
-		writeError(w, http.StatusBadRequest, "bad_request", "urls must list at least one URL")
+		reply.Error(w, http.StatusBadRequest, "bad_request", "urls must list at least one URL")
 		return
 	}
-	if refused := s.checkSubmit(r, urls); refused != nil {
+	if refused := s.gate.CheckSubmit(r, urls); refused != nil {
 		code := "forbidden_domain"
-		if refused.wait > 0 {
-			w.Header().Set("Retry-After", retryAfter(refused.wait))
+		if refused.Wait > 0 {
+			w.Header().Set("Retry-After", auth.RetryAfter(refused.Wait))
 			code = "rate_limited"
 		}
-		writeError(w, refused.code, code, refused.msg)
+		reply.Error(w, refused.Code, code, refused.Msg)
 		return
 	}
-	job, err := s.jobs.submit(urls)
+	job, err := s.jobs.Submit(urls)
 	switch {
-	case errors.Is(err, errJobsOff):
-		writeError(w, http.StatusServiceUnavailable, "archiving_unavailable", err.Error())
+	case errors.Is(err, jobs.ErrOff):
+		reply.Error(w, http.StatusServiceUnavailable, "archiving_unavailable", err.Error())
 		return
-	case errors.Is(err, errJobsBusy), errors.Is(err, errJobsStopping):
+	case errors.Is(err, jobs.ErrBusy), errors.Is(err, jobs.ErrStopping):
 		w.Header().Set("Retry-After", "30")
-		writeError(w, http.StatusServiceUnavailable, "busy", err.Error())
+		reply.Error(w, http.StatusServiceUnavailable, "busy", err.Error())
 		return
 	case err != nil:
-		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		reply.Error(w, http.StatusBadRequest, "bad_request", err.Error())
 		return
 	}
 	w.Header().Set("Location", "/api/v1/jobs/"+job.ID)
-	writeJSON(w, http.StatusAccepted, jobToJSON(job))
+	reply.JSON(w, http.StatusAccepted, jobToJSON(job))
 }
 
-func (s *Server) apiListJobs(w http.ResponseWriter, r *http.Request) {
-	jobs := s.jobs.list()
-	out := make([]jobJSON, 0, len(jobs))
+func (s *API) ListJobs(w http.ResponseWriter, r *http.Request) {
+	jobs := s.jobs.List()
+	out := make([]JobJSON, 0, len(jobs))
 	for _, j := range jobs {
 		out = append(out, jobToJSON(j))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"jobs": out})
+	reply.JSON(w, http.StatusOK, map[string]any{"jobs": out})
 }
 
-func (s *Server) apiGetJob(w http.ResponseWriter, r *http.Request) {
-	j, ok := s.jobs.get(r.PathValue("id"))
+func (s *API) GetJob(w http.ResponseWriter, r *http.Request) {
+	j, ok := s.jobs.Get(r.PathValue("id"))
 	if !ok {
-		writeError(w, http.StatusNotFound, "not_found", "no job "+r.PathValue("id")+" (jobs are kept in memory and forgotten on restart)")
+		reply.Error(w, http.StatusNotFound, "not_found", "no job "+r.PathValue("id")+" (jobs are kept in memory and forgotten on restart)")
 		return
 	}
-	writeJSON(w, http.StatusOK, jobToJSON(j))
+	reply.JSON(w, http.StatusOK, jobToJSON(j))
 }
 
 // ---- OPML
 
-func (s *Server) apiImportOPML(w http.ResponseWriter, r *http.Request) {
-	body := http.MaxBytesReader(w, r.Body, maxOPML)
-	rep, err := s.importOPML(r.Context(), body, r.URL.Query().Get("mode"))
+func (s *API) ImportOPML(w http.ResponseWriter, r *http.Request) {
+	body := http.MaxBytesReader(w, r.Body, input.MaxOPML)
+	rep, err := input.ImportOPML(r.Context(), s.store, body, r.URL.Query().Get("mode"))
 	if err != nil {
 		switch {
-		case errors.Is(err, errTooLarge):
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the OPML document is larger than %d bytes", maxOPML))
-		case errors.Is(err, errInvalid):
-			writeError(w, http.StatusBadRequest, "bad_request", invalidMessage(err))
+		case errors.Is(err, input.ErrTooLarge):
+			reply.Error(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the OPML document is larger than %d bytes", input.MaxOPML))
+		case errors.Is(err, input.ErrInvalid):
+			reply.Error(w, http.StatusBadRequest, "bad_request", input.Message(err))
 		default:
 			s.internal(w, r, err)
 		}
 		return
 	}
-	added := make([]sourceJSON, 0, len(rep.Added))
+	added := make([]SourceJSON, 0, len(rep.Added))
 	for _, src := range rep.Added {
 		added = append(added, sourceToJSON(src))
 	}
@@ -678,12 +712,12 @@ func (s *Server) apiImportOPML(w http.ResponseWriter, r *http.Request) {
 	for _, x := range rep.Skipped {
 		sk = append(sk, skipped(x))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"added": added, "skipped": sk})
+	reply.JSON(w, http.StatusOK, map[string]any{"added": added, "skipped": sk})
 }
 
-func (s *Server) apiExportOPML(w http.ResponseWriter, r *http.Request) {
+func (s *API) ExportOPML(w http.ResponseWriter, r *http.Request) {
 	var buf bytes.Buffer
-	if err := s.exportOPML(r.Context(), &buf); err != nil {
+	if err := input.ExportOPML(r.Context(), s.store, &buf); err != nil {
 		s.internal(w, r, err)
 		return
 	}

@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"context"
@@ -6,11 +6,10 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/newsvault/newsvault/internal/archive"
 	"github.com/newsvault/newsvault/internal/store"
+	"github.com/newsvault/newsvault/internal/web/input"
 )
 
 // The UI's pages. Each handler gathers what its page shows into a small
@@ -23,7 +22,7 @@ type sourceNames struct {
 	byID map[int64]archive.Source
 }
 
-func (s *Server) sourceNames(ctx context.Context) (*sourceNames, error) {
+func (s *UI) sourceNames(ctx context.Context) (*sourceNames, error) {
 	list, err := s.store.Sources(ctx)
 	if err != nil {
 		return nil, err
@@ -57,7 +56,7 @@ func sourceTitle(src archive.Source) string {
 	return src.FeedURL
 }
 
-func (s *Server) items(ctx context.Context, sn *sourceNames, list []archive.Article) []articleItem {
+func (s *UI) items(ctx context.Context, sn *sourceNames, list []archive.Article) []articleItem {
 	out := make([]articleItem, 0, len(list))
 	for _, a := range list {
 		it := articleItem{ID: a.ID, Title: displayTitle(a.Title, a.URL), Lang: langOf(a.Language, a.Title),
@@ -78,10 +77,10 @@ type listing struct {
 
 // listArticles reads page of the articles f selects. It reports false (and
 // has answered 404) when the page is past the end.
-func (s *Server) listArticles(w http.ResponseWriter, r *http.Request, f store.ArticleFilter) (listing, bool) {
+func (s *UI) listArticles(w http.ResponseWriter, r *http.Request, f store.ArticleFilter) (listing, bool) {
 	page, ok := pageParam(r)
 	if !ok {
-		s.errorPage(w, r, http.StatusNotFound, "no such page: "+r.URL.Query().Get("page"))
+		s.ErrorPage(w, r, http.StatusNotFound, "no such page: "+r.URL.Query().Get("page"))
 		return listing{}, false
 	}
 	ctx := r.Context()
@@ -92,7 +91,7 @@ func (s *Server) listArticles(w http.ResponseWriter, r *http.Request, f store.Ar
 	}
 	f.Limit, f.Offset, f.NoContent = s.pageSize, (page-1)*s.pageSize, true
 	if page > 1 && f.Offset >= total {
-		s.errorPage(w, r, http.StatusNotFound, "there is no page "+strconv.Itoa(page)+" here")
+		s.ErrorPage(w, r, http.StatusNotFound, "there is no page "+strconv.Itoa(page)+" here")
 		return listing{}, false
 	}
 	list, err := s.store.Articles(ctx, f)
@@ -113,7 +112,7 @@ type homeData struct {
 	listing
 }
 
-func (s *Server) homePage(w http.ResponseWriter, r *http.Request) {
+func (s *UI) HomePage(w http.ResponseWriter, r *http.Request) {
 	l, ok := s.listArticles(w, r, store.ArticleFilter{})
 	if !ok {
 		return
@@ -145,13 +144,13 @@ type sourceView struct {
 	ErrorCount   int
 }
 
-func (s *Server) sourceView(src archive.Source) sourceView {
+func (s *UI) sourceView(src archive.Source) sourceView {
 	v := sourceView{ID: src.ID, Title: sourceTitle(src), Kind: string(src.Kind), IsFeed: src.Kind == archive.KindFeed,
 		SiteURL: src.SiteURL, Mode: string(src.Mode), TimeZone: src.TimeZone, ArticleCount: src.ArticleCount,
 		LastPolled: s.localTime(src.LastPolledAt), NextPoll: s.localTime(src.NextPollAt), Error: src.LastError, ErrorCount: src.ErrorCount}
 	if v.IsFeed {
 		v.FeedURL = src.FeedURL
-		v.Interval = formatInterval(src.Interval)
+		v.Interval = input.FormatInterval(src.Interval)
 	}
 	switch src.LastStatus {
 	case "":
@@ -165,26 +164,12 @@ func (s *Server) sourceView(src archive.Source) sourceView {
 	return v
 }
 
-// formatInterval writes a poll interval the way people say it ("30m",
-// "1h30m"), or "" when unset.
-func formatInterval(d time.Duration) string {
-	if d <= 0 {
-		return ""
-	}
-	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
-
 type sourcesData struct {
 	layout
 	Feeds, Others []sourceView
 }
 
-func (s *Server) sourcesPage(w http.ResponseWriter, r *http.Request) {
+func (s *UI) SourcesPage(w http.ResponseWriter, r *http.Request) {
 	list, err := s.store.Sources(r.Context())
 	if err != nil {
 		s.internal(w, r, err)
@@ -213,15 +198,15 @@ type sourceData struct {
 	listing
 }
 
-func (s *Server) sourcePage(w http.ResponseWriter, r *http.Request) {
+func (s *UI) SourcePage(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(r, "id")
 	if !ok {
-		s.errorPage(w, r, http.StatusNotFound, "no source "+r.PathValue("id"))
+		s.ErrorPage(w, r, http.StatusNotFound, "no source "+r.PathValue("id"))
 		return
 	}
 	src, err := s.store.Source(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		s.errorPage(w, r, http.StatusNotFound, "no source with id "+strconv.FormatInt(id, 10))
+		s.ErrorPage(w, r, http.StatusNotFound, "no source with id "+strconv.FormatInt(id, 10))
 		return
 	}
 	if err != nil {
@@ -269,15 +254,15 @@ type articleData struct {
 
 // article loads the article named by the {id} path value, answering 404
 // itself when there is none.
-func (s *Server) article(w http.ResponseWriter, r *http.Request) (archive.Article, bool) {
+func (s *UI) article(w http.ResponseWriter, r *http.Request) (archive.Article, bool) {
 	id, ok := pathID(r, "id")
 	if !ok {
-		s.errorPage(w, r, http.StatusNotFound, "no article "+r.PathValue("id"))
+		s.ErrorPage(w, r, http.StatusNotFound, "no article "+r.PathValue("id"))
 		return archive.Article{}, false
 	}
 	a, err := s.store.Article(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		s.errorPage(w, r, http.StatusNotFound, "no article with id "+strconv.FormatInt(id, 10))
+		s.ErrorPage(w, r, http.StatusNotFound, "no article with id "+strconv.FormatInt(id, 10))
 		return a, false
 	}
 	if err != nil {
@@ -287,7 +272,7 @@ func (s *Server) article(w http.ResponseWriter, r *http.Request) (archive.Articl
 	return a, true
 }
 
-func (s *Server) articleData(ctx context.Context, a archive.Article) articleData {
+func (s *UI) articleData(ctx context.Context, a archive.Article) articleData {
 	d := articleData{
 		ID: a.ID, Heading: displayTitle(a.Title, a.URL), Author: a.Author, SiteName: a.SiteName,
 		Published: originalTime(a.Published), Updated: originalTime(a.Updated), URL: a.URL, OriginalURL: a.OriginalURL,
@@ -309,7 +294,7 @@ func (s *Server) articleData(ctx context.Context, a archive.Article) articleData
 	return d
 }
 
-func (s *Server) articlePage(w http.ResponseWriter, r *http.Request) {
+func (s *UI) ArticlePage(w http.ResponseWriter, r *http.Request) {
 	a, ok := s.article(w, r)
 	if !ok {
 		return
@@ -337,7 +322,7 @@ type versionsData struct {
 	Versions []versionItem
 }
 
-func (s *Server) versionItems(vs []archive.Version) []versionItem {
+func (s *UI) versionItems(vs []archive.Version) []versionItem {
 	out := make([]versionItem, 0, len(vs))
 	for i, v := range vs {
 		out = append(out, versionItem{Seq: v.Seq, Of: len(vs), Title: v.Title, Published: originalTime(v.Published),
@@ -346,7 +331,7 @@ func (s *Server) versionItems(vs []archive.Version) []versionItem {
 	return out
 }
 
-func (s *Server) versionsPage(w http.ResponseWriter, r *http.Request) {
+func (s *UI) VersionsPage(w http.ResponseWriter, r *http.Request) {
 	a, ok := s.article(w, r)
 	if !ok {
 		return
@@ -366,14 +351,14 @@ func (s *Server) versionsPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "versions", &d)
 }
 
-func (s *Server) versionPage(w http.ResponseWriter, r *http.Request) {
+func (s *UI) VersionPage(w http.ResponseWriter, r *http.Request) {
 	a, ok := s.article(w, r)
 	if !ok {
 		return
 	}
 	seq, err := strconv.Atoi(r.PathValue("seq"))
 	if err != nil || seq < 1 {
-		s.errorPage(w, r, http.StatusNotFound, "no version "+r.PathValue("seq"))
+		s.ErrorPage(w, r, http.StatusNotFound, "no version "+r.PathValue("seq"))
 		return
 	}
 	vs, err := s.store.Versions(r.Context(), a.ID)
@@ -395,5 +380,5 @@ func (s *Server) versionPage(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "article", &d)
 		return
 	}
-	s.errorPage(w, r, http.StatusNotFound, "article "+strconv.FormatInt(a.ID, 10)+" has no version "+strconv.Itoa(seq))
+	s.ErrorPage(w, r, http.StatusNotFound, "article "+strconv.FormatInt(a.ID, 10)+" has no version "+strconv.Itoa(seq))
 }

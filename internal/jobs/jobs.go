@@ -1,4 +1,8 @@
-package web
+// Package jobs runs archive jobs: lists of URLs that people submit through
+// the web UI or the JSON API, archived in the background on a bounded pool
+// of workers by an Archiver, with a bounded history that can be polled.
+// Jobs live in memory only and are forgotten on restart.
+package jobs
 
 import (
 	"context"
@@ -10,21 +14,30 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/pipeline"
 )
 
-// JobState is where an archive job is in its life.
-type JobState string
+// Archiver archives one URL under a source (the manual pseudo-source when
+// src is nil). *pipeline.Pipeline satisfies it.
+type Archiver interface {
+	ArchiveURL(ctx context.Context, url string, src *archive.Source) (pipeline.Outcome, error)
+}
+
+// State is where an archive job is in its life.
+type State string
 
 // The states of a job and of each of its URLs.
 const (
-	JobQueued  JobState = "queued"
-	JobRunning JobState = "running"
-	JobDone    JobState = "done"   // a job: at least one URL archived; a URL: archived
-	JobFailed  JobState = "failed" // a job: no URL archived; a URL: see its Error
+	Queued  State = "queued"
+	Running State = "running"
+	Done    State = "done"   // a job: at least one URL archived; a URL: archived
+	Failed  State = "failed" // a job: no URL archived; a URL: see its Error
 )
 
-// JobOptions tune the job runner. Zero values pick the defaults.
-type JobOptions struct {
+// Options tune the job runner. Zero values pick the defaults.
+type Options struct {
 	Workers int // jobs run at once; default 2
 	Queue   int // jobs waiting to run before submissions are refused; default 100
 	History int // finished jobs kept for polling; default 200
@@ -35,17 +48,17 @@ type JobOptions struct {
 // restart their IDs are unknown.
 type Job struct {
 	ID         string
-	State      JobState
+	State      State
 	CreatedAt  time.Time
 	StartedAt  time.Time
 	FinishedAt time.Time
-	Items      []JobItem
+	Items      []Item
 }
 
-// JobItem is one URL of a job and what archiving it did.
-type JobItem struct {
+// Item is one URL of a job and what archiving it did.
+type Item struct {
 	URL        string
-	State      JobState
+	State      State
 	ArticleID  int64
 	NewArticle bool
 	NewVersion bool
@@ -55,17 +68,17 @@ type JobItem struct {
 
 // Errors Submit returns.
 var (
-	errJobsOff      = errors.New("archiving is not available on this server")
-	errJobsBusy     = errors.New("too many archive jobs are waiting; try again later")
-	errJobsStopping = errors.New("the server is shutting down")
+	ErrOff      = errors.New("archiving is not available on this server")
+	ErrBusy     = errors.New("too many archive jobs are waiting; try again later")
+	ErrStopping = errors.New("the server is shutting down")
 )
 
-// jobRunner runs archive jobs on a bounded pool of workers and remembers a
+// Runner runs archive jobs on a bounded pool of workers and remembers a
 // bounded history of them. It is safe for concurrent use.
-type jobRunner struct {
+type Runner struct {
 	arch Archiver
 	log  *slog.Logger
-	opts JobOptions
+	opts Options
 
 	ctx    context.Context // cancelled when shutdown's deadline passes
 	cancel context.CancelFunc
@@ -78,7 +91,7 @@ type jobRunner struct {
 	stopping bool
 }
 
-func newJobRunner(arch Archiver, log *slog.Logger, opts JobOptions) *jobRunner {
+func New(arch Archiver, log *slog.Logger, opts Options) *Runner {
 	if opts.Workers <= 0 {
 		opts.Workers = 2
 	}
@@ -92,7 +105,7 @@ func newJobRunner(arch Archiver, log *slog.Logger, opts JobOptions) *jobRunner {
 		opts.MaxURLs = 100
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &jobRunner{arch: arch, log: log, opts: opts, ctx: ctx, cancel: cancel,
+	r := &Runner{arch: arch, log: log, opts: opts, ctx: ctx, cancel: cancel,
 		queue: make(chan *Job, opts.Queue), jobs: make(map[string]*Job)}
 	if arch != nil {
 		for range opts.Workers {
@@ -103,34 +116,41 @@ func newJobRunner(arch Archiver, log *slog.Logger, opts JobOptions) *jobRunner {
 	return r
 }
 
-// submit queues a job archiving urls and returns its first snapshot.
-func (r *jobRunner) submit(urls []string) (Job, error) {
+// Submit queues a job archiving urls and returns its first snapshot.
+func (r *Runner) Submit(urls []string) (Job, error) {
 	if r.arch == nil {
-		return Job{}, errJobsOff
+		return Job{}, ErrOff
 	}
 	if len(urls) == 0 || len(urls) > r.opts.MaxURLs {
 		return Job{}, fmt.Errorf("a job archives 1 to %d URLs, not %d", r.opts.MaxURLs, len(urls))
 	}
-	j := &Job{ID: newJobID(), State: JobQueued, CreatedAt: time.Now().UTC()}
+	j := &Job{ID: newJobID(), State: Queued, CreatedAt: time.Now().UTC()}
 	for _, u := range urls {
-		j.Items = append(j.Items, JobItem{URL: u, State: JobQueued})
+		j.Items = append(j.Items, Item{URL: u, State: Queued})
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopping {
-		return Job{}, errJobsStopping
+		return Job{}, ErrStopping
 	}
 	select {
 	case r.queue <- j:
 	default:
-		return Job{}, errJobsBusy
+		return Job{}, ErrBusy
 	}
 	r.jobs[j.ID] = j
 	return snapshot(j), nil
 }
 
-// get returns a snapshot of the job with the given ID.
-func (r *jobRunner) get(id string) (Job, bool) {
+// Enabled reports whether the runner can archive: it was given an
+// Archiver.
+func (r *Runner) Enabled() bool { return r.arch != nil }
+
+// MaxURLs is the most URLs one job may archive.
+func (r *Runner) MaxURLs() int { return r.opts.MaxURLs }
+
+// Get returns a snapshot of the job with the given ID.
+func (r *Runner) Get(id string) (Job, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	j, ok := r.jobs[id]
@@ -140,8 +160,8 @@ func (r *jobRunner) get(id string) (Job, bool) {
 	return snapshot(j), true
 }
 
-// list returns snapshots of every job kept, newest first.
-func (r *jobRunner) list() []Job {
+// List returns snapshots of every job kept, newest first.
+func (r *Runner) List() []Job {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := make([]Job, 0, len(r.jobs))
@@ -152,10 +172,10 @@ func (r *jobRunner) list() []Job {
 	return out
 }
 
-func (r *jobRunner) counts() map[JobState]int {
+func (r *Runner) Counts() map[State]int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	m := make(map[JobState]int)
+	m := make(map[State]int)
 	for _, j := range r.jobs {
 		m[j.State]++
 	}
@@ -164,7 +184,7 @@ func (r *jobRunner) counts() map[JobState]int {
 
 func snapshot(j *Job) Job {
 	c := *j
-	c.Items = append([]JobItem(nil), j.Items...)
+	c.Items = append([]Item(nil), j.Items...)
 	return c
 }
 
@@ -179,7 +199,7 @@ func newJobID() string {
 	return hex.EncodeToString(b[:])
 }
 
-func (r *jobRunner) work() {
+func (r *Runner) work() {
 	defer r.wg.Done()
 	for j := range r.queue {
 		r.run(j)
@@ -187,22 +207,22 @@ func (r *jobRunner) work() {
 }
 
 // run archives the URLs of one job in order.
-func (r *jobRunner) run(j *Job) {
+func (r *Runner) run(j *Job) {
 	r.mu.Lock()
 	if r.stopping {
 		for i := range j.Items {
-			j.Items[i].State, j.Items[i].Error = JobFailed, errJobsStopping.Error()+" before this job ran"
+			j.Items[i].State, j.Items[i].Error = Failed, ErrStopping.Error()+" before this job ran"
 		}
 		r.finish(j)
 		r.mu.Unlock()
 		return
 	}
-	j.State, j.StartedAt = JobRunning, time.Now().UTC()
+	j.State, j.StartedAt = Running, time.Now().UTC()
 	r.mu.Unlock()
 
 	for i := range j.Items {
 		r.mu.Lock()
-		j.Items[i].State = JobRunning
+		j.Items[i].State = Running
 		u := j.Items[i].URL
 		r.mu.Unlock()
 
@@ -211,10 +231,10 @@ func (r *jobRunner) run(j *Job) {
 		r.mu.Lock()
 		it := &j.Items[i]
 		if err != nil {
-			it.State, it.Error = JobFailed, err.Error()
+			it.State, it.Error = Failed, err.Error()
 			r.log.Warn("archive job", "job", j.ID, "url", u, "err", err)
 		} else {
-			it.State, it.ArticleID, it.NewArticle, it.NewVersion, it.Images = JobDone, out.ArticleID, out.NewArticle, out.NewVersion, out.Images
+			it.State, it.ArticleID, it.NewArticle, it.NewVersion, it.Images = Done, out.ArticleID, out.NewArticle, out.NewVersion, out.Images
 			r.log.Info("archived", "job", j.ID, "url", u, "article", out.ArticleID, "new_article", out.NewArticle, "new_version", out.NewVersion)
 		}
 		r.mu.Unlock()
@@ -225,11 +245,11 @@ func (r *jobRunner) run(j *Job) {
 }
 
 // finish settles a job's state and trims the history. r.mu is held.
-func (r *jobRunner) finish(j *Job) {
-	j.State, j.FinishedAt = JobFailed, time.Now().UTC()
+func (r *Runner) finish(j *Job) {
+	j.State, j.FinishedAt = Failed, time.Now().UTC()
 	for _, it := range j.Items {
-		if it.State == JobDone {
-			j.State = JobDone
+		if it.State == Done {
+			j.State = Done
 			break
 		}
 	}
@@ -240,10 +260,10 @@ func (r *jobRunner) finish(j *Job) {
 	}
 }
 
-// shutdown refuses new jobs, fails the queued ones, and waits for the
+// Shutdown refuses new jobs, fails the queued ones, and waits for the
 // running ones until ctx ends; then it cancels them and waits for the
 // workers to return. It returns ctx's error when jobs had to be cancelled.
-func (r *jobRunner) shutdown(ctx context.Context) error {
+func (r *Runner) Shutdown(ctx context.Context) error {
 	r.mu.Lock()
 	if !r.stopping {
 		r.stopping = true

@@ -1,4 +1,4 @@
-package web
+package ui
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/web/auth"
 )
 
 // pageSet holds one parsed template per page (each with the shared layout)
@@ -114,18 +115,15 @@ func (l *layout) frame() *layout { return l }
 // render executes the named page template into a buffer first, so that a
 // template error becomes a clean 500 rather than half a page. Pages are
 // never stored by shared caches: they may carry a session's CSRF token.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name string, data pageData) {
+func (s *UI) render(w http.ResponseWriter, r *http.Request, code int, name string, data pageData) {
 	t, ok := s.pages.pages[name]
 	if !ok {
 		s.internal(w, r, fmt.Errorf("no page template %q", name))
 		return
 	}
-	id := identityOf(r)
+	id := auth.IdentityOf(r)
 	l := data.frame()
-	l.SignedIn, l.CanSubmit = id.signedIn(), s.anon.Enabled
-	if id.session != nil {
-		l.CSRF = id.session.CSRFToken
-	}
+	l.SignedIn, l.CanSubmit, l.CSRF = id.SignedIn(), s.anonSubmit, id.CSRF()
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		s.log.Error("render", "page", name, "err", err)
@@ -146,7 +144,7 @@ type errorData struct {
 	Message string
 }
 
-func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, code int, msg string) {
+func (s *UI) ErrorPage(w http.ResponseWriter, r *http.Request, code int, msg string) {
 	title := http.StatusText(code)
 	if code == http.StatusNotFound {
 		title = "Not found"
@@ -154,8 +152,8 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, code int, msg
 	s.render(w, r, code, "error", &errorData{layout: layout{Title: title}, Code: code, Message: msg})
 }
 
-// static serves the embedded CSS, script and icon.
-func (s *Server) static(w http.ResponseWriter, r *http.Request) {
+// Static serves the embedded CSS, script and icon.
+func (s *UI) Static(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("file")
 	b, err := files.ReadFile("static/" + name)
 	if err != nil {
@@ -187,7 +185,7 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) favicon(w http.ResponseWriter, r *http.Request) {
+func (s *UI) Favicon(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/static/icon.svg?v="+s.pages.static["icon.svg"], http.StatusMovedPermanently)
 }
 
@@ -213,7 +211,7 @@ func originalTime(t time.Time) timeView {
 }
 
 // localTime shows t, a time we recorded, in the display zone.
-func (s *Server) localTime(t time.Time) timeView {
+func (s *UI) localTime(t time.Time) timeView {
 	if t.IsZero() {
 		return timeView{}
 	}
@@ -334,7 +332,7 @@ func displayTitle(title, u string) string {
 
 // articleDate is the date shown for an article in listings: its publication
 // time in its own zone, else when we first saw it.
-func (s *Server) articleDate(a archive.Article) timeView {
+func (s *UI) articleDate(a archive.Article) timeView {
 	if !a.Published.IsZero() {
 		return originalTime(a.Published)
 	}
@@ -353,7 +351,7 @@ var reAssetSrc = regexp.MustCompile(`^/assets/[0-9a-f]{64}$`)
 // never makes the reader's browser contact the original site. srcset and
 // <source> are dropped for the same reason. img-src 'self' in the CSP is
 // the second line of defence.
-func (s *Server) contentHTML(stored string) template.HTML {
+func (s *UI) contentHTML(stored string) template.HTML {
 	clean := s.sanitizer.Sanitize(stored, "")
 	ctx := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
 	nodes, err := html.ParseFragment(strings.NewReader(clean), ctx)

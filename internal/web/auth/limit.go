@@ -1,4 +1,4 @@
-package web
+package auth
 
 import (
 	"net"
@@ -88,10 +88,10 @@ func (l *limiter) sweep(now time.Time) {
 	}
 }
 
-// clientAddr is the address rate limits and logs name a client by: its
+// ClientAddr is the address rate limits and logs name a client by: its
 // IP, or for IPv6 its /64, since one host usually holds a whole /64. It
 // is the connection's peer: behind a reverse proxy that is the proxy.
-func clientAddr(r *http.Request) string {
+func ClientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
