@@ -69,13 +69,13 @@ func FindDate(s string, loc *time.Location) (Date, bool) {
 		return Date{}, false
 	}
 	for _, layout := range layouts {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil && validYear(t.Year()) {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil && ValidYear(t.Year()) {
 			return Date{Time: t, Zoned: true, Timed: true}, true
 		}
 	}
 	// Zone-less ISO forms are read in loc.
 	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04:05.999999999", "2006-01-02T15:04"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil && validYear(t.Year()) {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil && ValidYear(t.Year()) {
 			return Date{Time: t, Timed: true}, true
 		}
 	}
@@ -161,7 +161,7 @@ func findDates(s string, loc *time.Location) []Date {
 
 // buildDate validates the parts of a matched date and assembles it.
 func buildDate(y, mo, d int, period, hh, mm, ss, ampm, zone string, loc *time.Location) (time.Time, bool) {
-	if !validYear(y) || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) {
+	if !ValidYear(y) || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) {
 		return time.Time{}, false
 	}
 	var h, mi, se int
@@ -237,7 +237,8 @@ func pad2(n int) string {
 	return strconv.Itoa(n)
 }
 
-func validYear(y int) bool { return y >= 1900 && y <= 2099 }
+// ValidYear reports whether y is a year FindDate accepts: 1900 to 2099.
+func ValidYear(y int) bool { return y >= 1900 && y <= 2099 }
 
 // daysIn returns the number of days in month mo of year y.
 func daysIn(y, mo int) int {
