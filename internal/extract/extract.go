@@ -36,6 +36,7 @@ import (
 	"unicode"
 
 	"github.com/newsvault/newsvault/internal/extract/siterules"
+	"github.com/newsvault/newsvault/internal/zh"
 )
 
 // ErrNotArticle is what every *NotArticleError unwraps to: the page is not
@@ -208,7 +209,7 @@ func (e *Extractor) Extract(ctx context.Context, p Page) (*Result, error) {
 	if kind == kindOther {
 		return nil, fmt.Errorf("extract %s: %w", p.URL, notArticle(KindOther, "not html: %s", mediaType))
 	}
-	text := decode(p.Body, p.ContentType)
+	text := zh.DecodeHTML(p.Body, p.ContentType)
 	pageURL := parsePageURL(p.URL)
 	if kind == kindHTML && !hasMarkup(text) {
 		kind = kindText
@@ -250,41 +251,8 @@ const (
 
 // tooShort reports whether text is too short to be an article.
 func tooShort(text string) bool {
-	cjk, words := countCJKAndWords(text)
+	cjk, words := zh.CountHanAndWords(text)
 	return cjk < minCJK && words < minWords
-}
-
-// countCJKAndWords counts CJK ideographs and kana, and runs of other
-// letters or digits (words).
-func countCJKAndWords(s string) (cjk, words int) {
-	inWord := false
-	for _, r := range s {
-		switch {
-		case isHan(r):
-			cjk++
-			inWord = false
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if !inWord {
-				words++
-			}
-			inWord = true
-		default:
-			inWord = false
-		}
-	}
-	return cjk, words
-}
-
-// isHan reports whether r is a CJK ideograph or Japanese kana.
-func isHan(r rune) bool {
-	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r)
-}
-
-// looksChinese reports whether text is mostly Chinese: more ideographs than
-// Latin words.
-func looksChinese(text string) bool {
-	cjk, words := countCJKAndWords(text)
-	return cjk >= 10 && cjk > words
 }
 
 // checkLanguage returns the page's declared language unless the article

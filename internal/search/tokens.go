@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/newsvault/newsvault/internal/store"
+	"github.com/newsvault/newsvault/internal/zh"
 )
 
 // Rune classes for tokenising folded text.
@@ -35,8 +36,7 @@ func classify(r rune) int {
 	}
 	letter := unicode.IsLetter(r) || unicode.IsNumber(r)
 	switch {
-	case letter && (unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) ||
-		unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r) || unicode.Is(unicode.Bopomofo, r)):
+	case letter && (zh.IsCJK(r) || unicode.Is(unicode.Bopomofo, r)):
 		return classCJK
 	case r == 'ー': // the prolonged sound mark belongs to katakana words
 		return classCJK

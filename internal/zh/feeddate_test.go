@@ -1,4 +1,4 @@
-package feed
+package zh
 
 import (
 	"errors"
@@ -97,12 +97,12 @@ func TestParseDateAppliesTheZoneRules(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ParseDate(tc.in, tc.language, tc.loc)
+			got, err := ParseFeedDate(tc.in, tc.language, tc.loc)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !got.Equal(tc.want) {
-				t.Errorf("ParseDate(%q, %q) = %v, want %v", tc.in, tc.language, got, tc.want)
+				t.Errorf("ParseFeedDate(%q, %q) = %v, want %v", tc.in, tc.language, got, tc.want)
 			}
 		})
 	}
@@ -110,35 +110,35 @@ func TestParseDateAppliesTheZoneRules(t *testing.T) {
 
 func TestParseDateRejectsWhatIsNoDate(t *testing.T) {
 	for _, in := range []string{"", "   ", "yesterday", "3小时前", "2023-13-45 99:99", "GMT"} {
-		if got, err := ParseDate(in, "zh-CN", nil); !errors.Is(err, ErrBadDate) {
-			t.Errorf("ParseDate(%q) = %v, %v; want ErrBadDate", in, got, err)
+		if got, err := ParseFeedDate(in, "zh-CN", nil); !errors.Is(err, ErrBadDate) {
+			t.Errorf("ParseFeedDate(%q) = %v, %v; want ErrBadDate", in, got, err)
 		}
 	}
 }
 
 func TestParseDateFallsBackOnGofeedsReading(t *testing.T) {
-	z := rulesFor("zh-CN", nil, false)
+	z := RulesFor("zh-CN", nil, false)
 	// A layout parseWallClock does not know, which gofeed read as UTC.
 	raw := "Tue, 28, Feb 2023 14:12"
 	gofeedTime := time.Date(2023, 2, 28, 14, 12, 0, 0, time.UTC)
-	got, ok := parseDate(raw, &gofeedTime, z)
+	got, ok := z.Parse(raw, &gofeedTime)
 	if want := time.Date(2023, 2, 28, 6, 12, 0, 0, time.UTC); !ok || !got.Equal(want) {
 		t.Errorf("zone-less fallback = %v, %v; want %v", got, ok, want)
 	}
 	// With a named zone, gofeed's instant is kept as it is.
 	raw = "Tue, 28, Feb 2023 14:12 EST"
 	gofeedTime = time.Date(2023, 2, 28, 19, 12, 0, 0, time.UTC)
-	if got, ok := parseDate(raw, &gofeedTime, z); !ok || !got.Equal(gofeedTime) {
+	if got, ok := z.Parse(raw, &gofeedTime); !ok || !got.Equal(gofeedTime) {
 		t.Errorf("named-zone fallback = %v, %v; want %v", got, ok, gofeedTime)
 	}
 	// An abbreviation neither knows: gofeed read it as offset 0, so its
 	// wall clock is read in the feed's zone.
 	raw = "Tue, 28, Feb 2023 14:12 XYZT"
 	gofeedTime = time.Date(2023, 2, 28, 14, 12, 0, 0, time.UTC)
-	if got, ok := parseDate(raw, &gofeedTime, z); !ok || !got.Equal(time.Date(2023, 2, 28, 6, 12, 0, 0, time.UTC)) {
+	if got, ok := z.Parse(raw, &gofeedTime); !ok || !got.Equal(time.Date(2023, 2, 28, 6, 12, 0, 0, time.UTC)) {
 		t.Errorf("unknown-zone fallback = %v, %v; want 06:12 UTC", got, ok)
 	}
-	if _, ok := parseDate(raw, nil, z); ok {
+	if _, ok := z.Parse(raw, nil); ok {
 		t.Errorf("parseDate without gofeed's reading succeeded on %q", raw)
 	}
 }
@@ -195,9 +195,20 @@ func TestLooksChineseTellsChineseFromJapanese(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := looksChinese(tc.in...); got != tc.want {
-				t.Errorf("looksChinese(%q) = %v, want %v", tc.in, got, tc.want)
+			if got := ChineseNotJapanese(tc.in...); got != tc.want {
+				t.Errorf("ChineseNotJapanese(%q) = %v, want %v", tc.in, got, tc.want)
 			}
 		})
 	}
+}
+
+// mustLoad loads a zone for a test, failing it when the zone database is
+// missing.
+func mustLoad(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Skipf("zone database lacks %s: %v", name, err)
+	}
+	return loc
 }

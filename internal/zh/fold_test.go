@@ -1,4 +1,4 @@
-package search
+package zh
 
 import (
 	"testing"
@@ -9,16 +9,16 @@ import (
 )
 
 func TestFoldingTwiceChangesNothing(t *testing.T) {
-	a, err := NewAnalyzer()
+	a, err := NewFolder()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for r := rune(0); r <= 0x10FFFF; r++ {
-		if f := a.foldRune(r); a.foldRune(f) != f {
-			t.Errorf("%U %c folds to %c, which folds to %c", r, r, f, a.foldRune(f))
+		if f := a.Rune(r); a.Rune(f) != f {
+			t.Errorf("%U %c folds to %c, which folds to %c", r, r, f, a.Rune(f))
 		}
 	}
-	if got := a.Fold("薴"); got != "苎" {
+	if got := a.String("薴"); got != "苎" {
 		t.Errorf("Fold(薴) = %s, want the end of the chain 苎", got)
 	}
 }

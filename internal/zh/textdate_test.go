@@ -1,11 +1,11 @@
-package extract
+package zh
 
 import (
 	"testing"
 	"time"
 )
 
-func TestParseDate(t *testing.T) {
+func TestFindDate(t *testing.T) {
 	shanghai := time.FixedZone("CST", 8*3600)
 	tests := []struct {
 		name string
@@ -42,27 +42,29 @@ func TestParseDate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := ParseDate(tt.in, shanghai)
+			d, ok := FindDate(tt.in, shanghai)
+			got := d.Time
 			switch {
 			case tt.want == "" && ok:
-				t.Errorf("ParseDate(%q) = %v, want no date", tt.in, got)
+				t.Errorf("FindDate(%q) = %v, want no date", tt.in, got)
 			case tt.want != "" && !ok:
-				t.Errorf("ParseDate(%q) found no date, want %s", tt.in, tt.want)
+				t.Errorf("FindDate(%q) found no date, want %s", tt.in, tt.want)
 			case tt.want != "" && got.Format(time.RFC3339) != tt.want:
-				t.Errorf("ParseDate(%q) = %s, want %s", tt.in, got.Format(time.RFC3339), tt.want)
+				t.Errorf("FindDate(%q) = %s, want %s", tt.in, got.Format(time.RFC3339), tt.want)
 			}
 		})
 	}
 }
 
 func TestParseDateWithoutLocationUsesUTC(t *testing.T) {
-	got, ok := ParseDate("2023-02-28 14:12", nil)
+	d, ok := FindDate("2023-02-28 14:12", nil)
+	got := d.Time
 	if !ok || got.Location() != time.UTC || got.Hour() != 14 {
-		t.Errorf("ParseDate(nil loc) = %v, %v; want 14:12 UTC", got, ok)
+		t.Errorf("FindDate(nil loc) = %v, %v; want 14:12 UTC", got, ok)
 	}
 }
 
-func FuzzParseDate(f *testing.F) {
+func FuzzFindDate(f *testing.F) {
 	for _, s := range []string{
 		"2023年2月28日 14:12", "时间:2025-06-04", "发布时间：2023-02-28 14:12", "Tue, 28 Feb 2023 14:12:24 GMT",
 		"２０２３／２／２８", "2023-02-28T14:12:24+08:00", "北京时间2023年2月28日 下午3点20分", "Feb 28, 2023 UTC+14:00",
@@ -70,15 +72,16 @@ func FuzzParseDate(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, ok := ParseDate(s, time.UTC)
+		d, ok := FindDate(s, time.UTC)
+		got := d.Time
 		if !ok {
 			if !got.IsZero() {
-				t.Errorf("ParseDate(%q) = %v with ok=false", s, got)
+				t.Errorf("FindDate(%q) = %v with ok=false", s, got)
 			}
 			return
 		}
 		if y := got.Year(); y < 1899 || y > 2100 {
-			t.Errorf("ParseDate(%q) = %v, year out of range", s, got)
+			t.Errorf("FindDate(%q) = %v, year out of range", s, got)
 		}
 	})
 }

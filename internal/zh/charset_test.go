@@ -1,7 +1,6 @@
-package extract
+package zh
 
 import (
-	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -22,7 +21,7 @@ func encodeWith(t *testing.T, enc encoding.Encoding, s string) []byte {
 	return b
 }
 
-func TestDecode(t *testing.T) {
+func TestDecodeHTML(t *testing.T) {
 	const zh = "<p>中国政府表示，这是一个发展的机会。我们的人民在这里生活。</p>"
 	const zhTrad = "<p>中國政府表示，這是一個發展的機會。我們的人民在這裡生活。</p>"
 	utf16, err := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().Bytes([]byte(zh))
@@ -50,59 +49,27 @@ func TestDecode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := decode(tt.body, tt.contentType); got != tt.want {
+			if got := DecodeHTML(tt.body, tt.contentType); got != tt.want {
 				t.Errorf("decode = %q, want %q", got, tt.want)
 			}
 		})
 	}
 }
 
-func TestClassify(t *testing.T) {
-	tests := []struct {
-		name        string
-		contentType string
-		body        string
-		want        pageKind
-	}{
-		{"declared HTML is HTML", "text/html; charset=utf-8", "<p>x</p>", kindHTML},
-		{"declared XHTML is HTML", "application/xhtml+xml", "<?xml version='1.0'?><html/>", kindHTML},
-		{"declared text is text", "text/plain", "标题\n正文", kindText},
-		{"declared text that sniffs as HTML is HTML", "text/plain", "<!DOCTYPE html><html><body>x</body></html>", kindHTML},
-		{"undeclared HTML is HTML", "", "<html><body>x</body></html>", kindHTML},
-		{"undeclared HTML behind a wrapper element is HTML", "", `<text id="1" encoding="gb2312">` + "\n<html><body><p>x</p></body></html>", kindHTML},
-		{"undeclared text is text", "", "标题\n正文，正文。", kindText},
-		{"HTML with stray control bytes in a comment is HTML", "", "<text>\n<!-- a\x02b\x02c -->" + strings.Repeat("<p>正文</p>", 50), kindHTML},
-		{"a PNG is not an article", "", "\x89PNG\r\n\x1a\n\x00\x00", kindOther},
-		{"a GIF served as HTML is not an article", "text/html", "GIF89a\x01\x00\x01\x00", kindOther},
-		{"CSS is not an article", "text/css", "body{}", kindOther},
-		{"a malformed content type falls back to its first part", "text/html;;charset", "<p>x</p>", kindHTML},
-		{"NUL bytes make a body binary", "", "ab\x00cd", kindOther},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got, mt := classify(tt.contentType, []byte(tt.body)); got != tt.want {
-				t.Errorf("classify(%q, %q) = %v (%s), want %v", tt.contentType, tt.body, got, mt, tt.want)
-			}
-		})
-	}
-}
-
-func FuzzDecode(f *testing.F) {
+func FuzzDecodeHTML(f *testing.F) {
 	f.Add("", []byte(`<meta charset="gbk"><p>`+"\xc4\xe3\xba\xc3</p>"))
 	f.Add("text/html; charset=big5", []byte("\xa4\xa4\xa4\xe5"))
 	f.Add("text/html; charset=utf-16", []byte("\xff\xfeh\x00i\x00"))
 	f.Add("text/plain", []byte("<meta http-equiv=content-type content='text/html;charset=x-unknown'>"))
 	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
-		out := decode(body, contentType)
+		out := DecodeHTML(body, contentType)
 		if !utf8.ValidString(out) {
-			t.Errorf("decode(%q) = %q is not valid UTF-8", body, out)
+			t.Errorf("DecodeHTML(%q) = %q is not valid UTF-8", body, out)
 		}
-		classify(contentType, body)
-		hasMarkup(out)
 	})
 }
 
-func TestDecodeRepairsDoubleEncodedChinese(t *testing.T) {
+func TestDecodeHTMLRepairsDoubleEncodedChinese(t *testing.T) {
 	const page = `<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>北京西直门购物中心发生火灾</title></head>` +
 		`<body><p>中新网北京12月15日电，北京市消防局确认：今天下午位于西直门立交桥畔的购物中心外墙保温材料发生火灾，不到二十分钟火已扑灭，现场无人员伤亡。</p></body></html>`
 	gbk := encodeWith(t, simplifiedchinese.GBK, page)
@@ -134,14 +101,14 @@ func TestDecodeRepairsDoubleEncodedChinese(t *testing.T) {
 			if !utf8.Valid(tt.body) {
 				t.Fatal("the test page is not UTF-8")
 			}
-			if got := decode(tt.body, ""); got != page {
+			if got := DecodeHTML(tt.body, ""); got != page {
 				t.Errorf("decode = %.120q…, want the Chinese page back", got)
 			}
 		})
 	}
 	// Latin text in a page that declares GBK is left alone.
 	latin := `<meta charset="gbk"><p>Ã§a c'est très bien, Ãªtre ou ne pas Ãªtre.</p>`
-	if got := decode([]byte(latin), ""); got != latin {
+	if got := DecodeHTML([]byte(latin), ""); got != latin {
 		t.Errorf("decode changed Latin text: %q", got)
 	}
 }
