@@ -12,12 +12,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/cli"
 	"github.com/newsvault/newsvault/internal/pipeline"
 	"github.com/newsvault/newsvault/internal/publish"
 	"github.com/newsvault/newsvault/internal/store"
 )
 
-func newArchiveCmd(cfg *Config) *cobra.Command {
+func newArchiveCmd(cfg *cli.Config) *cobra.Command {
 	return &cobra.Command{
 		Use:   "archive URL...",
 		Short: "Fetch pages, extract their articles and archive them with their images",
@@ -27,14 +28,14 @@ included. Archiving a URL again adds a version only when its content changed.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			a, err := openApp(ctx, cfg)
+			a, err := cli.Open(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer a.Close()
 			failed := 0
 			for _, u := range args {
-				out, err := a.pipe.ArchiveURL(ctx, u, nil)
+				out, err := a.Pipe.ArchiveURL(ctx, u, nil)
 				if err != nil {
 					failed++
 					fmt.Fprintf(cmd.ErrOrStderr(), "failed  %s: %v\n", u, err)
@@ -57,7 +58,7 @@ included. Archiving a URL again adds a version only when its content changed.`,
 	}
 }
 
-func newImportCmd(cfg *Config) *cobra.Command {
+func newImportCmd(cfg *cli.Config) *cobra.Command {
 	var opts pipeline.ImportOptions
 	cmd := &cobra.Command{
 		Use:   "import PATH...",
@@ -75,20 +76,20 @@ import is resumed by running it again. Failed files are listed at the end.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			a, err := openApp(ctx, cfg)
+			a, err := cli.Open(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			var prog *progress
+			var prog *cli.Progress
 			opts.Progress = func(done, total int, file string) {
 				if prog == nil {
-					prog = newProgress(a.log, "importing", total)
+					prog = cli.NewProgress(a.Log, "importing", total)
 				}
 				prog.Set(done, total)
 			}
 			start := time.Now()
-			rep, err := a.pipe.Import(ctx, args, opts)
+			rep, err := a.Pipe.Import(ctx, args, opts)
 			if prog != nil {
 				prog.Finish()
 			}
@@ -113,7 +114,7 @@ import is resumed by running it again. Failed files are listed at the end.`,
 	return cmd
 }
 
-func newExportCmd(cfg *Config) *cobra.Command {
+func newExportCmd(cfg *cli.Config) *cobra.Command {
 	var format string
 	var opts publish.MarkdownOptions
 	cmd := &cobra.Command{
@@ -126,22 +127,22 @@ assets/, referenced relatively so the mirror reads offline.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "md" {
-				return usageError{fmt.Errorf("--format %q: only md is supported", format)}
+				return cli.Usagef("--format %q: only md is supported", format)
 			}
 			ctx := cmd.Context()
-			a, err := openApp(ctx, cfg)
+			a, err := cli.Open(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			var prog *progress
+			var prog *cli.Progress
 			opts.Progress = func(done, total int) {
 				if prog == nil {
-					prog = newProgress(a.log, "exporting", total)
+					prog = cli.NewProgress(a.Log, "exporting", total)
 				}
 				prog.Set(done, total)
 			}
-			rep, err := publish.ExportMarkdown(ctx, a.store, a.blobs, args[0], opts)
+			rep, err := publish.ExportMarkdown(ctx, a.Store, a.Blobs, args[0], opts)
 			if prog != nil {
 				prog.Finish()
 			}
@@ -158,7 +159,7 @@ assets/, referenced relatively so the mirror reads offline.`,
 	return cmd
 }
 
-func newShowCmd(cfg *Config) *cobra.Command {
+func newShowCmd(cfg *cli.Config) *cobra.Command {
 	var asJSON, withHTML bool
 	cmd := &cobra.Command{
 		Use:   "show ID|URL",
@@ -166,20 +167,20 @@ func newShowCmd(cfg *Config) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			a, err := openApp(ctx, cfg)
+			a, err := cli.Open(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer a.Close()
 			var art archive.Article
 			if id, perr := strconv.ParseInt(args[0], 10, 64); perr == nil {
-				art, err = a.store.Article(ctx, id)
+				art, err = a.Store.Article(ctx, id)
 			} else {
 				canon, cerr := archive.CanonicalURL(args[0])
 				if cerr != nil {
-					return usageError{fmt.Errorf("%q is neither an article ID nor a URL", args[0])}
+					return cli.Usagef("%q is neither an article ID nor a URL", args[0])
 				}
-				art, err = a.store.ArticleByURL(ctx, canon)
+				art, err = a.Store.ArticleByURL(ctx, canon)
 			}
 			if errors.Is(err, store.ErrNotFound) {
 				return fmt.Errorf("no archived article %s", args[0])
@@ -187,7 +188,7 @@ func newShowCmd(cfg *Config) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			versions, err := a.store.Versions(ctx, art.ID)
+			versions, err := a.Store.Versions(ctx, art.ID)
 			if err != nil {
 				return err
 			}
@@ -245,7 +246,7 @@ func versionSummaries(vs []archive.Version) []versionSummary {
 	return out
 }
 
-func newListCmd(cfg *Config) *cobra.Command {
+func newListCmd(cfg *cli.Config) *cobra.Command {
 	var f store.ArticleFilter
 	var since string
 	var asJSON bool
@@ -258,17 +259,17 @@ func newListCmd(cfg *Config) *cobra.Command {
 			if since != "" {
 				t, err := parseSince(since)
 				if err != nil {
-					return usageError{fmt.Errorf("--since %q: %w", since, err)}
+					return cli.Usagef("--since %q: %w", since, err)
 				}
 				f.Since = t
 			}
-			a, err := openApp(ctx, cfg)
+			a, err := cli.Open(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer a.Close()
 			f.NoContent = true
-			list, err := a.store.Articles(ctx, f)
+			list, err := a.Store.Articles(ctx, f)
 			if err != nil {
 				return err
 			}
