@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -125,12 +124,7 @@ func newFeedsListCmd(cfg *cli.Config) *cobra.Command {
 		Use:   "list",
 		Short: "List followed feeds with their article counts and poll status",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := cli.Open(cmd.Context(), cfg)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(cfg, func(cmd *cobra.Command, a *cli.App, args []string) error {
 			srcs, err := a.Store.Sources(cmd.Context())
 			if err != nil {
 				return err
@@ -153,7 +147,7 @@ func newFeedsListCmd(cfg *cli.Config) *cobra.Command {
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", s.ID, s.Title, s.FeedURL, mode, s.ArticleCount, fmtTime(s.LastPolledAt), status)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "also list the pseudo-sources of submitted URLs and imports")
 	return cmd
@@ -171,27 +165,18 @@ func newFeedsRemoveCmd(cfg *cli.Config) *cobra.Command {
 		Use:   "remove ID|URL",
 		Short: "Stop following a feed (its archived articles are kept)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: withApp(cfg, func(cmd *cobra.Command, a *cli.App, args []string) error {
 			ctx := cmd.Context()
-			a, err := cli.Open(ctx, cfg)
+			id, err := findSource(ctx, a, args[0])
 			if err != nil {
 				return err
-			}
-			defer a.Close()
-			id, err := strconv.ParseInt(args[0], 10, 64)
-			if err != nil {
-				src, err := a.Store.SourceByKey(ctx, args[0])
-				if err != nil {
-					return fmt.Errorf("no followed feed %s", args[0])
-				}
-				id = src.ID
 			}
 			if err := a.Store.RemoveSource(ctx, id); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "removed feed %d (its articles stay in the archive)\n", id)
 			return nil
-		},
+		}),
 	}
 }
 
@@ -257,12 +242,7 @@ func newExportOPMLCmd(cfg *cli.Config) *cobra.Command {
 		Use:   "export-opml [FILE]",
 		Short: "Write the followed feeds as OPML (to stdout without FILE)",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := cli.Open(cmd.Context(), cfg)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(cfg, func(cmd *cobra.Command, a *cli.App, args []string) error {
 			srcs, err := a.Store.Sources(cmd.Context())
 			if err != nil {
 				return err
@@ -283,7 +263,7 @@ func newExportOPMLCmd(cfg *cli.Config) *cobra.Command {
 				w = f
 			}
 			return feed.WriteOPML(w, "newsvault feeds", outlines)
-		},
+		}),
 	}
 }
 
@@ -298,13 +278,8 @@ once), archives new and changed items, and records each feed's outcome. With
 --once it polls once and exits (non-zero when a feed failed); without it, it
 keeps polling as feeds come due, like serve without the HTTP server.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: withApp(cfg, func(cmd *cobra.Command, a *cli.App, args []string) error {
 			ctx := cmd.Context()
-			a, err := cli.Open(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			if !once {
 				schedule(ctx, a, tick)
 				return nil
@@ -334,7 +309,7 @@ keeps polling as feeds come due, like serve without the HTTP server.`,
 				return fmt.Errorf("%d of %d feeds failed; see \"newsvault feeds list\" for the reasons", failed, len(due))
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&once, "once", false, "poll the due feeds once and exit")
 	cmd.Flags().DurationVar(&tick, "tick", 30*time.Second, "how often to look for due feeds (without --once)")
