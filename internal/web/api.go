@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newsvault/newsvault/internal/apijson"
 	"github.com/newsvault/newsvault/internal/archive"
 	"github.com/newsvault/newsvault/internal/store"
 )
@@ -143,70 +144,20 @@ func (s *Server) apiHealth(w http.ResponseWriter, r *http.Request) {
 
 // ---- articles
 
-// articleJSON is the API's view of an article.
-type articleJSON struct {
-	ID           int64         `json:"id"`
-	URL          string        `json:"url"`
-	OriginalURL  string        `json:"original_url"`
-	SourceID     int64         `json:"source_id"`
-	Title        string        `json:"title"`
-	Author       string        `json:"author,omitempty"`
-	Published    *time.Time    `json:"published,omitempty"`
-	Updated      *time.Time    `json:"updated,omitempty"`
-	SiteName     string        `json:"site_name,omitempty"`
-	Language     string        `json:"language,omitempty"`
-	Image        string        `json:"image,omitempty"`
-	FirstSeenAt  time.Time     `json:"first_seen_at"`
-	LastSeenAt   time.Time     `json:"last_seen_at"`
-	VersionCount int           `json:"version_count"`
-	HTML         string        `json:"html,omitempty"`
-	Text         string        `json:"text,omitempty"`
-	Versions     []versionJSON `json:"versions,omitempty"`
-}
+// The API's JSON shapes are package apijson's, shared with the command
+// line's --json output.
+type (
+	articleJSON   = apijson.Article
+	versionJSON   = apijson.Version
+	searchHitJSON = apijson.SearchHit
+	sourceJSON    = apijson.Source
+)
 
-type versionJSON struct {
-	ID         int64      `json:"id"`
-	Seq        int        `json:"seq"`
-	Title      string     `json:"title"`
-	Author     string     `json:"author,omitempty"`
-	Published  *time.Time `json:"published,omitempty"`
-	Updated    *time.Time `json:"updated,omitempty"`
-	Language   string     `json:"language,omitempty"`
-	Hash       string     `json:"hash"`
-	CaptureID  int64      `json:"capture_id,omitempty"`
-	CreatedAt  time.Time  `json:"created_at"`
-	LastSeenAt time.Time  `json:"last_seen_at"`
-	HTML       string     `json:"html,omitempty"`
-	Text       string     `json:"text,omitempty"`
-}
-
-func timePtr(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
-func toJSON(a archive.Article, full bool) articleJSON {
-	j := articleJSON{
-		ID: a.ID, URL: a.URL, OriginalURL: a.OriginalURL, SourceID: a.SourceID, Title: a.Title, Author: a.Author,
-		Published: timePtr(a.Published), Updated: timePtr(a.Updated), SiteName: a.SiteName, Language: a.Language,
-		Image: a.Image, FirstSeenAt: a.FirstSeenAt, LastSeenAt: a.LastSeenAt, VersionCount: a.VersionCount,
-	}
-	if full {
-		j.HTML, j.Text = a.HTML, a.Text
-	}
-	return j
-}
-
-func versionToJSON(v archive.Version, full bool) versionJSON {
-	j := versionJSON{ID: v.ID, Seq: v.Seq, Title: v.Title, Author: v.Author, Published: timePtr(v.Published), Updated: timePtr(v.Updated),
-		Language: v.Language, Hash: v.Hash, CaptureID: v.CaptureID, CreatedAt: v.CreatedAt, LastSeenAt: v.LastSeenAt}
-	if full {
-		j.HTML, j.Text = v.HTML, v.Text
-	}
-	return j
-}
+var (
+	toJSON        = apijson.FromArticle
+	versionToJSON = apijson.FromVersion
+	sourceToJSON  = apijson.FromSource
+)
 
 // searchParamsOrFail reads the shared filters, answering 400 when they are
 // wrong.
@@ -357,14 +308,6 @@ func (s *Server) apiVersion(w http.ResponseWriter, r *http.Request) {
 	writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("article %d has no version %d", a.ID, seq))
 }
 
-// searchHitJSON is one search result: the article, its score and a snippet
-// (HTML-escaped text with <mark> around the matches).
-type searchHitJSON struct {
-	articleJSON
-	Score   float64 `json:"score"`
-	Snippet string  `json:"snippet,omitempty"`
-}
-
 func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 	p, ok := s.searchParamsOrFail(w, r)
 	if !ok {
@@ -381,7 +324,7 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]searchHitJSON, 0, len(res.Hits))
 	for _, h := range res.Hits {
-		j := searchHitJSON{articleJSON: toJSON(h.Article, false), Score: h.Score}
+		j := searchHitJSON{Article: toJSON(h.Article, false), Score: h.Score}
 		if p.Q != "" {
 			j.Snippet = string(s.snippet(h.Article.Text, res.Query))
 		}
@@ -391,36 +334,6 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 }
 
 // ---- sources
-
-type sourceJSON struct {
-	ID           int64      `json:"id"`
-	Kind         string     `json:"kind"`
-	Title        string     `json:"title"`
-	FeedURL      string     `json:"feed_url,omitempty"`
-	SiteURL      string     `json:"site_url,omitempty"`
-	Mode         string     `json:"mode"`
-	TimeZone     string     `json:"time_zone,omitempty"`
-	Interval     string     `json:"interval,omitempty"`
-	ArticleCount int        `json:"article_count"`
-	LastPolledAt *time.Time `json:"last_polled_at,omitempty"`
-	LastStatus   string     `json:"last_status,omitempty"`
-	LastError    string     `json:"last_error,omitempty"`
-	ErrorCount   int        `json:"error_count"`
-	NextPollAt   *time.Time `json:"next_poll_at,omitempty"`
-	CreatedAt    *time.Time `json:"created_at,omitempty"`
-}
-
-func sourceToJSON(src archive.Source) sourceJSON {
-	j := sourceJSON{ID: src.ID, Kind: string(src.Kind), Title: src.Title, SiteURL: src.SiteURL, Mode: string(src.Mode),
-		TimeZone: src.TimeZone, ArticleCount: src.ArticleCount, LastPolledAt: timePtr(src.LastPolledAt),
-		LastStatus: src.LastStatus, LastError: src.LastError, ErrorCount: src.ErrorCount, NextPollAt: timePtr(src.NextPollAt),
-		CreatedAt: timePtr(src.CreatedAt)}
-	if src.Kind == archive.KindFeed {
-		j.FeedURL = src.FeedURL
-		j.Interval = formatInterval(src.Interval)
-	}
-	return j
-}
 
 func (s *Server) apiListSources(w http.ResponseWriter, r *http.Request) {
 	list, err := s.store.Sources(r.Context())
@@ -573,7 +486,7 @@ type jobItemJSON struct {
 }
 
 func jobToJSON(j Job) jobJSON {
-	out := jobJSON{ID: j.ID, State: j.State, CreatedAt: j.CreatedAt, StartedAt: timePtr(j.StartedAt), FinishedAt: timePtr(j.FinishedAt),
+	out := jobJSON{ID: j.ID, State: j.State, CreatedAt: j.CreatedAt, StartedAt: apijson.Time(j.StartedAt), FinishedAt: apijson.Time(j.FinishedAt),
 		Items: make([]jobItemJSON, 0, len(j.Items))}
 	for _, it := range j.Items {
 		out.Items = append(out.Items, jobItemJSON(it))
