@@ -80,6 +80,9 @@ type Page struct {
 	URL         string // where it was fetched from, after redirects
 	ContentType string // the HTTP Content-Type header, may be empty
 	Body        []byte // the raw bytes, in any charset
+	// Location, when set, is the zone for this page's dates written
+	// without one, in place of the Extractor's DefaultLocation.
+	Location *time.Location
 }
 
 // Result is what Extract found in a page. Strings are empty and times zero
@@ -204,6 +207,11 @@ func (e *Extractor) Extract(ctx context.Context, p Page) (*Result, error) {
 	}
 	if len(p.Body) == 0 {
 		return nil, fmt.Errorf("extract %s: %w", p.URL, notArticle(KindEmpty, "empty body"))
+	}
+	if p.Location != nil {
+		inZone := *e
+		inZone.defaultLoc = p.Location
+		e = &inZone
 	}
 	kind, mediaType := classify(p.ContentType, p.Body)
 	if kind == kindOther {

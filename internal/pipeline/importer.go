@@ -145,7 +145,6 @@ func (p *Pipeline) Import(ctx context.Context, paths []string, opts ImportOption
 		// 8 parsers on 2 CPUs imported about 10% slower than 2).
 		workers = runtime.GOMAXPROCS(0)
 	}
-	x := extract.New(extract.Options{DefaultLocation: loc})
 	rep := &ImportReport{Files: len(files), PerSource: map[string]int{}}
 	sources := map[string]archive.Source{}
 
@@ -161,7 +160,7 @@ func (p *Pipeline) Import(ctx context.Context, paths []string, opts ImportOption
 	for w := 0; w < workers; w++ {
 		go func() {
 			for i := range jobs {
-				slots[i] <- p.prepareFile(ctx, x, files[i], opts, loc)
+				slots[i] <- p.prepareFile(ctx, files[i], opts, loc)
 			}
 		}()
 	}
@@ -359,7 +358,7 @@ func (p *Pipeline) importSource(ctx context.Context, name string, sources map[st
 
 // prepareFile reads and parses one file. It is called from several
 // goroutines and must not touch the store except to read.
-func (p *Pipeline) prepareFile(ctx context.Context, x *extract.Extractor, file string, opts ImportOptions, loc *time.Location) prepared {
+func (p *Pipeline) prepareFile(ctx context.Context, file string, opts ImportOptions, loc *time.Location) prepared {
 	pr := prepared{file: file, source: opts.Source}
 	if pr.source == "" {
 		pr.source = filepath.Base(filepath.Dir(file))
@@ -392,7 +391,7 @@ func (p *Pipeline) prepareFile(ctx context.Context, x *extract.Extractor, file s
 		if kind == "text" {
 			ct = "text/plain"
 		}
-		res, err := x.Extract(ctx, extract.Page{ContentType: ct, Body: data})
+		res, err := p.extractor.Extract(ctx, extract.Page{ContentType: ct, Body: data, Location: loc})
 		if err != nil {
 			pr.err = err
 			return pr

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newsvault/newsvault/internal/apijson"
 	"github.com/newsvault/newsvault/internal/archive"
 	"github.com/newsvault/newsvault/internal/content"
 	"github.com/newsvault/newsvault/internal/jobs"
@@ -177,70 +178,20 @@ func (s *API) Health(w http.ResponseWriter, r *http.Request) {
 
 // ---- articles
 
-// ArticleJSON is the API's view of an article.
-type ArticleJSON struct {
-	ID           int64         `json:"id"`
-	URL          string        `json:"url"`
-	OriginalURL  string        `json:"original_url"`
-	SourceID     int64         `json:"source_id"`
-	Title        string        `json:"title"`
-	Author       string        `json:"author,omitempty"`
-	Published    *time.Time    `json:"published,omitempty"`
-	Updated      *time.Time    `json:"updated,omitempty"`
-	SiteName     string        `json:"site_name,omitempty"`
-	Language     string        `json:"language,omitempty"`
-	Image        string        `json:"image,omitempty"`
-	FirstSeenAt  time.Time     `json:"first_seen_at"`
-	LastSeenAt   time.Time     `json:"last_seen_at"`
-	VersionCount int           `json:"version_count"`
-	HTML         string        `json:"html,omitempty"`
-	Text         string        `json:"text,omitempty"`
-	Versions     []VersionJSON `json:"versions,omitempty"`
-}
+// The API's JSON shapes are package apijson's, shared with the command
+// line's --json output.
+type (
+	ArticleJSON   = apijson.Article
+	VersionJSON   = apijson.Version
+	SearchHitJSON = apijson.SearchHit
+	SourceJSON    = apijson.Source
+)
 
-type VersionJSON struct {
-	ID         int64      `json:"id"`
-	Seq        int        `json:"seq"`
-	Title      string     `json:"title"`
-	Author     string     `json:"author,omitempty"`
-	Published  *time.Time `json:"published,omitempty"`
-	Updated    *time.Time `json:"updated,omitempty"`
-	Language   string     `json:"language,omitempty"`
-	Hash       string     `json:"hash"`
-	CaptureID  int64      `json:"capture_id,omitempty"`
-	CreatedAt  time.Time  `json:"created_at"`
-	LastSeenAt time.Time  `json:"last_seen_at"`
-	HTML       string     `json:"html,omitempty"`
-	Text       string     `json:"text,omitempty"`
-}
-
-func timePtr(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
-func toJSON(a archive.Article, full bool) ArticleJSON {
-	j := ArticleJSON{
-		ID: a.ID, URL: a.URL, OriginalURL: a.OriginalURL, SourceID: a.SourceID, Title: a.Title, Author: a.Author,
-		Published: timePtr(a.Published), Updated: timePtr(a.Updated), SiteName: a.SiteName, Language: a.Language,
-		Image: a.Image, FirstSeenAt: a.FirstSeenAt, LastSeenAt: a.LastSeenAt, VersionCount: a.VersionCount,
-	}
-	if full {
-		j.HTML, j.Text = a.HTML, a.Text
-	}
-	return j
-}
-
-func versionToJSON(v archive.Version, full bool) VersionJSON {
-	j := VersionJSON{ID: v.ID, Seq: v.Seq, Title: v.Title, Author: v.Author, Published: timePtr(v.Published), Updated: timePtr(v.Updated),
-		Language: v.Language, Hash: v.Hash, CaptureID: v.CaptureID, CreatedAt: v.CreatedAt, LastSeenAt: v.LastSeenAt}
-	if full {
-		j.HTML, j.Text = v.HTML, v.Text
-	}
-	return j
-}
+var (
+	toJSON        = apijson.FromArticle
+	versionToJSON = apijson.FromVersion
+	sourceToJSON  = apijson.FromSource
+)
 
 // searchParamsOrFail reads the shared filters, answering 400 when they are
 // wrong.
@@ -391,14 +342,6 @@ func (s *API) Version(w http.ResponseWriter, r *http.Request) {
 	reply.Error(w, http.StatusNotFound, "not_found", fmt.Sprintf("article %d has no version %d", a.ID, seq))
 }
 
-// SearchHitJSON is one search result: the article, its score and a snippet
-// (HTML-escaped text with <mark> around the matches).
-type SearchHitJSON struct {
-	ArticleJSON
-	Score   float64 `json:"score"`
-	Snippet string  `json:"snippet,omitempty"`
-}
-
 func (s *API) Search(w http.ResponseWriter, r *http.Request) {
 	p, ok := s.searchParamsOrFail(w, r)
 	if !ok {
@@ -415,7 +358,7 @@ func (s *API) Search(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]SearchHitJSON, 0, len(res.Hits))
 	for _, h := range res.Hits {
-		j := SearchHitJSON{ArticleJSON: toJSON(h.Article, false), Score: h.Score}
+		j := SearchHitJSON{Article: toJSON(h.Article, false), Score: h.Score}
 		if p.Q != "" {
 			j.Snippet = string(s.query.Snippet(h.Article.Text, res.Query))
 		}
@@ -425,36 +368,6 @@ func (s *API) Search(w http.ResponseWriter, r *http.Request) {
 }
 
 // ---- sources
-
-type SourceJSON struct {
-	ID           int64      `json:"id"`
-	Kind         string     `json:"kind"`
-	Title        string     `json:"title"`
-	FeedURL      string     `json:"feed_url,omitempty"`
-	SiteURL      string     `json:"site_url,omitempty"`
-	Mode         string     `json:"mode"`
-	TimeZone     string     `json:"time_zone,omitempty"`
-	Interval     string     `json:"interval,omitempty"`
-	ArticleCount int        `json:"article_count"`
-	LastPolledAt *time.Time `json:"last_polled_at,omitempty"`
-	LastStatus   string     `json:"last_status,omitempty"`
-	LastError    string     `json:"last_error,omitempty"`
-	ErrorCount   int        `json:"error_count"`
-	NextPollAt   *time.Time `json:"next_poll_at,omitempty"`
-	CreatedAt    *time.Time `json:"created_at,omitempty"`
-}
-
-func sourceToJSON(src archive.Source) SourceJSON {
-	j := SourceJSON{ID: src.ID, Kind: string(src.Kind), Title: src.Title, SiteURL: src.SiteURL, Mode: string(src.Mode),
-		TimeZone: src.TimeZone, ArticleCount: src.ArticleCount, LastPolledAt: timePtr(src.LastPolledAt),
-		LastStatus: src.LastStatus, LastError: src.LastError, ErrorCount: src.ErrorCount, NextPollAt: timePtr(src.NextPollAt),
-		CreatedAt: timePtr(src.CreatedAt)}
-	if src.Kind == archive.KindFeed {
-		j.FeedURL = src.FeedURL
-		j.Interval = input.FormatInterval(src.Interval)
-	}
-	return j
-}
 
 func (s *API) ListSources(w http.ResponseWriter, r *http.Request) {
 	list, err := s.store.Sources(r.Context())
@@ -607,7 +520,7 @@ type JobItemJSON struct {
 }
 
 func jobToJSON(j jobs.Job) JobJSON {
-	out := JobJSON{ID: j.ID, State: j.State, CreatedAt: j.CreatedAt, StartedAt: timePtr(j.StartedAt), FinishedAt: timePtr(j.FinishedAt),
+	out := JobJSON{ID: j.ID, State: j.State, CreatedAt: j.CreatedAt, StartedAt: apijson.Time(j.StartedAt), FinishedAt: apijson.Time(j.FinishedAt),
 		Items: make([]JobItemJSON, 0, len(j.Items))}
 	for _, it := range j.Items {
 		out.Items = append(out.Items, JobItemJSON(it))

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -10,9 +10,9 @@ import (
 	"golang.org/x/term"
 )
 
-// progress reports how far a long job is: a bar on a terminal, a log line
+// Progress reports how far a long job is: a bar on a terminal, a log line
 // every few seconds otherwise.
-type progress struct {
+type Progress struct {
 	bar   *progressbar.ProgressBar
 	log   *slog.Logger
 	what  string
@@ -20,8 +20,9 @@ type progress struct {
 	start time.Time
 }
 
-func newProgress(log *slog.Logger, what string, total int) *progress {
-	p := &progress{log: log, what: what, start: time.Now(), last: time.Now()}
+// NewProgress reports on a job of total items called what.
+func NewProgress(log *slog.Logger, what string, total int) *Progress {
+	p := &Progress{log: log, what: what, start: time.Now(), last: time.Now()}
 	if term.IsTerminal(int(os.Stderr.Fd())) && total > 0 {
 		p.bar = progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(os.Stderr),
@@ -37,7 +38,7 @@ func newProgress(log *slog.Logger, what string, total int) *progress {
 }
 
 // Set records that done of total items are finished.
-func (p *progress) Set(done, total int) {
+func (p *Progress) Set(done, total int) {
 	if p.bar != nil {
 		p.bar.Set(done)
 		return
@@ -50,7 +51,7 @@ func (p *progress) Set(done, total int) {
 }
 
 // Finish removes the bar.
-func (p *progress) Finish() {
+func (p *Progress) Finish() {
 	if p.bar != nil {
 		p.bar.Finish()
 	}

@@ -1,4 +1,10 @@
-package main
+// Package cli is the command-line plumbing the newsvault commands share:
+// the operator's configuration read from flags and environment variables,
+// the program wired from it (store, blobs, fetch client, the one extractor,
+// search analyzer, pipeline), progress reporting and usage errors. The
+// product (cmd/newsvault) and the measuring tools (cmd/newsvault-bench)
+// both build on it; it holds no verb.
+package cli
 
 import (
 	"context"
@@ -44,13 +50,16 @@ type Config struct {
 	Proxy       string
 	LogLevel    string
 	LogJSON     bool
+	// RulesDir is a directory of site rules (FiveFilters ftr-site-config
+	// files) the extractor uses besides its built-in ones.
+	RulesDir string
 }
 
-// bindConfig registers the global flags on root. Their defaults are the
+// Bind registers the global flags on root. Their defaults are the
 // built-in ones; environment variables are applied after parsing, by
-// loadEnv, so that a bad value is an error naming the variable rather
+// LoadEnv, so that a bad value is an error naming the variable rather
 // than silently ignored.
-func bindConfig(root *cobra.Command, c *Config) {
+func Bind(root *cobra.Command, c *Config) {
 	f := root.PersistentFlags()
 	f.StringVar(&c.DataDir, "data", "./newsvault-data", "data directory holding the database and blobs (env NEWSVAULT_DATA)")
 	f.BoolVar(&c.AllowPrivate, "allow-private", false, "allow fetching loopback, private and link-local addresses (env NEWSVAULT_ALLOW_PRIVATE); off by default to stop SSRF")
@@ -66,16 +75,41 @@ func bindConfig(root *cobra.Command, c *Config) {
 	f.StringVar(&c.Proxy, "proxy", "", "HTTP(S) proxy URL for all requests (env NEWSVAULT_PROXY)")
 	f.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error (env NEWSVAULT_LOG_LEVEL)")
 	f.BoolVar(&c.LogJSON, "log-json", false, "write logs as JSON lines (env NEWSVAULT_LOG_JSON)")
+	f.StringVar(&c.RulesDir, "rules", "", "a directory of site rules (ftr-site-config <host>.txt files) the extractor uses besides its built-in ones, for every page archived, imported or extracted (env NEWSVAULT_RULES)")
+}
+
+// UsageError marks errors caused by how the command was called; commands
+// exit with status 2 for them.
+type UsageError struct{ Err error }
+
+func (e UsageError) Error() string { return e.Err.Error() }
+func (e UsageError) Unwrap() error { return e.Err }
+
+// Usagef is a UsageError with a formatted message.
+func Usagef(format string, args ...any) error {
+	return UsageError{fmt.Errorf(format, args...)}
+}
+
+// Configure applies the environment to cmd's flags and validates cfg. Its
+// errors are usage errors.
+func Configure(cmd *cobra.Command, cfg *Config, lookup func(string) (string, bool)) error {
+	if err := LoadEnv(cmd.Flags(), lookup); err != nil {
+		return UsageError{err}
+	}
+	if err := cfg.Validate(); err != nil {
+		return UsageError{err}
+	}
+	return nil
 }
 
 // reEnvName finds the environment variable a flag's help names.
 var reEnvName = regexp.MustCompile(`\(env (NEWSVAULT_[A-Z0-9_]+)`)
 
-// loadEnv sets every flag of fs that the command line left alone from the
+// LoadEnv sets every flag of fs that the command line left alone from the
 // environment variable its help text names ("(env NEWSVAULT_X"), so the
 // help is the one list of variables. An empty variable counts as unset. A
 // value the flag refuses is an error naming the variable.
-func loadEnv(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
+func LoadEnv(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
 	var errs []error
 	fs.VisitAll(func(f *pflag.Flag) {
 		m := reEnvName.FindStringSubmatch(f.Usage)
@@ -93,9 +127,9 @@ func loadEnv(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
 	return errors.Join(errs...)
 }
 
-// validate checks values no flag type can: ranges, and strings that go
+// Validate checks values no flag type can: ranges, and strings that go
 // into requests or parsers later.
-func (c *Config) validate() error {
+func (c *Config) Validate() error {
 	var errs []error
 	bad := func(flag, why string) { errs = append(errs, fmt.Errorf("--%s: %s", flag, why)) }
 	if strings.TrimSpace(c.DataDir) == "" {
@@ -138,7 +172,9 @@ func (c *Config) validate() error {
 	return errors.Join(errs...)
 }
 
-func (c *Config) logger() *slog.Logger {
+// Logger returns the logger the configuration asks for, writing to
+// standard error.
+func (c *Config) Logger() *slog.Logger {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		lvl = slog.LevelInfo
@@ -150,20 +186,39 @@ func (c *Config) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
 }
 
-// app is the wired program: store, blobs, client, search analyzer and
-// pipeline.
-type app struct {
-	cfg    *Config
-	log    *slog.Logger
-	store  *sqlite.Store
-	blobs  *blob.Store
-	fetch  *fetch.Client
-	search *search.Analyzer
-	pipe   *pipeline.Pipeline
+// Extractor builds the article extractor from the configuration: the
+// built-in site rules and the operator's RulesDir. Every verb that extracts
+// uses the one it returns; a RulesDir that cannot be read, or a rules file
+// in it that does not parse, is an error.
+func (c *Config) Extractor() (*extract.Extractor, error) {
+	x, err := extract.Open(extract.Options{RulesDir: c.RulesDir})
+	if err != nil {
+		return nil, fmt.Errorf("--rules %s: %w", c.RulesDir, err)
+	}
+	return x, nil
 }
 
-func openApp(ctx context.Context, c *Config) (*app, error) {
-	log := c.logger()
+// App is the wired program: store, blobs, fetch client, extractor, search
+// analyzer and the pipeline that uses them.
+type App struct {
+	Cfg       *Config
+	Log       *slog.Logger
+	Store     *sqlite.Store
+	Blobs     *blob.Store
+	Fetch     *fetch.Client
+	Extractor *extract.Extractor
+	Search    *search.Analyzer
+	Pipe      *pipeline.Pipeline
+}
+
+// Open wires the program from c, creating the data directory when needed.
+// Close it when done.
+func Open(ctx context.Context, c *Config) (*App, error) {
+	log := c.Logger()
+	x, err := c.Extractor()
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", c.DataDir, err)
 	}
@@ -186,9 +241,9 @@ func openApp(ctx context.Context, c *Config) (*app, error) {
 		st.Close()
 		return nil, err
 	}
-	x := extract.New(extract.Options{})
 	p := pipeline.New(st, blobs, client, x, log, pipeline.Options{Indexer: an, MaxImages: c.MaxImages})
-	return &app{cfg: c, log: log, store: st, blobs: blobs, fetch: client, search: an, pipe: p}, nil
+	return &App{Cfg: c, Log: log, Store: st, Blobs: blobs, Fetch: client, Extractor: x, Search: an, Pipe: p}, nil
 }
 
-func (a *app) Close() error { return a.store.Close() }
+// Close closes the store.
+func (a *App) Close() error { return a.Store.Close() }

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/cli"
 	"github.com/newsvault/newsvault/internal/content"
 	"github.com/newsvault/newsvault/internal/pipeline"
 	"github.com/newsvault/newsvault/internal/search"
@@ -23,43 +24,19 @@ import (
 	"github.com/newsvault/newsvault/internal/store/sqlite"
 )
 
-// benchQueries are what bench search asks: one- to four-word queries of the
-// kind readers of a Chinese news archive type, in simplified and
-// traditional script and in English, a few with filters or exclusions.
-var benchQueries = []string{
-	// Places and people.
-	"北京", "上海", "武汉", "香港", "台湾", "新疆", "西藏", "南海", "深圳", "成都",
-	"卢卡申科", "盧卡申科", "特朗普", "拜登", "习近平", "習近平", "蓬佩奥", "林郑月娥", "黎智英", "蔡英文",
-	"普京", "金正恩", "默克尔", "约翰逊", "孟晚舟", "钟南山", "李文亮", "赵立坚", "许志永", "达赖喇嘛",
-	// Topics, two to four words.
-	"香港 国安法", "新冠 疫苗", "美国 制裁 新疆", "中美 贸易战", "香港 示威 警察", "新疆 维吾尔 集中营",
-	"世界卫生组织", "病毒 溯源", "长江 洪水", "三峡大坝", "中印 边境 冲突", "休斯顿 领事馆 关闭",
-	"留学生 签证", "华为 5G 英国", "字节跳动 抖音", "TikTok 禁令", "人民币 汇率", "美联储 利率",
-	"失业率", "经济 增长 第二季度", "股市", "石油 价格", "记者 驱逐", "新闻 自由", "网络 审查 微信",
-	"宗教 自由", "人权 律师", "法院 判决", "逮捕 抗议者", "国家安全", "國家安全", "臺灣 選舉",
-	"疫情 口罩", "核酸 检测", "封城", "外交部 发言人", "联合国 人权理事会", "北约", "欧盟 中国 投资协定",
-	"美国 大选", "日本 安倍", "韩国 朝鲜", "印度 莫迪", "澳大利亚 煤炭", "加拿大", "伊朗 核协议", "以色列",
-	// Exact phrases, exclusions, filters.
-	`"Hong Kong"`, `"national security law"`, `"一国两制"`, "香港 -国安法", "疫情 after:2020-07-01",
-	"白俄罗斯", "新冠病毒",
-	// English.
-	"WHO", "Trump", "Beijing", "coronavirus", "Xinjiang", "Huawei", "Lukashenko", "Hong Kong protests",
-	"Uighur", "COVID-19 vaccine", "South China Sea", "Pompeo sanctions", "TikTok", "Reuters", "Biden", "Taiwan",
-}
-
 // benchEdgeQueries are worst cases reported apart from the percentiles: a
 // single character matches every bigram it starts (an FTS5 prefix query
 // over thousands of terms), and very common words match most articles, all
 // of which are ranked.
 var benchEdgeQueries = []string{"港", "疫", "的", "中国 美国", "新冠 疫情 美国 中国"}
 
-func newBenchSearchCmd(cfg *Config) *cobra.Command {
+func newBenchSearchCmd(cfg *cli.Config) *cobra.Command {
 	var copies, rounds int
 	var keep bool
 	cmd := &cobra.Command{
 		Use:   "search [PATH]",
 		Short: "Index a corpus several times over and measure indexing speed, index size and query latency",
-		Long: `bench search imports the markdown mirror files under PATH (default: the
+		Long: `search imports the markdown mirror files under PATH (default: the
 shared news-md corpus found at ../shared/data/news-md) --copies times, each
 copy under different URLs, into a new, empty store in a temporary directory,
 indexing every article as the pipeline does. It then runs a fixed list of
@@ -71,7 +48,7 @@ query latency percentiles.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			if copies < 1 || rounds < 1 {
-				return usageError{fmt.Errorf("--copies and --rounds must be at least 1")}
+				return cli.Usagef("--copies and --rounds must be at least 1")
 			}
 			path := ""
 			if len(args) == 1 {
@@ -79,7 +56,7 @@ query latency percentiles.`,
 			} else if d := shareddata.Find(); d != "" {
 				path = filepath.Join(d, "news-md")
 			} else {
-				return usageError{fmt.Errorf("no PATH given and no shared data found (set %s)", shareddata.EnvVar)}
+				return cli.Usagef("no PATH given and no shared data found (set %s)", shareddata.EnvVar)
 			}
 			an, err := search.NewAnalyzer()
 			if err != nil {
@@ -97,7 +74,7 @@ query latency percentiles.`,
 				return err
 			}
 			defer st.Close()
-			log := cfg.logger()
+			log := cfg.Logger()
 			w := cmd.OutOrStdout()
 
 			files, err := pipeline.ImportFiles([]string{path})
@@ -115,7 +92,7 @@ query latency percentiles.`,
 			fmt.Fprintf(w, "tokenising:      %s for parse + sanitize + plain text + tokens (%.0f articles/s on %d CPUs)\n",
 				prepared.Round(time.Millisecond), float64(len(docs))/prepared.Seconds(), runtime.GOMAXPROCS(0))
 
-			prog := newProgress(log, "indexing", copies*len(docs))
+			prog := cli.NewProgress(log, "indexing", copies*len(docs))
 			start = time.Now()
 			written := 0
 			for c := 0; c < copies; c++ {
@@ -274,7 +251,7 @@ func timeQuery(ctx context.Context, st *sqlite.Store, an *search.Analyzer, raw s
 func runBenchQueries(ctx context.Context, w io.Writer, st *sqlite.Store, an *search.Analyzer, rounds int, label string) error {
 	var all []queryTiming
 	for r := 0; r < rounds; r++ {
-		for _, raw := range benchQueries {
+		for _, raw := range shareddata.SearchQueries {
 			t, err := timeQuery(ctx, st, an, raw)
 			if err != nil {
 				return err
@@ -293,7 +270,7 @@ func runBenchQueries(ctx context.Context, w io.Writer, st *sqlite.Store, an *sea
 		}
 		return fmt.Sprintf("p50 %s  p90 %s  p99 %s  max %s", at(.5), at(.9), at(.99), at(1))
 	}
-	fmt.Fprintf(w, "queries (%s): %d distinct × %d rounds\n", label, len(benchQueries), rounds)
+	fmt.Fprintf(w, "queries (%s): %d distinct × %d rounds\n", label, len(shareddata.SearchQueries), rounds)
 	fmt.Fprintf(w, "store search:    %s\n", pcts(func(t queryTiming) time.Duration { return t.store }))
 	fmt.Fprintf(w, "with snippets:   %s\n", pcts(func(t queryTiming) time.Duration { return t.total }))
 	slices.SortFunc(all, func(a, b queryTiming) int { return int(b.total - a.total) })

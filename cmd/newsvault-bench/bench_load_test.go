@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newsvault/newsvault/internal/cli"
 	"github.com/newsvault/newsvault/internal/shareddata"
 )
 
@@ -24,7 +25,7 @@ func TestTheServerKeepsAnsweringReadsWhileFeedsArePolled(t *testing.T) {
 	} else {
 		t.Log("shared data not found: reading only the news site's articles")
 	}
-	cfg := &Config{LogLevel: "warn", Timeout: 10 * time.Second, MaxBody: 32 << 20}
+	cfg := &cli.Config{LogLevel: "warn", Timeout: 10 * time.Second, MaxBody: 32 << 20}
 	var out strings.Builder
 	rep, err := runLoad(context.Background(), cfg, opts, &out)
 	t.Log("\n" + out.String())

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"net/netip"
@@ -10,7 +10,7 @@ import (
 
 // netsFlag is the --allow-net flag. Each use adds ranges (one use may list
 // several, comma-separated). NEWSVAULT_ALLOW_NETS is read only when the
-// flag is not given (see loadEnv).
+// flag is not given (see LoadEnv).
 type netsFlag struct {
 	nets *[]netip.Prefix
 }

@@ -8,19 +8,18 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/newsvault/newsvault/internal/extract"
+	"github.com/newsvault/newsvault/internal/cli"
 	"github.com/newsvault/newsvault/internal/extract/eval"
 	"github.com/newsvault/newsvault/internal/shareddata"
 )
 
-func newEvalCmd(cfg *Config) *cobra.Command {
+func newEvalCmd(cfg *cli.Config) *cobra.Command {
 	var (
-		dataDir  string
-		rulesDir string
-		peers    bool
-		sets     []string
-		worst    int
-		dump     string
+		dataDir string
+		peers   bool
+		sets    []string
+		worst   int
+		dump    string
 	)
 	cmd := &cobra.Command{
 		Use:   "eval",
@@ -46,19 +45,19 @@ two averages. A page where an extractor returns nothing scores 0 and 0.
 With --peers, go-trafilatura (default and with its fallback), readeck's
 go-readability v2 and go-domdistiller run on the same pages in the same
 process, each on the raw bytes as its README shows.`,
-		Example: `  newsvault eval --peers
-  newsvault eval --set daniel-zh --set scrapinghub --worst 10`,
+		Example: `  newsvault-bench eval --peers
+  newsvault-bench eval --set daniel-zh --set scrapinghub --worst 10`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if dataDir == "" {
 				dataDir = shareddata.Find()
 			}
 			if dataDir == "" {
-				return usageError{fmt.Errorf("no --shared-data given and no shared data found (set %s)", shareddata.EnvVar)}
+				return cli.Usagef("no --shared-data given and no shared data found (set %s)", shareddata.EnvVar)
 			}
 			for _, s := range sets {
 				if !slices.Contains(eval.SetNames, s) {
-					return usageError{fmt.Errorf("unknown data set %q (known: %s)", s, strings.Join(eval.SetNames, ", "))}
+					return cli.Usagef("unknown data set %q (known: %s)", s, strings.Join(eval.SetNames, ", "))
 				}
 			}
 			loaded, err := eval.Load(dataDir, sets)
@@ -68,7 +67,7 @@ process, each on the raw bytes as its README shows.`,
 			if len(loaded) == 0 {
 				return fmt.Errorf("no data sets found under %s", dataDir)
 			}
-			x, err := extract.Open(extract.Options{RulesDir: rulesDir})
+			x, err := cfg.Extractor()
 			if err != nil {
 				return err
 			}
@@ -96,11 +95,9 @@ process, each on the raw bytes as its README shows.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&dataDir, "shared-data", "", "the shared data directory holding extraction/ and zh-pages/ (default: $"+shareddata.EnvVar+", else ../shared/data found upwards)")
-	f.StringVar(&rulesDir, "rules", "", "a directory of site rules (ftr-site-config files) for the extractor")
 	f.BoolVar(&peers, "peers", false, "also run go-trafilatura, go-readability and go-domdistiller")
 	f.StringArrayVar(&sets, "set", nil, "run only this data set (repeatable)")
 	f.IntVar(&worst, "worst", 0, "list this many lowest-scoring pages per set")
 	f.StringVar(&dump, "dump", "", "write every extracted text and reference under this directory")
-	_ = cfg // eval reads no store; the global flags do not apply
 	return cmd
 }

@@ -12,28 +12,19 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/newsvault/newsvault/internal/blob"
-	"github.com/newsvault/newsvault/internal/extract"
+	"github.com/newsvault/newsvault/internal/cli"
 	"github.com/newsvault/newsvault/internal/pipeline"
 	"github.com/newsvault/newsvault/internal/search"
 	"github.com/newsvault/newsvault/internal/shareddata"
 	"github.com/newsvault/newsvault/internal/store/sqlite"
 )
 
-func newBenchCmd(cfg *Config) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "bench",
-		Short: "Measure newsvault's speed on real data",
-	}
-	cmd.AddCommand(newBenchImportCmd(cfg), newBenchSearchCmd(cfg), newBenchLoadCmd(cfg))
-	return cmd
-}
-
-func newBenchImportCmd(cfg *Config) *cobra.Command {
+func newBenchImportCmd(cfg *cli.Config) *cobra.Command {
 	var keep bool
 	cmd := &cobra.Command{
 		Use:   "import [PATH]",
 		Short: "Import a corpus into a fresh store and report articles per second and peak memory",
-		Long: `bench import imports PATH (default: the shared news-md corpus found at
+		Long: `import imports PATH (default: the shared news-md corpus found at
 ../shared/data/news-md) into a new, empty store in a temporary directory,
 with blob writes synced and the search index written as in normal use, and
 prints the throughput and the process's peak resident memory.`,
@@ -46,7 +37,7 @@ prints the throughput and the process's peak resident memory.`,
 			} else if d := shareddata.Find(); d != "" {
 				path = filepath.Join(d, "news-md")
 			} else {
-				return usageError{fmt.Errorf("no PATH given and no shared data found (set %s)", shareddata.EnvVar)}
+				return cli.Usagef("no PATH given and no shared data found (set %s)", shareddata.EnvVar)
 			}
 			dir, err := os.MkdirTemp("", "newsvault-bench-")
 			if err != nil {
@@ -55,7 +46,7 @@ prints the throughput and the process's peak resident memory.`,
 			if !keep {
 				defer os.RemoveAll(dir)
 			}
-			log := cfg.logger()
+			log := cfg.Logger()
 			st, err := sqlite.Open(ctx, filepath.Join(dir, "newsvault.db"))
 			if err != nil {
 				return err
@@ -69,7 +60,11 @@ prints the throughput and the process's peak resident memory.`,
 			if err != nil {
 				return err
 			}
-			p := pipeline.New(st, blobs, nil, extract.New(extract.Options{}), log, pipeline.Options{SkipImages: true, Indexer: an})
+			x, err := cfg.Extractor()
+			if err != nil {
+				return err
+			}
+			p := pipeline.New(st, blobs, nil, x, log, pipeline.Options{SkipImages: true, Indexer: an})
 			start := time.Now()
 			rep, err := p.Import(ctx, []string{path}, pipeline.ImportOptions{})
 			if err != nil {
