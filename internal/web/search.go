@@ -114,7 +114,7 @@ func (s *Server) search(ctx context.Context, p searchParams, limit, offset int) 
 	sq := store.SearchQuery{SourceIDs: p.SourceIDs, Language: p.Lang, After: p.After, Before: p.Before,
 		SortByDate: p.ByDate, Limit: limit, Offset: offset}
 	if p.Q != "" {
-		res.Query = search.ParseQuery(p.Q, s.loc)
+		res.Query = s.analyzer.Parse(p.Q, s.loc)
 		q := res.Query
 		if len(q.Sources) > 0 {
 			ids, err := s.sourcesNamed(ctx, q.Sources)
@@ -138,13 +138,13 @@ func (s *Server) search(ctx context.Context, p searchParams, limit, offset int) 
 		if !q.Before.IsZero() && (sq.Before.IsZero() || q.Before.Before(sq.Before)) {
 			sq.Before = q.Before
 		}
-		sq.Match = s.analyzer.FTS5(q)
-		if sq.Match == "" && q.HasText() {
+		sq.Match = q.Match
+		if sq.Match == nil && q.HasText() {
 			// Words with nothing indexable (punctuation): nothing matches.
 			return res, nil
 		}
 	}
-	if sq.Match == "" {
+	if sq.Match == nil {
 		sq.SortByDate = true
 	}
 	hits, total, err := s.store.Search(ctx, sq)

@@ -70,10 +70,10 @@ type Archiver interface {
 	ArchiveURL(ctx context.Context, url string, src *archive.Source) (pipeline.Outcome, error)
 }
 
-// Analyzer turns what a reader typed into a store search expression and
-// marks matches in result text. *search.Analyzer satisfies it.
+// Analyzer parses what a reader typed into a query whose tree the store
+// renders, and marks matches in result text. *search.Analyzer satisfies it.
 type Analyzer interface {
-	FTS5(q search.Query) string
+	Parse(q string, loc *time.Location) search.Query
 	Highlight(text string, q search.Query, maxRunes int) string
 }
 

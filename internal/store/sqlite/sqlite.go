@@ -6,7 +6,7 @@
 // The files follow the entities: sqlite.go opens, migrates and holds the
 // transaction helpers; schema.go lists the migrations (append only);
 // sources.go, articles.go (articles and their versions), captures.go,
-// assets.go, search.go (the full-text index)
+// assets.go, search.go (the full-text index; fts5.go renders query trees)
 // and auth.go (password, sessions, API tokens) hold one entity each.
 package sqlite
 
