@@ -231,8 +231,8 @@ type queryTiming struct {
 // expression, search one page of 20, highlight each hit.
 func timeQuery(ctx context.Context, st *sqlite.Store, an *search.Analyzer, raw string) (queryTiming, error) {
 	t0 := time.Now()
-	q := search.ParseQuery(raw, time.UTC)
-	sq := store.SearchQuery{Match: an.FTS5(q), After: q.After, Before: q.Before, Limit: 20}
+	q := an.Parse(raw, time.UTC)
+	sq := store.SearchQuery{Match: q.Match, After: q.After, Before: q.Before, Limit: 20}
 	t1 := time.Now()
 	hits, total, err := st.Search(ctx, sq)
 	if err != nil {

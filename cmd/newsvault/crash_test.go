@@ -698,8 +698,8 @@ func checkSearch(t *testing.T, refDir, dir string, facts storeFacts, rng *rand.R
 	}
 	ref, st := open(refDir), open(dir)
 	count := func(st *sqlite.Store, raw string, limit int) ([]store.SearchHit, int) {
-		q := search.ParseQuery(raw, nil)
-		hits, total, err := st.Search(ctx, store.SearchQuery{Match: an.FTS5(q), Limit: limit})
+		q := an.Parse(raw, nil)
+		hits, total, err := st.Search(ctx, store.SearchQuery{Match: q.Match, Limit: limit})
 		if err != nil {
 			t.Fatalf("search %q: %v", raw, err)
 		}

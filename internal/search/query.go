@@ -28,6 +28,10 @@ type Query struct {
 	Before  time.Time // before:DATE, the start of that day (or month, or year): exclusive
 	Status  string    // status:VALUE, lower case; kept for later use, not applied here
 	Raw     string    // the query as read (cut to MaxQueryBytes, valid UTF-8)
+	// Match is the text condition as a tree of index tokens, for a store
+	// to render; set by Analyzer.Parse (nil from ParseQuery), nil when no
+	// positive term has indexable text.
+	Match Expr
 }
 
 // Term is one text condition: a word as typed (which may be several index

@@ -2,11 +2,12 @@
 // to one comparable form (traditional to simplified Chinese, full-width to
 // half-width, lower case), cutting it into the tokens the full-text index
 // stores (overlapping bigrams for Chinese, Japanese and Korean, words for
-// everything else), the search-box query language, the FTS5 MATCH
-// expression a query becomes, and highlighted result snippets.
+// everything else), the search-box query language, the tree of tokens a
+// query becomes (Expr), and highlighted result snippets.
 //
-// It does not store or query anything: the store keeps the tokens this
-// package produces (store.IndexDoc) and runs the expressions it builds. No
+// It does not store or query anything and speaks no store's syntax: a
+// store keeps the tokens this package produces (IndexDoc) and renders the
+// trees it builds in its own full-text language. No
 // word segmenter and no dictionary beyond OpenCC's character table are
 // involved, so indexing is fast and a query can never be segmented
 // differently from the text it should find.
@@ -30,8 +31,8 @@ import (
 	"github.com/newsvault/newsvault/internal/zh"
 )
 
-// Analyzer folds and tokenises text and turns parsed queries into index
-// expressions and snippets. It holds only read-only tables, so one Analyzer
+// Analyzer folds and tokenises text and turns queries into trees of index
+// tokens and snippets. It holds only read-only tables, so one Analyzer
 // is safe for concurrent use; build it once with NewAnalyzer and share it.
 type Analyzer struct {
 	fold *zh.Folder

@@ -138,19 +138,8 @@ func saveArticle(ctx context.Context, tx execer, w *store.ArticleWrite) (res sto
 	}
 	res.VersionID, _ = r.LastInsertId()
 	res.NewVersion = true
-	for _, ref := range w.Assets {
-		as := ref.Asset
-		if _, err = tx.ExecContext(ctx, `INSERT INTO assets (hash, url, content_type, size, fetched_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT(hash) DO NOTHING`, as.Hash, as.URL, as.ContentType, as.Size, as.FetchedAt.UnixMilli()); err != nil {
-			return res, err
-		}
-		if _, err = tx.ExecContext(ctx, `INSERT INTO asset_urls (url, hash) VALUES (?, ?) ON CONFLICT(url) DO NOTHING`, as.URL, as.Hash); err != nil {
-			return res, err
-		}
-		if _, err = tx.ExecContext(ctx, `INSERT INTO version_assets (version_id, hash, url) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-			res.VersionID, as.Hash, ref.URL); err != nil {
-			return res, err
-		}
+	if err = linkAssets(ctx, tx, res.VersionID, w.Assets); err != nil {
+		return res, err
 	}
 	sortExpr := `sort_at`
 	args := []any{res.VersionID, v.Title, ms(v.Published), seen.UnixMilli()}
@@ -168,49 +157,6 @@ func saveArticle(ctx context.Context, tx execer, w *store.ArticleWrite) (res sto
 		}
 	}
 	return res, nil
-}
-
-// stmtCache prepares statements on a transaction on first use and reuses
-// them. It satisfies execer.
-type stmtCache struct {
-	tx *sql.Tx
-	m  map[string]*sql.Stmt
-}
-
-func (c *stmtCache) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
-	if st, ok := c.m[q]; ok {
-		return st, nil
-	}
-	st, err := c.tx.PrepareContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	c.m[q] = st
-	return st, nil
-}
-
-func (c *stmtCache) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	st, err := c.stmt(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	return st.ExecContext(ctx, args...)
-}
-
-// QueryRowContext falls back to an unprepared query when preparing fails,
-// so that the error surfaces from Scan as database/sql callers expect.
-func (c *stmtCache) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	st, err := c.stmt(ctx, q)
-	if err != nil {
-		return c.tx.QueryRowContext(ctx, q, args...)
-	}
-	return st.QueryRowContext(ctx, args...)
-}
-
-func (c *stmtCache) close() {
-	for _, st := range c.m {
-		st.Close()
-	}
 }
 
 const articleCols = `a.id, a.url, a.original_url, COALESCE(a.source_id, 0), a.version_count, a.first_seen_at, a.last_seen_at,

@@ -26,10 +26,10 @@ type Store interface {
 	Sources(ctx context.Context) ([]archive.Source, error)
 }
 
-// Analyzer turns what a reader typed into a store search expression and
-// marks matches in result text. *search.Analyzer satisfies it.
+// Analyzer parses what a reader typed into a query whose tree the store
+// renders, and marks matches in result text. *search.Analyzer satisfies it.
 type Analyzer interface {
-	FTS5(q search.Query) string
+	Parse(q string, loc *time.Location) search.Query
 	Highlight(text string, q search.Query, maxRunes int) string
 }
 
@@ -143,7 +143,7 @@ func (s *Searcher) Search(ctx context.Context, p Params, limit, offset int) (Res
 	sq := store.SearchQuery{SourceIDs: p.SourceIDs, Language: p.Lang, After: p.After, Before: p.Before,
 		SortByDate: p.ByDate, Limit: limit, Offset: offset}
 	if p.Q != "" {
-		res.Query = search.ParseQuery(p.Q, s.loc)
+		res.Query = s.analyzer.Parse(p.Q, s.loc)
 		q := res.Query
 		if len(q.Sources) > 0 {
 			ids, err := s.sourcesNamed(ctx, q.Sources)
@@ -167,13 +167,13 @@ func (s *Searcher) Search(ctx context.Context, p Params, limit, offset int) (Res
 		if !q.Before.IsZero() && (sq.Before.IsZero() || q.Before.Before(sq.Before)) {
 			sq.Before = q.Before
 		}
-		sq.Match = s.analyzer.FTS5(q)
-		if sq.Match == "" && q.HasText() {
+		sq.Match = q.Match
+		if sq.Match == nil && q.HasText() {
 			// Words with nothing indexable (punctuation): nothing matches.
 			return res, nil
 		}
 	}
-	if sq.Match == "" {
+	if sq.Match == nil {
 		sq.SortByDate = true
 	}
 	hits, total, err := s.store.Search(ctx, sq)
