@@ -86,8 +86,15 @@ func NewSanitizer() *Sanitizer {
 //
 // The output is deterministic and sanitising it again returns it unchanged.
 func (s *Sanitizer) Sanitize(htmlText, base string) string {
-	root := parseFragment(htmlText)
-	b := parseBase(base)
+	// Re-serialise with x/net/html so that a second pass sees exactly the
+	// markup it would produce itself.
+	return renderChildren(s.sanitizeTree(parseFragment(htmlText), parseBase(base)))
+}
+
+// sanitizeTree is Sanitize on a parsed fragment: root's children are
+// cleaned in place, and the sanitised fragment is returned under a new
+// detached <body>.
+func (s *Sanitizer) sanitizeTree(root *html.Node, b *url.URL) *html.Node {
 	shown := make(map[string]bool)
 	walk(root, func(n *html.Node) {
 		if isImg(n) && !insideNoscript(n) {
@@ -118,9 +125,7 @@ func (s *Sanitizer) Sanitize(htmlText, base string) string {
 		}
 		a.Parent.RemoveChild(a)
 	}
-	// Re-serialise with x/net/html so that a second pass sees exactly the
-	// markup it would produce itself.
-	return renderChildren(out)
+	return out
 }
 
 // insideNoscript reports whether n has a <noscript> ancestor.
