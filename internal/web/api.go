@@ -304,10 +304,10 @@ func (s *Server) apiGetArticle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	j := toJSON(a, true)
-	// Stored HTML was sanitised when it was written; it is sanitised again
-	// on the way out, as the pages do, so that API clients that render it
-	// are safe even from a store written by something else.
-	j.HTML = s.sanitizer.Sanitize(j.HTML, "")
+	// Stored HTML is served only when the store marks it as the current
+	// sanitiser's output, and sanitised again otherwise, as the pages do,
+	// so that API clients that render it are safe.
+	j.HTML = s.servable(j.HTML, a.Sanitizer)
 	for _, v := range vs {
 		j.Versions = append(j.Versions, versionToJSON(v, false))
 	}
@@ -349,7 +349,7 @@ func (s *Server) apiVersion(w http.ResponseWriter, r *http.Request) {
 	for _, v := range vs {
 		if v.Seq == seq {
 			j := versionToJSON(v, true)
-			j.HTML = s.sanitizer.Sanitize(j.HTML, "")
+			j.HTML = s.servable(j.HTML, v.Sanitizer)
 			writeJSON(w, http.StatusOK, j)
 			return
 		}

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/content"
 )
 
 // pageSet holds one parsed template per page (each with the shared layout)
@@ -346,15 +347,25 @@ func (s *Server) articleDate(a archive.Article) timeView {
 // reAssetSrc matches the src of an image we serve ourselves.
 var reAssetSrc = regexp.MustCompile(`^/assets/[0-9a-f]{64}$`)
 
-// contentHTML prepares stored article HTML for a page. It is sanitised
-// again (stored HTML was sanitised at write time; this is insurance against
-// a store written by something else), and then every image that is not one
+// servable returns stored article HTML safe to serve. HTML the store marks
+// as output of the current sanitiser (see content.SanitizerVersion) is
+// served as it is; anything else (rows from before the mark, or from an
+// older policy) is sanitised again.
+func (s *Server) servable(stored string, sanitizer int) string {
+	if sanitizer == content.SanitizerVersion {
+		return stored
+	}
+	return s.sanitizer.Sanitize(stored, "")
+}
+
+// contentHTML prepares stored article HTML for a page. It is made servable
+// (see servable), and then every image that is not one
 // of our copies is replaced by a link to it, so that reading the archive
 // never makes the reader's browser contact the original site. srcset and
 // <source> are dropped for the same reason. img-src 'self' in the CSP is
 // the second line of defence.
-func (s *Server) contentHTML(stored string) template.HTML {
-	clean := s.sanitizer.Sanitize(stored, "")
+func (s *Server) contentHTML(stored string, sanitizer int) template.HTML {
+	clean := s.servable(stored, sanitizer)
 	ctx := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
 	nodes, err := html.ParseFragment(strings.NewReader(clean), ctx)
 	if err != nil {
