@@ -53,8 +53,16 @@ var textSkipped = map[string]bool{
 // styles, <noscript> and embedded objects contribute nothing. Figure
 // captions come out as their own paragraphs.
 func Text(htmlText string) string {
+	return NodeText(parseFragment(htmlText))
+}
+
+// NodeText is Text for the children of an already parsed node (a
+// <noscript>'s content counts for nothing either way).
+func NodeText(n *html.Node) string {
 	var w textWriter
-	w.node(parseFragment(htmlText))
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		w.node(c)
+	}
 	return w.b.String()
 }
 

@@ -21,8 +21,9 @@
 //
 // It does not fetch pages, follow canonical links, sanitise the HTML it
 // returns or store anything: the caller passes in the bytes it fetched,
-// decides whether to honour Result.Canonical, and runs Result.HTML through
-// content.Sanitizer before storing or serving it.
+// decides whether to honour Result.Canonical, and runs Result.HTML (or the
+// parsed Result.Root) through content.Sanitizer before storing or serving
+// it.
 package extract
 
 import (
@@ -34,6 +35,8 @@ import (
 	"sync"
 	"time"
 	"unicode"
+
+	"golang.org/x/net/html"
 
 	"github.com/newsvault/newsvault/internal/extract/siterules"
 	"github.com/newsvault/newsvault/internal/zh"
@@ -101,6 +104,11 @@ type Result struct {
 	Canonical string
 	// HTML is the main content with absolute URLs. It is not sanitised.
 	HTML string
+	// Root holds the same content parsed: its children are what HTML
+	// renders (with <noscript> content as text, as html.Parse leaves it).
+	// It is nil for plain-text pages. Whoever sanitises it (see
+	// content.Sanitizer.ArticleFromTree) may consume it; HTML stays valid.
+	Root *html.Node
 	// Text is the main content as plain text, paragraphs separated by a
 	// blank line.
 	Text string

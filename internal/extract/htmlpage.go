@@ -63,6 +63,7 @@ func (e *Extractor) extractHTML(ctx context.Context, pageURL *url.URL, text stri
 		}
 	}
 	var headline, contentHTML, contentText string
+	var contentRoot *html.Node
 	tokens := 0
 	if c != nil && c.tokens > 0 {
 		headline = collapseSpace(rr.title)
@@ -78,7 +79,8 @@ func (e *Extractor) extractHTML(ctx context.Context, pageURL *url.URL, text stri
 		}
 		absolutize(c.root, base)
 		contentHTML = renderChildren(c.root)
-		contentText = content.Text(contentHTML)
+		contentRoot = c.root
+		contentText = content.NodeText(c.root)
 		if !tooShort(contentText) {
 			cjk, words := zh.CountHanAndWords(contentText)
 			tokens = cjk + words
@@ -101,6 +103,7 @@ func (e *Extractor) extractHTML(ctx context.Context, pageURL *url.URL, text stri
 	}
 	r := &Result{
 		HTML:      contentHTML,
+		Root:      contentRoot,
 		Text:      contentText,
 		Published: published,
 		Updated:   firstDate(head.Modified, loc),

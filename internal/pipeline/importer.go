@@ -298,7 +298,8 @@ func (p *Pipeline) saveBatch(ctx context.Context, batch []*prepared, sources map
 			pr.err = err
 			continue
 		}
-		w, out := p.buildWrite(ctx, &src, pr.url, pr.url, pr.version, pr.url, pr.capture, 0, opts.Images && !p.opts.SkipImages, pr.index)
+		w, out := p.buildWrite(ctx, versionWrite{src: &src, rawURL: pr.url, canon: pr.url, v: pr.version,
+			base: pr.url, capt: pr.capture, images: opts.Images && !p.opts.SkipImages, idx: pr.index})
 		writes, owners, outs = append(writes, w), append(owners, pr), append(outs, out)
 		maxSeq = max(maxSeq, pr.blobSeq)
 	}
@@ -403,13 +404,14 @@ func (p *Pipeline) prepareFile(ctx context.Context, file string, opts ImportOpti
 			// A page with no address of its own is identified by its bytes.
 			pr.url = "urn:sha256:" + blob.Hash(data)
 		}
-		html := p.sanitizer.Sanitize(res.HTML, res.Canonical)
+		art := p.article(res, res.Canonical)
 		text := strings.TrimSpace(res.Text)
 		if text == "" {
-			text = content.Text(html)
+			text = art.Text()
 		}
 		pr.version = archive.Version{Title: res.Title, Author: res.Author, Published: res.Published, Updated: res.Updated,
-			SiteName: res.SiteName, Language: res.Language, Image: res.Image, HTML: html, Text: text}
+			SiteName: res.SiteName, Language: res.Language, Image: res.Image,
+			HTML: art.HTML(), Sanitizer: content.SanitizerVersion, Text: text}
 	default:
 		pr.err = ErrUnsupportedFile
 		return pr
@@ -463,8 +465,9 @@ func MirrorArticle(name string, data []byte, san *content.Sanitizer, loc *time.L
 	if err != nil {
 		return "", archive.Version{}, err
 	}
-	html := san.Sanitize(e.HTML, e.Link)
-	v := archive.Version{Title: e.Title, Author: e.Author, Published: e.Published, HTML: html, Text: content.Text(html)}
+	art := san.Article(e.HTML, e.Link)
+	v := archive.Version{Title: e.Title, Author: e.Author, Published: e.Published,
+		HTML: art.HTML(), Sanitizer: content.SanitizerVersion, Text: art.Text()}
 	if !e.Published.IsZero() && loc != nil {
 		v.Published = e.Published.In(loc)
 	}

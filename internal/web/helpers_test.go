@@ -176,6 +176,7 @@ type article struct {
 	lang      string
 	published time.Time
 	assets    []store.AssetRef
+	sanitizer int // the SanitizerVersion the store claims for html
 }
 
 // write stores one version of an article, indexed as the pipeline would,
@@ -188,7 +189,7 @@ func (e *env) write(a article) int64 {
 	}
 	w := &store.ArticleWrite{
 		Article: archive.Article{URL: a.url, SourceID: a.source},
-		Version: archive.Version{Title: a.title, Author: a.author, HTML: a.html, Text: text, Language: a.lang, Published: a.published},
+		Version: archive.Version{Title: a.title, Author: a.author, HTML: a.html, Text: text, Language: a.lang, Published: a.published, Sanitizer: a.sanitizer},
 		Assets:  a.assets,
 	}
 	w.Version.Hash = archive.ContentHash(&w.Version)

@@ -129,10 +129,10 @@ func saveArticle(ctx context.Context, tx execer, w *store.ArticleWrite) (res sto
 		capID = res.CaptureID
 	}
 	r, err := tx.ExecContext(ctx, `INSERT INTO versions (article_id, seq, hash, title, author, published_at, published_off, updated_at, updated_off,
-		site_name, language, image, html, text, capture_id, created_at, last_seen_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		site_name, language, image, html, text, sanitizer, capture_id, created_at, last_seen_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		res.ArticleID, count+1, v.Hash, v.Title, v.Author, ms(v.Published), off(v.Published), ms(v.Updated), off(v.Updated),
-		v.SiteName, v.Language, v.Image, v.HTML, v.Text, capID, seen.UnixMilli(), seen.UnixMilli())
+		v.SiteName, v.Language, v.Image, v.HTML, v.Text, v.Sanitizer, capID, seen.UnixMilli(), seen.UnixMilli())
 	if err != nil {
 		return res, err
 	}
@@ -160,7 +160,7 @@ func saveArticle(ctx context.Context, tx execer, w *store.ArticleWrite) (res sto
 }
 
 const articleCols = `a.id, a.url, a.original_url, COALESCE(a.source_id, 0), a.version_count, a.first_seen_at, a.last_seen_at,
-	v.id, v.title, v.author, v.published_at, v.published_off, v.updated_at, v.updated_off, v.site_name, v.language, v.image, v.html, v.text`
+	v.id, v.title, v.author, v.published_at, v.published_off, v.updated_at, v.updated_off, v.site_name, v.language, v.image, v.html, v.text, v.sanitizer`
 
 // listCols are articleCols without the body: HTML and text read as ”.
 var listCols = strings.Replace(articleCols, "v.html, v.text", "'', ''", 1)
@@ -172,7 +172,7 @@ func scanArticle(sc interface{ Scan(...any) error }) (archive.Article, error) {
 	var first, last int64
 	var pub, puboff, upd, updoff sql.NullInt64
 	err := sc.Scan(&a.ID, &a.URL, &a.OriginalURL, &a.SourceID, &a.VersionCount, &first, &last,
-		&a.VersionID, &a.Title, &a.Author, &pub, &puboff, &upd, &updoff, &a.SiteName, &a.Language, &a.Image, &a.HTML, &a.Text)
+		&a.VersionID, &a.Title, &a.Author, &pub, &puboff, &upd, &updoff, &a.SiteName, &a.Language, &a.Image, &a.HTML, &a.Text, &a.Sanitizer)
 	if err != nil {
 		return a, err
 	}
@@ -270,7 +270,7 @@ func filterWhere(f store.ArticleFilter) (string, []any) {
 // Versions returns every version of an article, oldest first.
 func (s *Store) Versions(ctx context.Context, articleID int64) ([]archive.Version, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, article_id, seq, hash, title, author, published_at, published_off, updated_at, updated_off,
-		site_name, language, image, html, text, COALESCE(capture_id, 0), created_at, last_seen_at
+		site_name, language, image, html, text, sanitizer, COALESCE(capture_id, 0), created_at, last_seen_at
 		FROM versions WHERE article_id = ? ORDER BY seq`, articleID)
 	if err != nil {
 		return nil, fmt.Errorf("versions of %d: %w", articleID, err)
@@ -282,7 +282,7 @@ func (s *Store) Versions(ctx context.Context, articleID int64) ([]archive.Versio
 		var pub, puboff, upd, updoff sql.NullInt64
 		var created, last int64
 		if err := rows.Scan(&v.ID, &v.ArticleID, &v.Seq, &v.Hash, &v.Title, &v.Author, &pub, &puboff, &upd, &updoff,
-			&v.SiteName, &v.Language, &v.Image, &v.HTML, &v.Text, &v.CaptureID, &created, &last); err != nil {
+			&v.SiteName, &v.Language, &v.Image, &v.HTML, &v.Text, &v.Sanitizer, &v.CaptureID, &created, &last); err != nil {
 			return nil, fmt.Errorf("versions of %d: %w", articleID, err)
 		}
 		v.Published, v.Updated = fromMSOff(pub, puboff), fromMSOff(upd, updoff)

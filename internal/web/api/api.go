@@ -289,10 +289,10 @@ func (s *API) GetArticle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	j := toJSON(a, true)
-	// Stored HTML was sanitised when it was written; it is sanitised again
-	// on the way out, as the pages do, so that API clients that render it
-	// are safe even from a store written by something else.
-	j.HTML = s.sanitizer.Sanitize(j.HTML, "")
+	// Stored HTML is served only when the store marks it as the current
+	// sanitiser's output, and sanitised again otherwise, as the pages do,
+	// so that API clients that render it are safe.
+	j.HTML = s.sanitizer.Servable(j.HTML, a.Sanitizer)
 	for _, v := range vs {
 		j.Versions = append(j.Versions, versionToJSON(v, false))
 	}
@@ -334,7 +334,7 @@ func (s *API) Version(w http.ResponseWriter, r *http.Request) {
 	for _, v := range vs {
 		if v.Seq == seq {
 			j := versionToJSON(v, true)
-			j.HTML = s.sanitizer.Sanitize(j.HTML, "")
+			j.HTML = s.sanitizer.Servable(j.HTML, v.Sanitizer)
 			reply.JSON(w, http.StatusOK, j)
 			return
 		}

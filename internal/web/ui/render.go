@@ -344,15 +344,14 @@ func (s *UI) articleDate(a archive.Article) timeView {
 // reAssetSrc matches the src of an image we serve ourselves.
 var reAssetSrc = regexp.MustCompile(`^/assets/[0-9a-f]{64}$`)
 
-// contentHTML prepares stored article HTML for a page. It is sanitised
-// again (stored HTML was sanitised at write time; this is insurance against
-// a store written by something else), and then every image that is not one
+// contentHTML prepares stored article HTML for a page. It is made servable
+// (see content.Sanitizer.Servable), and then every image that is not one
 // of our copies is replaced by a link to it, so that reading the archive
 // never makes the reader's browser contact the original site. srcset and
 // <source> are dropped for the same reason. img-src 'self' in the CSP is
 // the second line of defence.
-func (s *UI) contentHTML(stored string) template.HTML {
-	clean := s.sanitizer.Sanitize(stored, "")
+func (s *UI) contentHTML(stored string, sanitizer int) template.HTML {
+	clean := s.sanitizer.Servable(stored, sanitizer)
 	ctx := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
 	nodes, err := html.ParseFragment(strings.NewReader(clean), ctx)
 	if err != nil {

@@ -277,7 +277,7 @@ func (s *UI) articleData(ctx context.Context, a archive.Article) articleData {
 		ID: a.ID, Heading: displayTitle(a.Title, a.URL), Author: a.Author, SiteName: a.SiteName,
 		Published: originalTime(a.Published), Updated: originalTime(a.Updated), URL: a.URL, OriginalURL: a.OriginalURL,
 		FirstSeen: s.localTime(a.FirstSeenAt), LastSeen: s.localTime(a.LastSeenAt), VersionCount: a.VersionCount,
-		Content: s.contentHTML(a.HTML), SourceID: a.SourceID,
+		Content: s.contentHTML(a.HTML, a.Sanitizer), SourceID: a.SourceID,
 	}
 	if d.OriginalURL == d.URL {
 		d.OriginalURL = ""
