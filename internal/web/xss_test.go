@@ -733,7 +733,7 @@ func xssBrowse(t *testing.T, exec, base, site string, ps []xssPayload, visits []
 		controls = append(controls, xssVisit{url: site + c.path, expect: c.want, what: "control", payload: -1})
 	}
 	visits = append(controls, visits...)
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	ctx, cancel := browserBudget(t)
 	defer cancel()
 	bctx, stopBrowser := startChromium(t, ctx, exec,
 		// Tabs in the background must run timers as the one in front does.
