@@ -177,8 +177,8 @@ func TestCDXJIndex(t *testing.T) {
 		t.Fatalf("index not 4 sorted lines:\n%s", b)
 	}
 	wantKeys := map[string]string{
-		"com,example)/news/a?b=2&id=7 20240301083000": "response",
-		"com,example)/news/a?b=2&id=7 20240301093000": "revisit",
+		"com,example)/news/a?b=2&id=7 20240301083000":  "response",
+		"com,example)/news/a?b=2&id=7 20240301093000":  "revisit",
 		"org,example,news)/2023/a.html 20240301103000": "resource",
 		"net,example:8080)/gone 20240301113000":        "response",
 	}
