@@ -18,13 +18,17 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // Remote is one place the mirror is pushed to.
@@ -124,13 +128,11 @@ func (c *Config) defaults() {
 // that is at one of our earlier commits is sent only the objects since.
 func Publish(ctx context.Context, cfg Config, srcDir, title string) (*Result, error) {
 	cfg.defaults()
-	repo, err := git.PlainOpen(cfg.RepoDir)
-	if errors.Is(err, git.ErrRepositoryNotExists) {
-		repo, err = git.PlainInit(cfg.RepoDir, true)
-	}
+	repo, closeRepo, err := openRepo(cfg.RepoDir)
 	if err != nil {
 		return nil, fmt.Errorf("gitmirror %s: %w", cfg.RepoDir, err)
 	}
+	defer closeRepo()
 	res := &Result{PushErrors: map[string]error{}}
 	ref := plumbing.NewBranchReferenceName(cfg.Branch)
 
@@ -235,6 +237,23 @@ func Publish(ctx context.Context, cfg Config, srcDir, title string) (*Result, er
 			cfg.RepoDir, res.RepoSize>>20, cfg.WarnRepoSize>>20))
 	}
 	return res, nil
+}
+
+// openRepo opens (or creates) the bare repository keeping its pack files
+// open, as a run reads many objects from few packs.
+func openRepo(dir string) (*git.Repository, func() error, error) {
+	st := filesystem.NewStorageWithOptions(osfs.New(dir), cache.NewObjectLRUDefault(), filesystem.Options{KeepDescriptors: true})
+	repo, err := git.Open(st, nil)
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		if err = os.MkdirAll(dir, 0o755); err == nil {
+			repo, err = git.Init(st, nil)
+		}
+	}
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return repo, st.Close, nil
 }
 
 // Message is the commit message of a run: the title, then the counts.
