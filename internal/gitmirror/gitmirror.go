@@ -17,22 +17,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
+	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/object"
-	"github.com/go-git/go-git/v5/plumbing/transport"
-	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
-	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // Remote is one place the mirror is pushed to.
@@ -59,6 +55,16 @@ type Config struct {
 	WarnRepoSize   int64  // warn past 90% of this; default 1 GB
 	Remotes        []Remote
 	Now            func() time.Time // default time.Now
+
+	// Changed, when not nil, lists the paths (slash-separated, relative to
+	// the directory; a directory stands for everything under it) written or
+	// removed since the last Publish, and only those are examined; the
+	// rest is taken from the last commit. Nil scans the whole directory,
+	// reading only files whose size or time changed.
+	Changed []string
+	// Packs and loose objects beyond these counts are repacked into one
+	// pack after the commit; defaults 30 and 1000.
+	RepackPacks, RepackLoose int
 }
 
 // Result reports one run.
@@ -69,6 +75,7 @@ type Result struct {
 	Pushed                   []string         // remotes now at Commit
 	PushErrors               map[string]error // by remote name
 	RepoSize                 int64            // bytes under RepoDir
+	Repacked                 bool             // the objects were repacked this run
 	Warnings                 []string
 }
 
@@ -98,6 +105,12 @@ func (c *Config) defaults() {
 	if c.WarnRepoSize <= 0 {
 		c.WarnRepoSize = 1 << 30
 	}
+	if c.RepackPacks <= 0 {
+		c.RepackPacks = 30
+	}
+	if c.RepackLoose <= 0 {
+		c.RepackLoose = 1000
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -107,61 +120,65 @@ func (c *Config) defaults() {
 // with a message starting with title, then pushes the branch to every
 // remote. The error is for local failures only; push failures are in
 // Result.PushErrors.
+//
+// A run costs in proportion to what changed: files whose size and time
+// match the index kept in RepoDir are not read (with Config.Changed, other
+// files are not even listed), only the trees of directories holding a
+// change are rewritten, the new objects go into one pack, and a remote
+// that is at one of our earlier commits is sent only the objects since.
 func Publish(ctx context.Context, cfg Config, srcDir, title string) (*Result, error) {
 	cfg.defaults()
-	repo, err := git.PlainOpen(cfg.RepoDir)
-	if errors.Is(err, git.ErrRepositoryNotExists) {
-		repo, err = git.PlainInit(cfg.RepoDir, true)
-	}
+	repo, closeRepo, err := openRepo(cfg.RepoDir)
 	if err != nil {
 		return nil, fmt.Errorf("gitmirror %s: %w", cfg.RepoDir, err)
 	}
+	defer closeRepo()
 	res := &Result{PushErrors: map[string]error{}}
 	ref := plumbing.NewBranchReferenceName(cfg.Branch)
 
 	var parent *object.Commit
-	old := map[string]plumbing.Hash{}
 	if r, err := repo.Reference(ref, true); err == nil {
 		if parent, err = repo.CommitObject(r.Hash()); err != nil {
 			return nil, fmt.Errorf("gitmirror: head: %w", err)
 		}
-		tree, err := parent.Tree()
-		if err != nil {
-			return nil, fmt.Errorf("gitmirror: head tree: %w", err)
-		}
-		err = tree.Files().ForEach(func(f *object.File) error { old[f.Name] = f.Hash; return nil })
-		if err != nil {
-			return nil, fmt.Errorf("gitmirror: head tree: %w", err)
-		}
 	} else if !errors.Is(err, plumbing.ErrReferenceNotFound) {
 		return nil, fmt.Errorf("gitmirror: %w", err)
 	}
-
-	root, files, err := buildTree(ctx, repo, srcDir, cfg.MaxFileSize)
+	oldRoot := plumbing.ZeroHash
+	if parent != nil {
+		oldRoot = parent.TreeHash
+	}
+	old, err := loadOld(repo, cfg.RepoDir, oldRoot)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("gitmirror: head tree: %w", err)
 	}
-	for p, h := range files {
-		if oh, ok := old[p]; !ok {
-			res.Added = append(res.Added, p)
-		} else if oh != h {
-			res.Modified = append(res.Modified, p)
-		}
+
+	st := newPackStager(repo)
+	sc := newScanner(ctx, srcDir, cfg.MaxFileSize, time.Now().UnixNano(), old, st)
+	if cfg.Changed != nil && parent != nil {
+		err = sc.paths(cfg.Changed)
+	} else {
+		err = sc.full()
 	}
-	for p := range old {
-		if _, ok := files[p]; !ok {
-			res.Deleted = append(res.Deleted, p)
-		}
+	if err != nil {
+		return nil, fmt.Errorf("gitmirror: read %s: %w", srcDir, err)
 	}
-	sort.Strings(res.Added)
-	sort.Strings(res.Modified)
-	sort.Strings(res.Deleted)
+	if len(sc.tooBig) > 0 {
+		return nil, fmt.Errorf("gitmirror: %w: %s", ErrFileTooLarge, strings.Join(sc.tooBig, ", "))
+	}
+	res.Added, res.Modified, res.Deleted = sc.lists()
 
 	head := plumbing.ZeroHash
 	if parent != nil {
 		head = parent.Hash
 	}
-	if parent == nil || parent.TreeHash != root {
+	root := oldRoot
+	if parent == nil || len(sc.changes) > 0 {
+		if root, err = applyChanges(st, oldRoot, sc.changes); err != nil {
+			return nil, fmt.Errorf("gitmirror: tree: %w", err)
+		}
+	}
+	if parent == nil || root != oldRoot {
 		now := cfg.Now()
 		c := &object.Commit{
 			Author:    object.Signature{Name: cfg.AuthorName, Email: cfg.AuthorEmail, When: now},
@@ -172,9 +189,14 @@ func Publish(ctx context.Context, cfg Config, srcDir, title string) (*Result, er
 		if parent != nil {
 			c.ParentHashes = []plumbing.Hash{parent.Hash}
 		}
-		if head, err = store(repo, c); err != nil {
+		if head, err = st.putObject(c); err != nil {
 			return nil, fmt.Errorf("gitmirror: commit: %w", err)
 		}
+	}
+	if err := st.flush(); err != nil {
+		return nil, fmt.Errorf("gitmirror: %w", err)
+	}
+	if parent == nil || head != parent.Hash {
 		if err := repo.Storer.SetReference(plumbing.NewHashReference(ref, head)); err != nil {
 			return nil, fmt.Errorf("gitmirror: update %s: %w", ref, err)
 		}
@@ -184,10 +206,24 @@ func Publish(ctx context.Context, cfg Config, srcDir, title string) (*Result, er
 		res.Committed = true
 	}
 	res.Commit = head.String()
+	if len(sc.changes) > 0 || res.Committed || !sc.cacheComplete() {
+		// the index is only a cache: failing to write it costs a re-read
+		if err := writeIndex(cfg.RepoDir, &fileIndex{Tree: root, Entries: sc.cur}); err != nil {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("gitmirror: file index: %v", err))
+		}
+	}
+
+	if packs, loose := objectCounts(cfg.RepoDir); packs > cfg.RepackPacks || loose > cfg.RepackLoose {
+		if err := repo.RepackObjects(&git.RepackConfig{}); err != nil {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("gitmirror: repack %s: %v", cfg.RepoDir, err))
+		} else {
+			res.Repacked = true
+		}
+	}
 
 	if head != plumbing.ZeroHash {
 		for _, rm := range cfg.Remotes {
-			if err := push(ctx, repo, rm, ref); err != nil {
+			if err := push(ctx, repo, rm, ref, head); err != nil {
 				res.PushErrors[rm.Name] = fmt.Errorf("push to %s (%s): %w", rm.Name, rm.URL, err)
 			} else {
 				res.Pushed = append(res.Pushed, rm.Name)
@@ -203,218 +239,29 @@ func Publish(ctx context.Context, cfg Config, srcDir, title string) (*Result, er
 	return res, nil
 }
 
+// openRepo opens (or creates) the bare repository keeping its pack files
+// open, as a run reads many objects from few packs.
+func openRepo(dir string) (*git.Repository, func() error, error) {
+	st := filesystem.NewStorageWithOptions(osfs.New(dir), cache.NewObjectLRUDefault(), filesystem.Options{KeepDescriptors: true})
+	repo, err := git.Open(st, nil)
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		if err = os.MkdirAll(dir, 0o755); err == nil {
+			repo, err = git.Init(st, nil)
+		}
+	}
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return repo, st.Close, nil
+}
+
 // Message is the commit message of a run: the title, then the counts.
 func Message(title string, added, modified, deleted int) string {
 	if title == "" {
 		title = "publish"
 	}
 	return fmt.Sprintf("%s: %d added, %d modified, %d deleted\n", title, added, modified, deleted)
-}
-
-type encodable interface {
-	Encode(plumbing.EncodedObject) error
-}
-
-func store(repo *git.Repository, o encodable) (plumbing.Hash, error) {
-	obj := repo.Storer.NewEncodedObject()
-	if err := o.Encode(obj); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	return repo.Storer.SetEncodedObject(obj)
-}
-
-type dirNode struct {
-	files map[string]plumbing.Hash
-	dirs  map[string]*dirNode
-}
-
-func newDir() *dirNode {
-	return &dirNode{files: map[string]plumbing.Hash{}, dirs: map[string]*dirNode{}}
-}
-
-// buildTree stores every file of srcDir as a blob (skipping blobs the
-// repository has) and the tree objects above them, and returns the root tree
-// and the path → blob map.
-func buildTree(ctx context.Context, repo *git.Repository, srcDir string, maxSize int64) (plumbing.Hash, map[string]plumbing.Hash, error) {
-	root := newDir()
-	files := map[string]plumbing.Hash{}
-	var tooBig []string
-	err := filepath.WalkDir(srcDir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(srcDir, p)
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() {
-			if rel == ".git" {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			return fmt.Errorf("%s: not a regular file", rel)
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		if info.Size() > maxSize {
-			tooBig = append(tooBig, fmt.Sprintf("%s (%d bytes)", rel, info.Size()))
-			return nil
-		}
-		h, err := storeBlob(repo, p, info.Size())
-		if err != nil {
-			return fmt.Errorf("%s: %w", rel, err)
-		}
-		files[rel] = h
-		n := root
-		parts := strings.Split(rel, "/")
-		for _, dir := range parts[:len(parts)-1] {
-			c, ok := n.dirs[dir]
-			if !ok {
-				c = newDir()
-				n.dirs[dir] = c
-			}
-			n = c
-		}
-		n.files[parts[len(parts)-1]] = h
-		return nil
-	})
-	if err != nil {
-		return plumbing.ZeroHash, nil, fmt.Errorf("gitmirror: read %s: %w", srcDir, err)
-	}
-	if len(tooBig) > 0 {
-		return plumbing.ZeroHash, nil, fmt.Errorf("gitmirror: %w: %s", ErrFileTooLarge, strings.Join(tooBig, ", "))
-	}
-	h, err := writeTree(repo, root)
-	if err != nil {
-		return plumbing.ZeroHash, nil, fmt.Errorf("gitmirror: tree: %w", err)
-	}
-	return h, files, nil
-}
-
-func storeBlob(repo *git.Repository, path string, size int64) (plumbing.Hash, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	defer f.Close()
-	hasher := plumbing.NewHasher(plumbing.BlobObject, size)
-	if _, err := io.Copy(hasher, f); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	h := hasher.Sum()
-	if repo.Storer.HasEncodedObject(h) == nil {
-		return h, nil
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	obj := repo.Storer.NewEncodedObject()
-	obj.SetType(plumbing.BlobObject)
-	obj.SetSize(size)
-	w, err := obj.Writer()
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	if _, err := io.Copy(w, f); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	if err := w.Close(); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	return repo.Storer.SetEncodedObject(obj)
-}
-
-// writeTree writes n's tree bottom-up, entries in git's order (a directory
-// sorts as its name with a trailing slash).
-func writeTree(repo *git.Repository, n *dirNode) (plumbing.Hash, error) {
-	var t object.Tree
-	for name, h := range n.files {
-		t.Entries = append(t.Entries, object.TreeEntry{Name: name, Mode: filemode.Regular, Hash: h})
-	}
-	for name, c := range n.dirs {
-		h, err := writeTree(repo, c)
-		if err != nil {
-			return plumbing.ZeroHash, err
-		}
-		t.Entries = append(t.Entries, object.TreeEntry{Name: name, Mode: filemode.Dir, Hash: h})
-	}
-	key := func(e object.TreeEntry) string {
-		if e.Mode == filemode.Dir {
-			return e.Name + "/"
-		}
-		return e.Name
-	}
-	sort.Slice(t.Entries, func(i, j int) bool { return key(t.Entries[i]) < key(t.Entries[j]) })
-	obj := repo.Storer.NewEncodedObject()
-	if err := t.Encode(obj); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	if repo.Storer.HasEncodedObject(obj.Hash()) == nil {
-		return obj.Hash(), nil
-	}
-	return repo.Storer.SetEncodedObject(obj)
-}
-
-func push(ctx context.Context, repo *git.Repository, rm Remote, ref plumbing.ReferenceName) error {
-	if rm.Name == "" || rm.URL == "" {
-		return errors.New("remote needs a name and a URL")
-	}
-	cfg, err := repo.Config()
-	if err != nil {
-		return err
-	}
-	if rc, ok := cfg.Remotes[rm.Name]; !ok || len(rc.URLs) != 1 || rc.URLs[0] != rm.URL {
-		delete(cfg.Remotes, rm.Name)
-		cfg.Remotes[rm.Name] = &config.RemoteConfig{Name: rm.Name, URLs: []string{rm.URL}}
-		if err := repo.SetConfig(cfg); err != nil {
-			return err
-		}
-	}
-	auth, err := authFor(rm)
-	if err != nil {
-		return err
-	}
-	err = repo.PushContext(ctx, &git.PushOptions{
-		RemoteName: rm.Name,
-		RefSpecs:   []config.RefSpec{config.RefSpec(ref + ":" + ref)},
-		Auth:       auth,
-	})
-	if errors.Is(err, git.NoErrAlreadyUpToDate) {
-		return nil
-	}
-	return err
-}
-
-func authFor(rm Remote) (transport.AuthMethod, error) {
-	ep, err := transport.NewEndpoint(rm.URL)
-	if err != nil {
-		return nil, err
-	}
-	switch ep.Protocol {
-	case "http", "https":
-		if rm.TokenEnv == "" {
-			return nil, nil
-		}
-		tok := os.Getenv(rm.TokenEnv)
-		if tok == "" {
-			return nil, fmt.Errorf("token variable %s is empty", rm.TokenEnv)
-		}
-		user := rm.TokenUser
-		if user == "" {
-			user = "x-access-token"
-		}
-		return &githttp.BasicAuth{Username: user, Password: tok}, nil
-	case "ssh":
-		if rm.SSHKeyFile != "" {
-			return gitssh.NewPublicKeysFromFile(ep.User, rm.SSHKeyFile, "")
-		}
-	}
-	return nil, nil
 }
 
 func dirSize(dir string) int64 {
