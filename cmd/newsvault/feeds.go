@@ -144,6 +144,9 @@ func newFeedsListCmd(cfg *cli.Config) *cobra.Command {
 				case s.LastError != "":
 					status += fmt.Sprintf(" (%d× %s)", s.ErrorCount, s.LastError)
 				}
+				if s.Kind == archive.KindFeed {
+					status += itemStatus(s)
+				}
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", s.ID, s.Title, s.FeedURL, mode, s.ArticleCount, fmtTime(s.LastPolledAt), status)
 			}
 			return tw.Flush()
@@ -151,6 +154,22 @@ func newFeedsListCmd(cfg *cli.Config) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "also list the pseudo-sources of submitted URLs and imports")
 	return cmd
+}
+
+// itemStatus says what the feed's last poll could not archive: items that
+// failed (with the first reason) and items skipped over the cap.
+func itemStatus(s archive.Source) string {
+	var out string
+	if s.LastItemsFailed > 0 {
+		out += fmt.Sprintf("; %d items failed", s.LastItemsFailed)
+		if len(s.LastItemErrors) > 0 {
+			out += ": " + s.LastItemErrors[0]
+		}
+	}
+	if s.LastItemsSkipped > 0 {
+		out += fmt.Sprintf("; %d items over the cap skipped", s.LastItemsSkipped)
+	}
+	return out
 }
 
 func fmtTime(t time.Time) string {
@@ -290,7 +309,7 @@ keeps polling as feeds come due, like serve without the HTTP server.`,
 			}
 			prog := cli.NewProgress(a.Log, "polling", len(due))
 			done := 0
-			failed := 0
+			failed, itemsFailed, itemFeeds, skipped := 0, 0, 0, 0
 			newArticles := 0
 			_, err = a.Pipe.PollDue(ctx, func(r pipeline.PollResult) {
 				done++
@@ -298,15 +317,25 @@ keeps polling as feeds come due, like serve without the HTTP server.`,
 				if r.Err != nil {
 					failed++
 				}
+				if r.ItemErrors > 0 {
+					itemsFailed += r.ItemErrors
+					itemFeeds++
+				}
+				skipped += r.Skipped
 				newArticles += r.NewArticles
 			})
 			prog.Finish()
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "polled %d feeds: %d new articles, %d feeds failed\n", len(due), newArticles, failed)
-			if failed > 0 {
-				return fmt.Errorf("%d of %d feeds failed; see \"newsvault feeds list\" for the reasons", failed, len(due))
+			fmt.Fprintf(cmd.OutOrStdout(), "polled %d feeds: %d new articles, %d feeds failed, %d items failed", len(due), newArticles, failed, itemsFailed)
+			if skipped > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), ", %d items over the per-poll cap skipped", skipped)
+			}
+			fmt.Fprintln(cmd.OutOrStdout())
+			if failed > 0 || itemsFailed > 0 {
+				return fmt.Errorf("%d of %d feeds failed and %d items in %d feeds were not archived; see \"newsvault feeds list\" for the reasons",
+					failed, len(due), itemsFailed, itemFeeds)
 			}
 			return nil
 		}),

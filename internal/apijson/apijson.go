@@ -74,6 +74,11 @@ type Source struct {
 	LastStatus   string     `json:"last_status,omitempty"`
 	LastError    string     `json:"last_error,omitempty"`
 	ErrorCount   int        `json:"error_count"`
+	// What the last poll could not archive (feeds only).
+	ItemsFailed  int        `json:"items_failed"`
+	ItemErrors   []string   `json:"item_errors,omitempty"`
+	ItemsSkipped int        `json:"items_skipped"`
+	MaxItems     int        `json:"max_items,omitempty"`
 	NextPollAt   *time.Time `json:"next_poll_at,omitempty"`
 	CreatedAt    *time.Time `json:"created_at,omitempty"`
 }
@@ -114,7 +119,8 @@ func FromSource(src archive.Source) Source {
 	j := Source{ID: src.ID, Kind: string(src.Kind), Title: src.Title, SiteURL: src.SiteURL, Mode: string(src.Mode),
 		TimeZone: src.TimeZone, ArticleCount: src.ArticleCount, LastPolledAt: Time(src.LastPolledAt),
 		LastStatus: src.LastStatus, LastError: src.LastError, ErrorCount: src.ErrorCount, NextPollAt: Time(src.NextPollAt),
-		CreatedAt: Time(src.CreatedAt)}
+		CreatedAt: Time(src.CreatedAt), ItemsFailed: src.LastItemsFailed, ItemErrors: src.LastItemErrors,
+		ItemsSkipped: src.LastItemsSkipped, MaxItems: src.MaxItems}
 	if src.Kind == archive.KindFeed {
 		j.FeedURL = src.FeedURL
 		j.Interval = Interval(src.Interval)

@@ -70,6 +70,15 @@ type Source struct {
 	NextPollAt   time.Time
 	CreatedAt    time.Time
 
+	// MaxItems caps the items one poll archives (in feed order); 0 means
+	// the archiver's default.
+	MaxItems int
+	// What the last poll could not archive: items that failed (with up to
+	// a few of their reasons) and items skipped over MaxItems.
+	LastItemsFailed  int
+	LastItemErrors   []string
+	LastItemsSkipped int
+
 	ArticleCount int // filled by listings, not stored
 }
 

@@ -47,6 +47,8 @@ type Config struct {
 	MaxBody     int64
 	MaxHeader   int64
 	MaxImages   int
+	MaxItems    int
+	MaxPage     int
 	Proxy       string
 	LogLevel    string
 	LogJSON     bool
@@ -72,6 +74,8 @@ func Bind(root *cobra.Command, c *Config) {
 	f.Int64Var(&c.MaxBody, "max-body", 32<<20, "largest response body accepted, in bytes, after decompression (env NEWSVAULT_MAX_BODY)")
 	f.Int64Var(&c.MaxHeader, "max-header", fetch.DefaultMaxHeaderBytes, "largest response header block accepted, in bytes (env NEWSVAULT_MAX_HEADER)")
 	f.IntVar(&c.MaxImages, "max-images", pipeline.DefaultMaxImages, "most images downloaded per article; the rest keep their remote links (env NEWSVAULT_MAX_IMAGES)")
+	f.IntVar(&c.MaxItems, "max-items", pipeline.DefaultMaxItems, "most items one poll archives from a feed, in feed order, unless the feed sets its own; the rest are skipped and reported (env NEWSVAULT_MAX_ITEMS)")
+	f.IntVar(&c.MaxPage, "max-page-size", pipeline.DefaultMaxPageSize, "largest page, in bytes, given to article extraction; a larger one is refused with that reason and kept as a capture (env NEWSVAULT_MAX_PAGE_SIZE)")
 	f.StringVar(&c.Proxy, "proxy", "", "HTTP(S) proxy URL for all requests (env NEWSVAULT_PROXY)")
 	f.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error (env NEWSVAULT_LOG_LEVEL)")
 	f.BoolVar(&c.LogJSON, "log-json", false, "write logs as JSON lines (env NEWSVAULT_LOG_JSON)")
@@ -155,6 +159,12 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxHeader <= 0 {
 		bad("max-header", "must be more than 0 bytes")
+	}
+	if c.MaxItems < 1 {
+		bad("max-items", "must be 1 or more")
+	}
+	if c.MaxPage < 1 {
+		bad("max-page-size", "must be 1 or more")
 	}
 	if c.MaxImages < 0 {
 		bad("max-images", "must be 0 or more")
@@ -241,7 +251,7 @@ func Open(ctx context.Context, c *Config) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	p := pipeline.New(st, blobs, client, x, log, pipeline.Options{Indexer: an, MaxImages: c.MaxImages})
+	p := pipeline.New(st, blobs, client, x, log, pipeline.Options{Indexer: an, MaxImages: c.MaxImages, MaxItems: c.MaxItems, MaxPageSize: c.MaxPage})
 	return &App{Cfg: c, Log: log, Store: st, Blobs: blobs, Fetch: client, Extractor: x, Search: an, Pipe: p}, nil
 }
 

@@ -21,6 +21,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/newsvault/newsvault/internal/htmlparse"
 )
 
 // parseFragment parses s as the children of a <body> element and returns a
@@ -30,9 +32,13 @@ import (
 func parseFragment(s string) *html.Node {
 	root := newBody()
 	ctx := newBody()
-	nodes, err := html.ParseFragmentWithOptions(strings.NewReader(s), ctx, html.ParseOptionEnableScripting(false))
+	// htmlparse flattens markup nested deeper than x/net/html accepts, so
+	// that such an article keeps its text instead of parsing to nothing.
+	nodes, err := htmlparse.ParseFragment(s, ctx, html.ParseOptionEnableScripting(false))
 	if err != nil {
-		// Only the reader can fail, and a strings.Reader does not.
+		// Not even the text could be parsed: keep it as one text node
+		// rather than lose it.
+		root.AppendChild(&html.Node{Type: html.TextNode, Data: htmlparse.Flatten(s, 0)})
 		return root
 	}
 	for _, n := range nodes {

@@ -13,12 +13,13 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"github.com/newsvault/newsvault/internal/content"
+	"github.com/newsvault/newsvault/internal/htmlparse"
 	"github.com/newsvault/newsvault/internal/zh"
 )
 
 // extractHTML is the HTML path of Extract.
 func (e *Extractor) extractHTML(ctx context.Context, pageURL *url.URL, text string) (*Result, error) {
-	doc, err := html.Parse(strings.NewReader(text))
+	doc, err := htmlparse.Parse(text)
 	if err != nil {
 		return nil, fmt.Errorf("parse html: %w", err)
 	}

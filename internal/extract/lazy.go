@@ -6,6 +6,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/newsvault/newsvault/internal/htmlparse"
 )
 
 // lazyAttrs hold the real URL of a lazy-loaded image on common sites and
@@ -53,7 +55,7 @@ func unwrapNoscriptImages(ns *html.Node) {
 		return
 	}
 	ctx := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
-	nodes, err := html.ParseFragment(strings.NewReader(raw), ctx)
+	nodes, err := htmlparse.ParseFragment(raw, ctx)
 	if err != nil {
 		return
 	}

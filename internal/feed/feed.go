@@ -57,6 +57,9 @@ type Feed struct {
 	Description string
 	Language    string // as the feed declares it, e.g. "zh-CN"; "" when it does not
 	Items       []Item
+	// SkippedItems is how many items past ParseOptions.MaxItems were left
+	// out, unread.
+	SkippedItems int
 }
 
 // Item is one entry of a feed.
@@ -74,6 +77,7 @@ type Item struct {
 	Content    string // full HTML content when the feed has it (content:encoded, Atom content, content_html)
 	Summary    string // description or summary, often HTML
 	Image      string // enclosure, media or item image URL, when present
+	Enclosure  string // the first enclosure's URL (a podcast's audio), when present
 	Categories []string
 }
 
@@ -87,6 +91,10 @@ type ParseOptions struct {
 	// BaseURL is the feed's URL, used to resolve relative links when the
 	// feed's own site link does not.
 	BaseURL string
+	// MaxItems, when above 0, keeps only the first MaxItems items in
+	// document order; the rest are left out before they are parsed and
+	// counted in Feed.SkippedItems.
+	MaxItems int
 }
 
 // Parse parses the bytes of an RSS, RDF, Atom or JSON feed. contentType is
@@ -123,8 +131,10 @@ func Parse(data []byte, contentType string, opts ParseOptions) (f *Feed, err err
 	if len(trimmed) == 0 {
 		return nil, fmt.Errorf("parse feed %s: %w: empty document", input, ErrNotFeed)
 	}
+	isJSON := false
 	switch trimmed[0] {
 	case '{':
+		isJSON = true
 	case '<':
 		root, offset, serr := scanXML(body)
 		switch {
@@ -153,6 +163,10 @@ func Parse(data []byte, contentType string, opts ParseOptions) (f *Feed, err err
 		return nil, fmt.Errorf("parse feed %s: %w: %s that starts with %q", input, ErrNotFeed, what, firstRunes(trimmed, 16))
 	}
 
+	skipped := 0
+	if opts.MaxItems > 0 {
+		body, skipped = capItems(body, isJSON, opts.MaxItems)
+	}
 	gf, err := runGofeed(body)
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
@@ -163,7 +177,9 @@ func Parse(data []byte, contentType string, opts ParseOptions) (f *Feed, err err
 	if jf, ok := gf.OriginalFeed().(*gofeedjson.Feed); ok && !isJSONFeed(jf) {
 		return nil, fmt.Errorf("parse feed %s: %w: JSON without a jsonfeed.org version or items", input, ErrNotFeed)
 	}
-	return convert(gf, opts), nil
+	f = convert(gf, opts)
+	f.SkippedItems = skipped
+	return f, nil
 }
 
 // runGofeed parses UTF-8 feed bytes with gofeed, turning a panic inside it
@@ -336,6 +352,12 @@ func convert(gf *gofeed.Feed, opts ParseOptions) *Feed {
 		}
 		it.URL = resolve(itemBase, link)
 		it.Image = resolve(itemBase, itemImage(gi))
+		for _, enc := range gi.Enclosures {
+			if enc != nil && strings.TrimSpace(enc.URL) != "" {
+				it.Enclosure = resolve(itemBase, enc.URL)
+				break
+			}
+		}
 		if i < len(jsonItems) && jsonItems[i] != nil && jsonItems[i].ContentHTML == "" {
 			it.Content = textToHTML(jsonItems[i].ContentText)
 		}

@@ -392,6 +392,10 @@ func (p *Pipeline) prepareFile(ctx context.Context, file string, opts ImportOpti
 		if kind == "text" {
 			ct = "text/plain"
 		}
+		if len(data) > p.opts.MaxPageSize {
+			pr.err = fmt.Errorf("%w: %d bytes, over the %d-byte limit (--max-page-size)", ErrPageTooLarge, len(data), p.opts.MaxPageSize)
+			return pr
+		}
 		res, err := p.extractor.Extract(ctx, extract.Page{ContentType: ct, Body: data, Location: loc})
 		if err != nil {
 			pr.err = err

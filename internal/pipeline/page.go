@@ -23,8 +23,11 @@ type Outcome struct {
 	VersionID  int64
 	NewArticle bool
 	NewVersion bool
-	Images     int // images stored with this version
-	ImageErrs  int // images that could not be fetched (kept as remote links)
+	// Copy: the content went to an article of its own source (URL is its
+	// key) because the article at its link belongs to another source.
+	Copy      bool
+	Images    int // images stored with this version
+	ImageErrs int // images that could not be fetched (kept as remote links)
 	// ImagesOverCap is how many images past Options.MaxImages were not
 	// fetched (kept as remote links).
 	ImagesOverCap int
@@ -34,6 +37,9 @@ type Outcome struct {
 // under src (the manual pseudo-source when src is nil). A failure is recorded
 // as a failed capture and returned.
 func (p *Pipeline) ArchiveURL(ctx context.Context, rawURL string, src *archive.Source) (Outcome, error) {
+	if len(rawURL) > MaxURLBytes {
+		return Outcome{}, fmt.Errorf("archive %.200s…: %w (%d bytes, limit %d)", rawURL, ErrURLTooLong, len(rawURL), MaxURLBytes)
+	}
 	canon, err := archive.CanonicalURL(rawURL)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("archive %s: %w", rawURL, err)
@@ -66,6 +72,11 @@ func (p *Pipeline) fetchPage(ctx context.Context, rawURL string) (*fetchedPage, 
 	}
 	if !resp.OK() {
 		err := fmt.Errorf("%w %d", ErrHTTPStatus, resp.Status)
+		p.failedCapture(ctx, rawURL, resp, err)
+		return nil, err
+	}
+	if len(resp.Body) > p.opts.MaxPageSize {
+		err := fmt.Errorf("%w: %d bytes, over the %d-byte limit (--max-page-size)", ErrPageTooLarge, len(resp.Body), p.opts.MaxPageSize)
 		p.failedCapture(ctx, rawURL, resp, err)
 		return nil, err
 	}
@@ -122,7 +133,7 @@ func (p *Pipeline) savePage(ctx context.Context, src *archive.Source, rawURL, ca
 		v.Text = art.Text()
 	}
 	return p.saveVersion(ctx, versionWrite{src: src, rawURL: rawURL, canon: canon, v: v, art: art,
-		base: page.resp.FinalURL, capt: capt, images: !p.opts.SkipImages})
+		base: page.resp.FinalURL, capt: capt, images: !p.opts.SkipImages, fromOwnURL: true})
 }
 
 // article sanitises an extraction's content, from its parsed tree when it
@@ -150,6 +161,10 @@ type versionWrite struct {
 	// idx is the search index entry, when already computed (importers
 	// compute it in parallel workers); nil computes it here.
 	idx *store.IndexDoc
+	// fromOwnURL: v was fetched from the article's own page, which any
+	// source may record; other content may only add to its own source's
+	// article (see store.ArticleWrite.FromOwnURL).
+	fromOwnURL bool
 }
 
 // saveVersion finishes a version (hash, images, index entry) and writes it
@@ -167,7 +182,11 @@ func (p *Pipeline) saveVersion(ctx context.Context, vw versionWrite) (Outcome, e
 // the store write for its article.
 func (p *Pipeline) buildWrite(ctx context.Context, vw versionWrite) (*store.ArticleWrite, Outcome) {
 	v := vw.v
-	v.Title, v.Author = oneLine(v.Title), oneLine(v.Author)
+	v.Title, v.Author = clip(oneLine(v.Title), MaxTitleRunes), clip(oneLine(v.Author), MaxAuthorRunes)
+	v.SiteName, v.Language = clip(oneLine(v.SiteName), MaxAuthorRunes), clip(v.Language, 35)
+	if len(v.Image) > MaxURLBytes {
+		v.Image = ""
+	}
 	// The hash is taken before images are re-pointed, so an image that
 	// downloads today but failed yesterday does not make a new version.
 	v.Hash = archive.ContentHash(&v)
@@ -190,13 +209,15 @@ func (p *Pipeline) buildWrite(ctx context.Context, vw versionWrite) (*store.Arti
 		}
 	}
 	w := &store.ArticleWrite{
-		Article:   archive.Article{URL: vw.canon, OriginalURL: vw.rawURL, SourceID: vw.src.ID},
-		Version:   v,
-		Capture:   vw.capt,
-		CaptureID: vw.captureID,
-		Assets:    refs,
-		SeenAt:    p.opts.Now(),
-		Index:     vw.idx,
+		Article:    archive.Article{URL: vw.canon, OriginalURL: vw.rawURL, SourceID: vw.src.ID},
+		FromOwnURL: vw.fromOwnURL,
+		CopyURL:    copyKey(vw.src.ID, vw.canon),
+		Version:    v,
+		Capture:    vw.capt,
+		CaptureID:  vw.captureID,
+		Assets:     refs,
+		SeenAt:     p.opts.Now(),
+		Index:      vw.idx,
 	}
 	if w.Index == nil && p.opts.Indexer != nil {
 		doc := p.opts.Indexer.Index(v.Title, v.Text)
@@ -208,6 +229,9 @@ func (p *Pipeline) buildWrite(ctx context.Context, vw versionWrite) (*store.Arti
 // saved completes an Outcome with what the store did.
 func (p *Pipeline) saved(out Outcome, r store.SaveResult) Outcome {
 	out.ArticleID, out.VersionID, out.NewArticle, out.NewVersion = r.ArticleID, r.VersionID, r.NewArticle, r.NewVersion
+	if r.URL != "" {
+		out.URL, out.Copy = r.URL, r.Copy
+	}
 	p.log.Debug("archived", "url", out.URL, "new_article", r.NewArticle, "new_version", r.NewVersion, "images", out.Images)
 	return out
 }

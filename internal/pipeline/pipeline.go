@@ -77,6 +77,15 @@ type Options struct {
 	MaxImages int
 	// PollWorkers is how many feeds are polled at once.
 	PollWorkers int
+	// MaxItems caps the items one poll of a feed archives, in feed order,
+	// unless the source sets its own (Source.MaxItems); default
+	// DefaultMaxItems. The rest are left out before they are parsed,
+	// counted in PollResult.Skipped, logged and recorded on the source.
+	MaxItems int
+	// MaxPageSize is the largest page (decoded body, in bytes) handed to
+	// extraction; a larger one fails with ErrPageTooLarge and is kept as a
+	// capture. Default DefaultMaxPageSize.
+	MaxPageSize int
 	// AssetPrefix is the URL path under which assets are served; stored
 	// content refers to images as AssetPrefix + hash.
 	AssetPrefix string
@@ -84,8 +93,12 @@ type Options struct {
 	Now func() time.Time
 }
 
-// DefaultMaxImages is the default Options.MaxImages.
-const DefaultMaxImages = 50
+// Defaults of Options.
+const (
+	DefaultMaxImages   = 50
+	DefaultMaxItems    = 500
+	DefaultMaxPageSize = 8 << 20
+)
 
 // Pipeline archives feed items, URLs and imported files.
 type Pipeline struct {
@@ -105,6 +118,12 @@ func New(st Store, blobs Blobs, f Fetcher, x Extractor, log *slog.Logger, opts O
 	}
 	if opts.MaxImages <= 0 {
 		opts.MaxImages = DefaultMaxImages
+	}
+	if opts.MaxItems <= 0 {
+		opts.MaxItems = DefaultMaxItems
+	}
+	if opts.MaxPageSize <= 0 {
+		opts.MaxPageSize = DefaultMaxPageSize
 	}
 	if opts.PollWorkers <= 0 {
 		opts.PollWorkers = 4

@@ -26,9 +26,22 @@ type PollResult struct {
 	Items       int
 	NewArticles int
 	NewVersions int
-	ItemErrors  int
-	Err         error // the poll failed as a whole (network, HTTP status, malformed feed)
+	ItemErrors  int // items that could not be archived
+	// ItemFailures are the first few of them, with their reasons.
+	ItemFailures []string
+	// Skipped is how many items past the per-poll cap were left out.
+	Skipped int
+	// Repeats is how many items repeated an article already archived in
+	// this poll: one poll adds at most one version to an article.
+	Repeats int
+	Err     error // the poll failed as a whole (network, HTTP status, malformed feed)
 }
+
+// Failed reports whether anything in the poll failed: the feed or an item.
+func (r PollResult) Failed() bool { return r.Err != nil || r.ItemErrors > 0 }
+
+// maxItemFailures is how many item failure reasons a poll keeps.
+const maxItemFailures = 5
 
 // Poll fetches one feed (with conditional GET), archives its items, and
 // records the outcome and the next poll time on the source. It returns the
@@ -81,7 +94,11 @@ func (p *Pipeline) Poll(ctx context.Context, src archive.Source) PollResult {
 		p.failedCapture(ctx, src.FeedURL, resp, err)
 		return fail(err, resp.RetryAfter)
 	}
-	parsed, err := feed.Parse(resp.Body, resp.ContentType, feed.ParseOptions{Location: src.Location(), BaseURL: resp.FinalURL})
+	maxItems := p.opts.MaxItems
+	if src.MaxItems > 0 {
+		maxItems = src.MaxItems
+	}
+	parsed, err := feed.Parse(resp.Body, resp.ContentType, feed.ParseOptions{Location: src.Location(), BaseURL: resp.FinalURL, MaxItems: maxItems})
 	if err != nil {
 		p.failedCapture(ctx, src.FeedURL, resp, err)
 		return fail(err, 0)
@@ -96,14 +113,31 @@ func (p *Pipeline) Poll(ctx context.Context, src archive.Source) PollResult {
 	}
 
 	res.Items = len(parsed.Items)
+	res.Skipped = parsed.SkippedItems
+	if res.Skipped > 0 {
+		p.log.Warn("items over the per-poll cap skipped", "feed", src.FeedURL, "kept", res.Items, "skipped", res.Skipped, "max_items", maxItems)
+	}
+	seen := make(map[string]bool, len(parsed.Items))
 	for _, it := range parsed.Items {
 		if ctx.Err() != nil {
 			break
+		}
+		// One poll adds at most one version to an article, however often
+		// the feed lists it.
+		if _, key, err := itemIdentity(&src, it); err == nil {
+			if seen[key] {
+				res.Repeats++
+				continue
+			}
+			seen[key] = true
 		}
 		out, err := p.ArchiveItem(ctx, &src, it, capID)
 		switch {
 		case err != nil:
 			res.ItemErrors++
+			if len(res.ItemFailures) < maxItemFailures {
+				res.ItemFailures = append(res.ItemFailures, clip(err.Error(), 300))
+			}
 			p.log.Warn("item not archived", "feed", src.FeedURL, "item", it.URL, "err", err)
 		default:
 			if out.NewArticle {
@@ -116,11 +150,12 @@ func (p *Pipeline) Poll(ctx context.Context, src archive.Source) PollResult {
 	}
 
 	if src.Title == "" {
-		src.Title = parsed.Title
+		src.Title = clip(parsed.Title, MaxTitleRunes)
 	}
-	if src.SiteURL == "" {
+	if src.SiteURL == "" && len(parsed.SiteURL) <= MaxURLBytes {
 		src.SiteURL = parsed.SiteURL
 	}
+	src.LastItemsFailed, src.LastItemErrors, src.LastItemsSkipped = res.ItemErrors, res.ItemFailures, res.Skipped
 	src.ETag = resp.Header.Get("ETag")
 	src.LastModified = resp.Header.Get("Last-Modified")
 	src.LastPolledAt, src.LastStatus, src.LastError, src.ErrorCount = now, archive.PollOK, "", 0
@@ -129,7 +164,8 @@ func (p *Pipeline) Poll(ctx context.Context, src archive.Source) PollResult {
 		res.Err = err
 	}
 	res.Source = src
-	p.log.Info("polled", "feed", src.FeedURL, "items", res.Items, "new_articles", res.NewArticles, "new_versions", res.NewVersions, "item_errors", res.ItemErrors)
+	p.log.Info("polled", "feed", src.FeedURL, "items", res.Items, "new_articles", res.NewArticles, "new_versions", res.NewVersions,
+		"item_errors", res.ItemErrors, "skipped", res.Skipped, "repeats", res.Repeats)
 	return res
 }
 
@@ -177,13 +213,19 @@ const minFullRunes = 400
 // ArchiveItem archives one feed item under src, using the feed's content or
 // the item's page as the source's mode says.
 func (p *Pipeline) ArchiveItem(ctx context.Context, src *archive.Source, it feed.Item, feedCaptureID int64) (Outcome, error) {
-	link := it.URL
-	if link == "" && (strings.HasPrefix(it.GUID, "http://") || strings.HasPrefix(it.GUID, "https://")) {
-		link = it.GUID
-	}
-	canon, err := archive.CanonicalURL(link)
+	link, canon, err := itemIdentity(src, it)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("item %q: %w", it.Title, err)
+		return Outcome{}, err
+	}
+	// An item without a link is archived from the feed's content, under
+	// an identity of its own (see itemIdentity); relative URLs in it
+	// resolve against the feed's site.
+	base, rawURL := link, link
+	if link == "" {
+		base, rawURL = src.SiteURL, canon
+		if base == "" {
+			base = src.FeedURL
+		}
 	}
 	fromFeed := archive.Version{
 		Title: strings.TrimSpace(it.Title), Author: it.Author, Published: it.Published, Updated: it.Updated, Image: it.Image,
@@ -192,21 +234,21 @@ func (p *Pipeline) ArchiveItem(ctx context.Context, src *archive.Source, it feed
 	if strings.TrimSpace(content.Text(body)) == "" {
 		body = it.Summary
 	}
-	feedArt := p.sanitizer.Article(body, link)
+	feedArt := p.sanitizer.Article(body, base)
 	fromFeed.HTML, fromFeed.Sanitizer = feedArt.HTML(), content.SanitizerVersion
 	fromFeed.Text = feedArt.Text()
 	// The feed's version, saved with its parsed tree.
-	feedWrite := versionWrite{src: src, rawURL: link, canon: canon, v: fromFeed, art: feedArt,
-		base: link, captureID: feedCaptureID, images: !p.opts.SkipImages}
+	feedWrite := versionWrite{src: src, rawURL: rawURL, canon: canon, v: fromFeed, art: feedArt,
+		base: base, captureID: feedCaptureID, images: !p.opts.SkipImages}
 
 	mode := src.Mode
 	if mode == "" {
 		mode = archive.ModeAuto
 	}
-	useFeed := mode == archive.ModeFeed || (mode == archive.ModeAuto && looksComplete(fromFeed.Text, it.Summary))
+	useFeed := link == "" || mode == archive.ModeFeed || (mode == archive.ModeAuto && looksComplete(fromFeed.Text, it.Summary))
 	if useFeed {
 		if strings.TrimSpace(fromFeed.Text) == "" && fromFeed.Title == "" {
-			return Outcome{URL: canon}, fmt.Errorf("item %s: no title and no content", link)
+			return Outcome{URL: canon}, fmt.Errorf("item %s: no title and no content", rawURL)
 		}
 		return p.saveVersion(ctx, feedWrite)
 	}

@@ -47,7 +47,20 @@ type ArticleWrite struct {
 	// Index, when set, replaces the article's search index entry if (and
 	// only if) this write adds a new version.
 	Index *IndexDoc
+	// FromOwnURL says Version was fetched from the article's own URL (its
+	// page): any source may record that. Other content (a feed's text, an
+	// imported file) may add a version only to an article of the same
+	// source (Article.SourceID), or to one with no source; from any other
+	// source it goes to CopyURL, a separate article of the writing source,
+	// so that no source's words are ever shown under another's name.
+	// A write that needs CopyURL and has none fails with ErrNotOwner.
+	FromOwnURL bool
+	CopyURL    string
 }
+
+// ErrNotOwner is returned for a write of one source's content to another
+// source's article without a CopyURL to write to instead.
+var ErrNotOwner = errors.New("article belongs to another source")
 
 // SaveResult says what a write changed.
 type SaveResult struct {
@@ -56,6 +69,10 @@ type SaveResult struct {
 	CaptureID  int64
 	NewArticle bool // the URL was not archived before
 	NewVersion bool // the content differs from the latest version
+	// URL is the article written: Article.URL, or CopyURL when the article
+	// at Article.URL belongs to another source.
+	URL  string
+	Copy bool // written to CopyURL
 }
 
 // ArticleFilter selects articles for listings. Zero fields do not filter.

@@ -58,7 +58,8 @@ func (s *Store) SaveArticles(ctx context.Context, ws []*store.ArticleWrite) (out
 }
 
 func saveArticle(ctx context.Context, tx execer, w *store.ArticleWrite) (res store.SaveResult, err error) {
-	a := &w.Article
+	art := w.Article
+	a := &art
 	if a.URL == "" {
 		return res, fmt.Errorf("save article: empty URL")
 	}
@@ -83,10 +84,24 @@ func saveArticle(ctx context.Context, tx execer, w *store.ArticleWrite) (res sto
 	}
 
 	var latestHash sql.NullString
-	var latestID sql.NullInt64
+	var latestID, owner sql.NullInt64
 	var count int
-	err = tx.QueryRowContext(ctx, `SELECT a.id, a.version_count, v.id, v.hash FROM articles a
-		LEFT JOIN versions v ON v.id = a.version_id WHERE a.url = ?`, a.URL).Scan(&res.ArticleID, &count, &latestID, &latestHash)
+	lookup := func() error {
+		return tx.QueryRowContext(ctx, `SELECT a.id, a.version_count, v.id, v.hash, a.source_id FROM articles a
+		LEFT JOIN versions v ON v.id = a.version_id WHERE a.url = ?`, a.URL).Scan(&res.ArticleID, &count, &latestID, &latestHash, &owner)
+	}
+	err = lookup()
+	if err == nil && owner.Valid && owner.Int64 != a.SourceID && !w.FromOwnURL {
+		// Another source's article: this content becomes an article of
+		// its own source.
+		if w.CopyURL == "" {
+			return res, store.ErrNotOwner
+		}
+		a.URL, res.Copy = w.CopyURL, true
+		res.ArticleID, count, latestID, latestHash, owner = 0, 0, sql.NullInt64{}, sql.NullString{}, sql.NullInt64{}
+		err = lookup()
+	}
+	res.URL = a.URL
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		sortAt := w.Version.Published

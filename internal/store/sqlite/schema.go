@@ -169,4 +169,14 @@ CREATE INDEX articles_source_sort ON articles(source_id, sort_at DESC, id DESC);
 	`
 ALTER TABLE versions ADD COLUMN sanitizer INTEGER NOT NULL DEFAULT 0;
 `,
+	// issue15-integrity: a per-feed cap on the items one poll archives
+	// (0: the archiver's default), and what the last poll could not
+	// archive — items failed, up to a few of their reasons (one per line),
+	// items skipped over the cap.
+	`
+ALTER TABLE sources ADD COLUMN max_items INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sources ADD COLUMN last_items_failed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sources ADD COLUMN last_item_errors TEXT NOT NULL DEFAULT '';
+ALTER TABLE sources ADD COLUMN last_items_skipped INTEGER NOT NULL DEFAULT 0;
+`,
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/newsvault/newsvault/internal/archive"
@@ -12,7 +13,8 @@ import (
 )
 
 const sourceCols = `id, kind, feed_url, title, site_url, mode, time_zone, etag, last_modified,
-	interval_s, last_polled_at, last_status, last_error, error_count, next_poll_at, created_at`
+	interval_s, last_polled_at, last_status, last_error, error_count, next_poll_at, created_at,
+	max_items, last_items_failed, last_item_errors, last_items_skipped`
 
 // scanSource reads a row of sourceCols, then extra columns into extra.
 func scanSource(sc interface{ Scan(...any) error }, extra ...any) (archive.Source, error) {
@@ -20,10 +22,15 @@ func scanSource(sc interface{ Scan(...any) error }, extra ...any) (archive.Sourc
 	var kind, mode string
 	var interval int64
 	var polled, next, created sql.NullInt64
+	var itemErrors string
 	dest := []any{&s.ID, &kind, &s.FeedURL, &s.Title, &s.SiteURL, &mode, &s.TimeZone, &s.ETag, &s.LastModified,
-		&interval, &polled, &s.LastStatus, &s.LastError, &s.ErrorCount, &next, &created}
+		&interval, &polled, &s.LastStatus, &s.LastError, &s.ErrorCount, &next, &created,
+		&s.MaxItems, &s.LastItemsFailed, &itemErrors, &s.LastItemsSkipped}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return s, err
+	}
+	if itemErrors != "" {
+		s.LastItemErrors = strings.Split(itemErrors, "\n")
 	}
 	s.Kind = archive.SourceKind(kind)
 	s.Mode = archive.ContentMode(mode)
@@ -50,8 +57,8 @@ func (s *Store) CreateSource(ctx context.Context, src *archive.Source) error {
 		return fmt.Errorf("create source %s: %w", src.FeedURL, store.ErrConflict)
 	case err == nil:
 		_, err = s.db.ExecContext(ctx, `UPDATE sources SET removed_at = NULL, kind = ?, title = ?, site_url = ?, mode = ?, time_zone = ?,
-			interval_s = ?, next_poll_at = ?, error_count = 0 WHERE id = ?`,
-			string(src.Kind), src.Title, src.SiteURL, string(src.Mode), src.TimeZone, int64(src.Interval/time.Second), ms(src.NextPollAt), id)
+			interval_s = ?, next_poll_at = ?, error_count = 0, max_items = ? WHERE id = ?`,
+			string(src.Kind), src.Title, src.SiteURL, string(src.Mode), src.TimeZone, int64(src.Interval/time.Second), ms(src.NextPollAt), src.MaxItems, id)
 		if err != nil {
 			return fmt.Errorf("create source %s: %w", src.FeedURL, err)
 		}
@@ -60,10 +67,10 @@ func (s *Store) CreateSource(ctx context.Context, src *archive.Source) error {
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("create source %s: %w", src.FeedURL, err)
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO sources (kind, feed_url, title, site_url, mode, time_zone, interval_s, next_poll_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	res, err := s.db.ExecContext(ctx, `INSERT INTO sources (kind, feed_url, title, site_url, mode, time_zone, interval_s, next_poll_at, created_at, max_items)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(src.Kind), src.FeedURL, src.Title, src.SiteURL, string(src.Mode), src.TimeZone,
-		int64(src.Interval/time.Second), ms(src.NextPollAt), ms(src.CreatedAt))
+		int64(src.Interval/time.Second), ms(src.NextPollAt), ms(src.CreatedAt), src.MaxItems)
 	if err != nil {
 		return fmt.Errorf("create source %s: %w", src.FeedURL, err)
 	}
@@ -158,10 +165,12 @@ func (s *Store) DueSources(ctx context.Context, now time.Time) ([]archive.Source
 // UpdateSource writes back a source's settings and poll state.
 func (s *Store) UpdateSource(ctx context.Context, src *archive.Source) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE sources SET title = ?, site_url = ?, mode = ?, time_zone = ?, etag = ?, last_modified = ?,
-		interval_s = ?, last_polled_at = ?, last_status = ?, last_error = ?, error_count = ?, next_poll_at = ?
+		interval_s = ?, last_polled_at = ?, last_status = ?, last_error = ?, error_count = ?, next_poll_at = ?,
+		max_items = ?, last_items_failed = ?, last_item_errors = ?, last_items_skipped = ?
 		WHERE id = ?`,
 		src.Title, src.SiteURL, string(src.Mode), src.TimeZone, src.ETag, src.LastModified,
-		int64(src.Interval/time.Second), ms(src.LastPolledAt), src.LastStatus, src.LastError, src.ErrorCount, ms(src.NextPollAt), src.ID)
+		int64(src.Interval/time.Second), ms(src.LastPolledAt), src.LastStatus, src.LastError, src.ErrorCount, ms(src.NextPollAt),
+		src.MaxItems, src.LastItemsFailed, joinLines(src.LastItemErrors), src.LastItemsSkipped, src.ID)
 	if err != nil {
 		return fmt.Errorf("update source %d: %w", src.ID, err)
 	}
@@ -181,4 +190,15 @@ func (s *Store) RemoveSource(ctx context.Context, id int64) error {
 		return fmt.Errorf("remove source %d: %w", id, store.ErrNotFound)
 	}
 	return nil
+}
+
+// joinLines stores a list of one-line messages one per line.
+func joinLines(msgs []string) string {
+	out := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		if m = strings.Join(strings.Fields(m), " "); m != "" {
+			out = append(out, m)
+		}
+	}
+	return strings.Join(out, "\n")
 }

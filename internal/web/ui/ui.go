@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/newsvault/newsvault/internal/archive"
 	"github.com/newsvault/newsvault/internal/store"
@@ -142,12 +143,17 @@ type sourceView struct {
 	Failing      bool
 	Error        string
 	ErrorCount   int
+	// What the last poll could not archive.
+	ItemsFailed  int
+	ItemErrors   []string
+	ItemsSkipped int
 }
 
 func (s *UI) sourceView(src archive.Source) sourceView {
 	v := sourceView{ID: src.ID, Title: sourceTitle(src), Kind: string(src.Kind), IsFeed: src.Kind == archive.KindFeed,
 		SiteURL: src.SiteURL, Mode: string(src.Mode), TimeZone: src.TimeZone, ArticleCount: src.ArticleCount,
-		LastPolled: s.localTime(src.LastPolledAt), NextPoll: s.localTime(src.NextPollAt), Error: src.LastError, ErrorCount: src.ErrorCount}
+		LastPolled: s.localTime(src.LastPolledAt), NextPoll: s.localTime(src.NextPollAt), Error: src.LastError, ErrorCount: src.ErrorCount,
+		ItemsFailed: src.LastItemsFailed, ItemErrors: src.LastItemErrors, ItemsSkipped: src.LastItemsSkipped}
 	if v.IsFeed {
 		v.FeedURL = src.FeedURL
 		v.Interval = input.FormatInterval(src.Interval)
@@ -160,7 +166,7 @@ func (s *UI) sourceView(src archive.Source) sourceView {
 	default:
 		v.Status = src.LastStatus
 	}
-	v.Failing = src.LastStatus == archive.PollError
+	v.Failing = src.LastStatus == archive.PollError || src.LastItemsFailed > 0
 	return v
 }
 
@@ -279,7 +285,15 @@ func (s *UI) articleData(ctx context.Context, a archive.Article) articleData {
 		FirstSeen: s.localTime(a.FirstSeenAt), LastSeen: s.localTime(a.LastSeenAt), VersionCount: a.VersionCount,
 		Content: s.contentHTML(a.HTML, a.Sanitizer), SourceID: a.SourceID,
 	}
-	if d.OriginalURL == d.URL {
+	if !isWebURL(d.URL) {
+		// The article's key is not an address (an item without a link,
+		// a source's copy of another's article): link what it linked.
+		d.URL = ""
+		if isWebURL(d.OriginalURL) {
+			d.URL = d.OriginalURL
+		}
+	}
+	if d.OriginalURL == d.URL || !isWebURL(d.OriginalURL) {
 		d.OriginalURL = ""
 	}
 	if a.SourceID != 0 {
@@ -381,4 +395,9 @@ func (s *UI) VersionPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.ErrorPage(w, r, http.StatusNotFound, "article "+strconv.FormatInt(a.ID, 10)+" has no version "+strconv.Itoa(seq))
+}
+
+// isWebURL reports whether u is an http(s) address a reader can follow.
+func isWebURL(u string) bool {
+	return strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://")
 }
