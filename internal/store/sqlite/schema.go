@@ -169,7 +169,7 @@ CREATE INDEX articles_source_sort ON articles(source_id, sort_at DESC, id DESC);
 	`
 ALTER TABLE versions ADD COLUMN sanitizer INTEGER NOT NULL DEFAULT 0;
 `,
-	// issue15-integrity: a per-feed cap on the items one poll archives
+	// 6: a per-feed cap on the items one poll archives
 	// (0: the archiver's default), and what the last poll could not
 	// archive — items failed, up to a few of their reasons (one per line),
 	// items skipped over the cap.
