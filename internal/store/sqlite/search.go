@@ -43,7 +43,7 @@ func putIndex(ctx context.Context, ex execer, articleID int64, doc *store.IndexD
 
 // searchCols are articleCols without the HTML, which results do not need.
 const searchCols = `a.id, a.url, a.original_url, COALESCE(a.source_id, 0), a.version_count, a.first_seen_at, a.last_seen_at,
-	v.id, v.title, v.author, v.published_at, v.published_off, v.updated_at, v.updated_off, v.site_name, v.language, v.image, '', v.text, 0`
+	v.id, v.title, v.author, v.published_at, v.published_off, v.updated_at, v.updated_off, v.site_name, v.language, v.image, '', v.text, 0, 0`
 
 // Search runs a full-text query (q.Match, a tree from package search,
 // rendered by fts5) with q's filters and returns one page of hits and the number of
