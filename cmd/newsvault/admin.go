@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -208,7 +207,7 @@ func newTokensListCmd(cfg *cli.Config) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			tw := cli.NewTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "ID\tNAME\tCREATED\tLAST USED\tSTATUS")
 			for _, t := range toks {
 				status := "live"

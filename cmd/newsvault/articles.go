@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -250,7 +249,7 @@ func newListCmd(cfg *cli.Config) *cobra.Command {
 				}
 				return nil
 			}
-			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			tw := cli.NewTable(w)
 			fmt.Fprintln(tw, "ID\tPUBLISHED\tVERSIONS\tTITLE\tURL")
 			for _, art := range list {
 				pub := "-"
