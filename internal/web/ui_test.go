@@ -455,6 +455,25 @@ func TestTheAddFeedFormFollowsAFeed(t *testing.T) {
 		t.Errorf("stored %+v %v", src, err)
 	}
 
+	// A feed added without a title is named by its host until a poll
+	// gives it one, and says it has not been polled.
+	resp, _ = post(url.Values{"feed_url": {"https://www.untitled.example/news/rss.xml?x=1"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("follow without a title: %d", resp.StatusCode)
+	}
+	_, doc := e.page(resp.Header.Get("Location"))
+	if h := textOf(mustQuery(t, doc, "h1")); h != "untitled.example (not polled yet)" {
+		t.Errorf("heading of an untitled feed: %q", h)
+	}
+	_, doc = e.page("/sources")
+	found := false
+	for _, h := range queryAll(doc, "li.source h3") {
+		found = found || textOf(h) == "untitled.example (not polled yet)"
+	}
+	if !found {
+		t.Errorf("the sources page does not name the untitled feed by its host")
+	}
+
 	for _, tc := range []struct {
 		name string
 		form url.Values
