@@ -636,3 +636,36 @@ func TestAnEmptySearchFormShowsNoResults(t *testing.T) {
 		t.Error("an empty form listed results")
 	}
 }
+
+// A new archive's front page says how to fill it, with links to the forms
+// that do (which exist on the add page), or to the login that opens them.
+func TestTheEmptyFrontPageSaysWhatToDoFirst(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, doc := e.page("/")
+	steps := mustQuery(t, doc, "section.first-steps")
+	_, add := e.page("/add")
+	for _, form := range []string{"add-feed", "add-url", "add-opml"} {
+		link := query(steps, `a[href="/add#`+form+`"]`)
+		if link == nil {
+			t.Errorf("no link to the %s form: %s", form, textOf(steps))
+			continue
+		}
+		if query(add, "#"+form) == nil {
+			t.Errorf("the add page has no #%s to land on", form)
+		}
+	}
+	if !strings.Contains(textOf(steps), "newsvault import DIR") {
+		t.Errorf("importing a mirror is not mentioned: %s", textOf(steps))
+	}
+
+	resp, body := e.anon("GET", "/", nil)
+	anon, _ := html.Parse(bytes.NewReader(body))
+	if resp.StatusCode != http.StatusOK || query(anon, `section.first-steps a[href="/login"]`) == nil {
+		t.Errorf("an anonymous reader is not told to log in: %d %s", resp.StatusCode, body)
+	}
+
+	e.write(article{url: "https://a.example/1", title: "第一篇", html: "<p>正文</p>"})
+	if _, doc := e.page("/"); query(doc, "section.first-steps") != nil {
+		t.Error("the first steps still show once there are articles")
+	}
+}
