@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -79,6 +78,10 @@ revoke them with newsvault tokens revoke).`,
 			if err := st.SetPassword(cmd.Context(), auth.Admin, hash); err != nil {
 				return err
 			}
+			// The file serve wrote the first password to holds a stale one now.
+			if err := os.Remove(passwordFile(cfg.DataDir)); err == nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "removed %s, which held the first password\n", passwordFile(cfg.DataDir))
+			}
 			fmt.Fprintln(cmd.OutOrStdout(), "admin password set; every browser session was signed out")
 			return nil
 		},
@@ -138,6 +141,59 @@ func ensureAdminPassword(ctx context.Context, st *sqlite.Store, log *slog.Logger
 	}
 	log.Info("made the first admin password; it is printed once, on standard error")
 	return pw, nil
+}
+
+// passwordFileName is the file in the data directory that holds the first
+// admin password when serve's standard error is not a terminal.
+const passwordFileName = "admin-password.txt"
+
+func passwordFile(dataDir string) string { return filepath.Join(dataDir, passwordFileName) }
+
+// announcePassword shows the admin password serve just made, between rules
+// that stand out among log lines, with where to log in and how to reset
+// it. When w is not a terminal (serve in the background, its output in a
+// log file or a journal), the password also goes to a file readable only by
+// the owner in the data directory, and a log line says where.
+func announcePassword(w io.Writer, log *slog.Logger, dataDir, pw, loginURL string) error {
+	rule := strings.Repeat("=", 72)
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n%s\nnewsvault made an admin password, shown only now:\n\n    %s\n\nLog in at %s\n", rule, pw, loginURL)
+	if !isTerminal(w) {
+		file := passwordFile(dataDir)
+		if err := writePrivate(file, pw+"\n"); err != nil {
+			return fmt.Errorf("write the first admin password to %s: %w", file, err)
+		}
+		log.Warn("the first admin password is also in a file only you can read; delete it once you have logged in",
+			"file", file, "reset", "newsvault admin password")
+		fmt.Fprintf(&b, "It is also in %s (mode 0600); delete that file once you have logged in.\n", file)
+	}
+	fmt.Fprintf(&b, "Lost it? Set a new one at any time with: newsvault admin password\n%s\n\n", rule)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// writePrivate writes text to file, readable and writable only by its owner
+// (an existing file is emptied and made so first).
+func writePrivate(file, text string) error {
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // tokenName is what a token may be called: not only digits, so that
@@ -208,7 +264,7 @@ func newTokensListCmd(cfg *cli.Config) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			tw := cli.NewTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "ID\tNAME\tCREATED\tLAST USED\tSTATUS")
 			for _, t := range toks {
 				status := "live"

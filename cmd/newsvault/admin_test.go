@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -132,6 +134,23 @@ func TestTheFirstServeMakesAnAdminPasswordAndPrintsItOnce(t *testing.T) {
 	if ok, err := auth.VerifyPassword(m[1], hash); !ok || err != nil {
 		t.Errorf("the printed password does not match the stored hash: %v", err)
 	}
+	// It stands out among the log lines, says how to reset it, and (serve's
+	// standard error being no terminal here) is also in a private file
+	// whose path is logged.
+	block := regexp.MustCompile(`(?s)\n(={72})\n(.*?)\n(={72})\n`).FindStringSubmatch(out)
+	if block == nil || !strings.Contains(block[2], m[1]) || !strings.Contains(block[2], "Set a new one at any time with: newsvault admin password") {
+		t.Errorf("the password is not in a delimited block saying how to reset it:\n%s", out)
+	}
+	file := filepath.Join(data, "admin-password.txt")
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("password file: %v %v", fi, err)
+	}
+	if b, _ := os.ReadFile(file); string(b) != m[1]+"\n" {
+		t.Errorf("password file holds %q", b)
+	}
+	if !strings.Contains(block[2], file) {
+		t.Errorf("the block does not name %s:\n%s", file, out)
+	}
 	if p, _ := auth.HashParams(hash); p != auth.DefaultParams() {
 		t.Errorf("first password hashed with %+v", p)
 	}
@@ -149,8 +168,13 @@ func TestAdminPasswordAndTokensFromTheCommandLine(t *testing.T) {
 	if _, err := runInput(t, data, "short\n", "admin", "password"); err == nil || !strings.Contains(err.Error(), "at least 12") {
 		t.Errorf("a short password: %v", err)
 	}
+	// A first password serve wrote to a file is stale once a new one is set.
+	os.WriteFile(filepath.Join(data, "admin-password.txt"), []byte("FIRSTPASSWORD\n"), 0o600)
 	if out, err := runInput(t, data, password+"\n", "admin", "password"); err != nil || !strings.Contains(out, "signed out") {
 		t.Fatalf("admin password: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(data, "admin-password.txt")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the stale first-password file is still there: %v", err)
 	}
 	if _, err := runInput(t, data, "", "tokens", "create", "12345"); err == nil {
 		t.Error("a token named only with digits was made")
@@ -243,5 +267,31 @@ func TestReadAccessAutoIsPublicOnlyOnLoopback(t *testing.T) {
 	var ue cli.UsageError
 	if _, err := run(t, context.Background(), t.TempDir(), "serve", "--read-access", "sometimes"); !errors.As(err, &ue) {
 		t.Errorf("a bad --read-access: %v", err)
+	}
+}
+
+// Serve's output in the background goes to a log file or a journal: the
+// password is then also written to a private file, the log says where, and
+// a second announcement (a reset database) replaces the file's content.
+func TestTheFirstPasswordGoesToAPrivateFileWhenNoTerminalSeesIt(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "admin-password.txt")
+	os.WriteFile(file, []byte("an old password that is much longer\n"), 0o644)
+	var out, logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	if err := announcePassword(&out, log, dir, "NEWPASSWORD234567ABCDEFGHI", "http://127.0.0.1:8080/login"); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("password file: %v %v", fi, err)
+	}
+	if b, _ := os.ReadFile(file); string(b) != "NEWPASSWORD234567ABCDEFGHI\n" {
+		t.Errorf("password file holds %q", b)
+	}
+	if !strings.Contains(logs.String(), file) || !strings.Contains(logs.String(), "newsvault admin password") {
+		t.Errorf("the log does not say where the password is and how to reset it: %s", logs.String())
+	}
+	if !strings.Contains(out.String(), "Log in at http://127.0.0.1:8080/login") {
+		t.Errorf("no login address: %s", out.String())
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -112,7 +111,12 @@ func newExportCmd(cfg *cli.Config) *cobra.Command {
 		Long: `export writes every article in the markdown mirror format under DIR:
 articles/<source>/<id>_<title>.md, one list page per source in lists/
 (newest first, dates in the source's time zone), and the stored images in
-assets/, referenced relatively so the mirror reads offline.`,
+assets/, referenced relatively so the mirror reads offline.
+
+An article imported from a mirror file keeps that file's name, and while it
+is unchanged since (and its images were not downloaded) it is written as the
+very bytes that were imported, so re-exporting an imported mirror does not
+churn it. --sanitized writes our sanitized form of every article instead.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "md" {
@@ -138,12 +142,13 @@ assets/, referenced relatively so the mirror reads offline.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "exported %d articles, %d list pages and %d images to %s\n", rep.Articles, rep.Lists, rep.Images, args[0])
+			fmt.Fprintf(cmd.OutOrStdout(), "exported %d articles (%d as imported), %d list pages and %d images to %s\n", rep.Articles, rep.Verbatim, rep.Lists, rep.Images, args[0])
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "md", "output format: md (the markdown mirror format)")
 	cmd.Flags().BoolVar(&opts.OriginalImages, "original-images", false, "point images at their original URLs instead of copying local ones")
+	cmd.Flags().BoolVar(&opts.Sanitized, "sanitized", false, "write our sanitized form of imported articles instead of the imported files' bytes")
 	cmd.Flags().Int64Var(&opts.SourceID, "source", 0, "export only this source ID")
 	return cmd
 }
@@ -244,7 +249,7 @@ func newListCmd(cfg *cli.Config) *cobra.Command {
 				}
 				return nil
 			}
-			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			tw := cli.NewTable(w)
 			fmt.Fprintln(tw, "ID\tPUBLISHED\tVERSIONS\tTITLE\tURL")
 			for _, art := range list {
 				pub := "-"

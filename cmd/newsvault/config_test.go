@@ -52,6 +52,27 @@ func TestTheEnvironmentFillsWhatTheCommandLineLeft(t *testing.T) {
 	}
 }
 
+func TestBooleanVariablesTakeTheUsualWordsForYesAndNo(t *testing.T) {
+	for v, want := range map[string]bool{"yes": true, "YES": true, "on": true, "true": true, "1": true,
+		"no": false, "Off": false, "false": false, "0": false} {
+		c, err := configureFor(envMap("NEWSVAULT_ALLOW_PRIVATE", v, "NEWSVAULT_LOG_JSON", v), "list")
+		if err != nil {
+			t.Errorf("%q: %v", v, err)
+			continue
+		}
+		if c.AllowPrivate != want || c.LogJSON != want {
+			t.Errorf("%q: allow private %v, JSON logs %v, want %v", v, c.AllowPrivate, c.LogJSON, want)
+		}
+	}
+	if _, err := configureFor(envMap("NEWSVAULT_ANONYMOUS_SUBMIT", "yes", "NEWSVAULT_BEHIND_TLS", "off"), "serve"); err != nil {
+		t.Errorf("serve's own yes-or-no variables: %v", err)
+	}
+	_, err := configureFor(envMap("NEWSVAULT_ALLOW_PRIVATE", "maybe"), "list")
+	if err == nil || strings.Contains(err.Error(), "strconv") || !strings.Contains(err.Error(), `NEWSVAULT_ALLOW_PRIVATE="maybe": not a yes-or-no value`) {
+		t.Errorf("a bad boolean: %v", err)
+	}
+}
+
 func TestBadConfigurationIsAUsageErrorNamingTheSetting(t *testing.T) {
 	tests := []struct {
 		name string

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -129,7 +128,7 @@ func newFeedsListCmd(cfg *cli.Config) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			tw := cli.NewTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "ID\tTITLE\tURL\tMODE\tARTICLES\tLAST POLL\tSTATUS")
 			for _, s := range srcs {
 				if s.Kind != archive.KindFeed && !all {

@@ -105,8 +105,16 @@ func TestTheCommandLineTour(t *testing.T) {
 	}
 	mirrorDir := t.TempDir()
 	out, err = run(t, ctx, data, "export", "--format", "md", mirrorDir)
-	if err != nil || !strings.Contains(out, "exported 3 articles") {
+	if err != nil || !strings.Contains(out, "exported 3 articles (1 as imported)") {
 		t.Fatalf("export: %v\n%s", err, out)
+	}
+	if b, err := os.ReadFile(filepath.Join(mirrorDir, "articles", "法广", "1.md")); err != nil || !strings.HasPrefix(string(b), "<!--1595279958000-->\n[导入的文章]") {
+		t.Errorf("the imported file did not come back as it was: %v\n%s", err, b)
+	}
+	sanitized := t.TempDir()
+	out, err = run(t, ctx, data, "export", "--format", "md", "--sanitized", sanitized)
+	if err != nil || !strings.Contains(out, "exported 3 articles (0 as imported)") {
+		t.Fatalf("export --sanitized: %v\n%s", err, out)
 	}
 	lists, _ := filepath.Glob(filepath.Join(mirrorDir, "lists", "*.md"))
 	if len(lists) != 3 {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -44,8 +43,10 @@ following and removing feeds, OPML import, archiving URLs, every API POST,
 PATCH and DELETE) needs a login or a token.
 
   In a browser, log in on /login as admin. The first time serve starts
-  without an admin password it makes a random one and prints it once; set
-  your own with "newsvault admin password" (that signs every browser out).
+  without an admin password it makes a random one and prints it once on
+  standard error (when that is not a terminal, also to admin-password.txt in
+  the data directory, readable only by you); set your own, or reset a lost
+  one, with "newsvault admin password" (that signs every browser out).
   A session lasts --session-ttl after its last use; logging out ends it on
   the server, and every form carries the session's CSRF token.
 
@@ -133,8 +134,9 @@ marked Secure; rate limits then count the proxy as one client.`,
 			a.Log.Info("serving", "addr", "http://"+ln.Addr().String(), "data", cfg.DataDir, "read_access", access,
 				"anonymous_submit", anonSubmit)
 			if firstPassword != "" {
-				fmt.Fprintf(cmd.ErrOrStderr(), "\nnewsvault made an admin password, shown only now:\n\n    %s\n\n"+
-					"Log in at http://%s/login. Change it with: newsvault admin password\n\n", firstPassword, ln.Addr())
+				if err := announcePassword(cmd.ErrOrStderr(), a.Log, cfg.DataDir, firstPassword, "http://"+ln.Addr().String()+"/login"); err != nil {
+					return err
+				}
 			}
 			errc := make(chan error, 1)
 			go func() { errc <- srv.Serve(ln) }()

@@ -121,6 +121,7 @@ type Article struct {
 	LastSeenAt   time.Time
 	VersionCount int
 	VersionID    int64 // the latest version
+	CaptureID    int64 // the capture the latest version was taken from, 0 if none
 }
 
 // Version is the content of an article at one point in time. Versions are

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -124,11 +125,30 @@ func LoadEnv(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
 		if !ok || v == "" {
 			return
 		}
+		if f.Value.Type() == "bool" {
+			b, err := envBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", m[1], v, err))
+				return
+			}
+			v = strconv.FormatBool(b)
+		}
 		if err := f.Value.Set(v); err != nil {
 			errs = append(errs, fmt.Errorf("%s=%q: %w", m[1], v, err))
 		}
 	})
 	return errors.Join(errs...)
+}
+
+// envBool reads a yes-or-no environment variable the ways people write one.
+func envBool(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on", "y", "t":
+		return true, nil
+	case "0", "false", "no", "off", "n", "f":
+		return false, nil
+	}
+	return false, errors.New("not a yes-or-no value: use yes or no, on or off, true or false, 1 or 0")
 }
 
 // Validate checks values no flag type can: ranges, and strings that go

@@ -11,7 +11,7 @@ import (
 // Article.Rewrite) and may be served as it is; HTML stored with any other
 // number, 0 for rows written before the number was kept, must be sanitised
 // again before it is served. Raise it whenever the policy changes.
-const SanitizerVersion = 1
+const SanitizerVersion = 2
 
 // Article is an article's HTML parsed once and sanitised: images are listed
 // and re-pointed, and the plain text and the markup to store are produced,

@@ -86,7 +86,9 @@ func (s *Sanitizer) Servable(stored string, mark int) string {
 // Sanitize returns htmlText made safe for storing and serving. Relative
 // URLs are first resolved against base (when base is an absolute http(s)
 // URL); then scripts, styles, frames, forms, embedded objects, SVG and
-// MathML are removed with their content, event handlers, style and class
+// MathML are removed with their content; <iframe>, <video> and <audio>
+// become a link to what they embed (http and https only) followed by their
+// fallback text, never an embed; event handlers, style and class
 // attributes are dropped, and every URL that is not http, https or (for
 // links) mailto is removed, data: included. Links get rel="nofollow
 // noopener" and lose target. Lazy-loaded images get their real URL in src,
@@ -166,6 +168,11 @@ func cleanTree(n *html.Node, b *url.URL, shown map[string]bool) {
 			n.RemoveChild(c)
 		case html.ElementNode:
 			switch {
+			case c.Namespace == "" && embedKinds[c.Data]:
+				for _, r := range embedReplacement(c, b, insideLink(c)) {
+					n.InsertBefore(r, c)
+				}
+				n.RemoveChild(c)
 			case c.Namespace != "" || droppedElements[c.Data]:
 				n.RemoveChild(c)
 			case c.Data == "noscript":

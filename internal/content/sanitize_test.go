@@ -31,8 +31,12 @@ func TestSanitizeNeutralisesAttacks(t *testing.T) {
 			[]string{"avascript", "href"}, []string{"click"}},
 		{"an svg with onload is removed entirely", `<svg onload="alert(1)"><title>t</title></svg><p>ok</p>`,
 			[]string{"svg", "onload", "alert"}, []string{"<p>ok</p>"}},
-		{"an iframe is removed with its content", `<iframe src="https://evil.example/"></iframe><p>ok</p>`,
-			[]string{"iframe", "evil"}, []string{"<p>ok</p>"}},
+		{"an iframe becomes a link, never a frame", `<iframe src="https://evil.example/" onload="alert(1)"></iframe><p>ok</p>`,
+			[]string{"iframe", "onload", "alert"}, []string{`<a href="https://evil.example/" rel="nofollow noopener">[Embedded page (evil.example)]</a>`, "<p>ok</p>"}},
+		{"a javascript: iframe gives no link", `<iframe src="javascript:alert(1)">fallback</iframe><p>ok</p>`,
+			[]string{"iframe", "javascript", "alert", "href"}, []string{"fallback", "<p>ok</p>"}},
+		{"a javascript: video source gives no link", `<video src="jAvAscript:alert(1)"><source src="javascript:alert(2)">old browser</video>`,
+			[]string{"video", "source", "javascript", "alert", "href"}, []string{"old browser"}},
 		{"a style element is removed with its rules", `<style>body{background:url(javascript:alert(1))}</style><p>ok</p>`,
 			[]string{"style", "background"}, []string{"<p>ok</p>"}},
 		{"a style attribute is removed", `<p style="position:fixed">ok</p>`,
@@ -221,5 +225,42 @@ func TestChineseAltTextAndTitlesAreKept(t *testing.T) {
 	}
 	if got := NewSanitizer().Sanitize(`<img src="https://example.com/a.jpg" alt="x&quot;><script>alert(1)</script>">`, ""); strings.Contains(got, "<script") {
 		t.Errorf("alt broke out: %q", got)
+	}
+}
+
+// Embeds are kept as what a reader can follow: a link to the embedded
+// address and the fallback text the author wrote for browsers that cannot
+// play it, in the order they appear; nothing is embedded.
+func TestSanitizeKeepsEmbedsAsLinksWithTheirFallback(t *testing.T) {
+	s := NewSanitizer()
+	tests := []struct{ name, in, want string }{
+		{"an iframe with fallback text",
+			`<p>a</p><iframe src="https://www.facebook.com/plugins/video.php?href=x&amp;w=1" width="622">Watch <b>on Facebook</b></iframe><p>b</p>`,
+			`<p>a</p><a href="https://www.facebook.com/plugins/video.php?href=x&amp;w=1" rel="nofollow noopener">[Embedded video (www.facebook.com)]</a> Watch on Facebook<p>b</p>`},
+		{"an iframe of a page, relative to the article",
+			`<iframe src="/graphics/map.html"></iframe>`,
+			`<a href="https://news.example.com/graphics/map.html" rel="nofollow noopener">[Embedded page (news.example.com)]</a>`},
+		{"a video with its src and fallback",
+			`<video poster="p.jpg" src="https://av.example.org/v.mp4" controls>您的浏览器不支持视频。</video>`,
+			`<a href="https://av.example.org/v.mp4" rel="nofollow noopener">[Embedded video (av.example.org)]</a> 您的浏览器不支持视频。`},
+		{"an audio with a source child",
+			`<p>听：<audio controls><source src="javascript:x"><source src="https://av.example.org/a.mp3" type="audio/mpeg">不支持</audio></p>`,
+			`<p>听：<a href="https://av.example.org/a.mp3" rel="nofollow noopener">[Embedded audio (av.example.org)]</a> 不支持</p>`},
+		{"an embed inside a link gets no nested link",
+			`<a href="https://example.com/">see <video src="https://av.example.org/v.mp4">clip</video></a>`,
+			`<a href="https://example.com/" rel="nofollow noopener">see [Embedded video (av.example.org)] clip</a>`},
+		{"an embed with nothing to show leaves nothing",
+			`<p>a<iframe src="about:blank"></iframe>b</p>`, `<p>ab</p>`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := s.Sanitize(tc.in, testBase)
+			if got != tc.want {
+				t.Errorf("Sanitize:\n got %s\nwant %s", got, tc.want)
+			}
+			if again := s.Sanitize(got, testBase); again != got {
+				t.Errorf("not idempotent:\n once  %s\n twice %s", got, again)
+			}
+		})
 	}
 }

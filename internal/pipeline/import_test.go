@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -176,6 +177,15 @@ func TestImportingTheNewsMirrorCorpus(t *testing.T) {
 	if xrep.Articles != int(first.Articles) || xrep.Lists != 9 {
 		t.Errorf("exported %d articles and %d lists, want %d and 9", xrep.Articles, xrep.Lists, first.Articles)
 	}
+	// The mirror is a data file: every exported article file is, byte for
+	// byte and by name, the file it was imported from (one per article: of
+	// two files with the same link, the later one when it changed the
+	// article).
+	same, exported := exportedAsImported(t, filepath.Join(out, "articles"), dir)
+	t.Logf("round trip: %d of %d exported files byte-identical to an imported file (%d imported files)", same, exported, len(files))
+	if exported != int(first.Articles) || same != exported || xrep.Verbatim != exported {
+		t.Errorf("round trip: %d of %d exported files byte-identical (%d written verbatim), want all %d articles", same, exported, xrep.Verbatim, first.Articles)
+	}
 	e2 := newEnv(t, Options{SkipImages: true})
 	rep3, err := e2.pipe.Import(ctx, []string{filepath.Join(out, "articles")}, ImportOptions{})
 	if err != nil {
@@ -203,6 +213,36 @@ func TestImportingTheNewsMirrorCorpus(t *testing.T) {
 			t.Errorf("%s after round trip: %d articles, want %d", site, n, wantArticles[site])
 		}
 	}
+}
+
+// exportedAsImported compares every file under exported (articles/<source>/<name>)
+// with <source>/<name> under imported, and returns how many are byte-identical
+// and how many there are. It reports the first few that differ.
+func exportedAsImported(t *testing.T, exported, imported string) (same, total int) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(exported, "*", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		total++
+		rel, _ := filepath.Rel(exported, f)
+		got, _ := os.ReadFile(f)
+		want, err := os.ReadFile(filepath.Join(imported, rel))
+		switch {
+		case err != nil:
+			if total-same <= 5 {
+				t.Errorf("exported %s was not imported under that name: %v", rel, err)
+			}
+		case !bytes.Equal(got, want):
+			if total-same <= 5 {
+				t.Errorf("exported %s differs from the imported file (%d bytes, want %d)", rel, len(got), len(want))
+			}
+		default:
+			same++
+		}
+	}
+	return same, total
 }
 
 func seedsDir(t *testing.T) string {
@@ -257,8 +297,17 @@ func TestTheFirstSeedRoundTripsThroughImportAndExport(t *testing.T) {
 	if err != nil || len(rep.Failed) != 0 || rep.NewArticles != 1 {
 		t.Fatalf("import: %+v %v", rep, err)
 	}
+	// By default the export gives back the imported file, name and bytes.
+	verbatim := t.TempDir()
+	if _, err := publish.ExportMarkdown(ctx, e.store, e.blobs, verbatim, publish.MarkdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if same, total := exportedAsImported(t, filepath.Join(verbatim, "articles"), filepath.Dir(in)); same != 1 || total != 1 {
+		t.Errorf("the seed: %d of %d exported files byte-identical to the imported one", same, total)
+	}
+	// Our sanitized form says the same thing.
 	out := t.TempDir()
-	if _, err := publish.ExportMarkdown(ctx, e.store, e.blobs, out, publish.MarkdownOptions{}); err != nil {
+	if _, err := publish.ExportMarkdown(ctx, e.store, e.blobs, out, publish.MarkdownOptions{Sanitized: true}); err != nil {
 		t.Fatal(err)
 	}
 	matches, _ := filepath.Glob(filepath.Join(out, "articles", "美国之音", "*.md"))
@@ -332,6 +381,47 @@ func TestImportedImagesArePointedAtLocalCopiesUnlessAskedNotTo(t *testing.T) {
 	b, _ = os.ReadFile(files[0])
 	if !strings.Contains(string(b), `src="https://images.weserv.nl/?url=`+site.base+`/img/park.png"`) || strings.Contains(string(b), "assets/") {
 		t.Errorf("export with original images: %s", b)
+	}
+}
+
+// An imported article that changed since (a later fetch of its page made a
+// new version) is exported in our sanitized form, still under the imported
+// file's name, so a republished mirror shows it as modified.
+func TestAnImportedArticleThatChangedIsExportedSanitizedUnderItsName(t *testing.T) {
+	site := newSite(t)
+	in := filepath.Join(t.TempDir(), "测试")
+	os.MkdirAll(in, 0o755)
+	md := fmt.Sprintf("<!--1677595144000-->\n[公园步道  旧标题](%s/news/park.html)\n------\n\n<p>旧的文字。</p>\n", site.base)
+	os.WriteFile(filepath.Join(in, "公园 | 步道.md"), []byte(md), 0o644)
+	ctx := context.Background()
+	e := newEnv(t, Options{SkipImages: true})
+	if rep, err := e.pipe.Import(ctx, []string{in}, ImportOptions{}); err != nil || len(rep.Failed) != 0 {
+		t.Fatalf("import: %+v %v", rep, err)
+	}
+	out := t.TempDir()
+	if _, err := publish.ExportMarkdown(ctx, e.store, e.blobs, out, publish.MarkdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if same, total := exportedAsImported(t, filepath.Join(out, "articles"), filepath.Dir(in)); same != 1 || total != 1 {
+		t.Fatalf("unchanged: %d of %d exported files byte-identical", same, total)
+	}
+	if _, err := e.pipe.ArchiveURL(ctx, site.base+"/news/park.html", nil); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := e.store.ArticleByURL(ctx, site.base+"/news/park.html")
+	if a.VersionCount != 2 {
+		t.Fatalf("the page fetch made %d versions, want 2", a.VersionCount)
+	}
+	rep, err := publish.ExportMarkdown(ctx, e.store, e.blobs, out, publish.MarkdownOptions{})
+	if err != nil || rep.Verbatim != 0 {
+		t.Fatalf("export: %+v %v", rep, err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "articles", "测试", "公园 | 步道.md"))
+	if err != nil {
+		t.Fatalf("the changed article lost its file name: %v", err)
+	}
+	if strings.Contains(string(b), "旧的文字") || !strings.Contains(string(b), a.Title) {
+		t.Errorf("the changed article was not exported as its latest version:\n%s", b)
 	}
 }
 

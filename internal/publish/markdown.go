@@ -28,6 +28,12 @@ type MarkdownOptions struct {
 	// AssetPrefix is the prefix stored content uses for our images
 	// ("/assets/").
 	AssetPrefix string
+	// Sanitized writes every article in our sanitized form. Without it, an
+	// article imported from a mirror file and unchanged since (its latest
+	// version is still the imported one, and its images are not pointed at
+	// local copies) is written as the very bytes that were imported: the
+	// mirror is a data file, and republishing it must not churn it.
+	Sanitized bool
 	// SourceID limits the export to one source; 0 exports all.
 	SourceID int64
 	// Progress, if set, is called after each article.
@@ -37,11 +43,16 @@ type MarkdownOptions struct {
 // MarkdownReport says what an export wrote.
 type MarkdownReport struct {
 	Articles, Lists, Images int
+	// Verbatim counts the articles written as the bytes of the mirror file
+	// they were imported from.
+	Verbatim int
 }
 
 // ExportMarkdown writes the archive to dir in the markdown mirror format:
 // articles/<source>/<id>_<title>.md, lists/<source>.md (newest first, dates
-// in the source's time zone) and assets/<hash>.<ext> for images. Files are
+// in the source's time zone) and assets/<hash>.<ext> for images. An article
+// imported from a mirror file keeps that file's name and, unless
+// opts.Sanitized, its bytes (see MarkdownOptions.Sanitized). Files are
 // written atomically; running it again over the same dir rewrites the same
 // files.
 func ExportMarkdown(ctx context.Context, st Store, blobs Blobs, dir string, opts MarkdownOptions) (MarkdownReport, error) {
@@ -71,6 +82,7 @@ func ExportMarkdown(ctx context.Context, st Store, blobs Blobs, dir string, opts
 			loc = time.UTC
 		}
 		var items []mirror.ListItem
+		names := fileNames{}
 		for offset := 0; ; offset += 200 {
 			page, err := st.Articles(ctx, store.ArticleFilter{SourceID: src.ID, Limit: 200, Offset: offset})
 			if err != nil {
@@ -80,15 +92,24 @@ func ExportMarkdown(ctx context.Context, st Store, blobs Blobs, dir string, opts
 				if err := ctx.Err(); err != nil {
 					return rep, err
 				}
-				file := mirror.FileName(a.ID, a.Title)
-				rel := path.Join("articles", name, file)
-				body, n, err := exportHTML(ctx, st, blobs, dir, a, opts)
+				imp, err := importedFile(ctx, st, blobs, a, opts)
 				if err != nil {
 					return rep, fmt.Errorf("export article %d: %w", a.ID, err)
 				}
-				rep.Images += n
-				e := &mirror.Entry{Title: a.Title, Link: a.URL, Published: a.Published, HTML: body}
-				if err := writeAtomic(filepath.Join(dir, filepath.FromSlash(rel)), func(w io.Writer) error { return mirror.Write(w, e) }); err != nil {
+				rel := path.Join("articles", name, names.claim(imp.name, mirror.FileName(a.ID, a.Title)))
+				fill := func(w io.Writer) error { _, err := w.Write(imp.data); return err }
+				if imp.data == nil {
+					body, n, err := exportHTML(ctx, st, blobs, dir, a, opts)
+					if err != nil {
+						return rep, fmt.Errorf("export article %d: %w", a.ID, err)
+					}
+					rep.Images += n
+					e := &mirror.Entry{Title: a.Title, Link: a.URL, Published: a.Published, HTML: body}
+					fill = func(w io.Writer) error { return mirror.Write(w, e) }
+				} else {
+					rep.Verbatim++
+				}
+				if err := writeAtomic(filepath.Join(dir, filepath.FromSlash(rel)), fill); err != nil {
 					return rep, fmt.Errorf("export article %d: %w", a.ID, err)
 				}
 				items = append(items, mirror.ListItem{Title: a.Title, Path: "../" + rel, Published: a.Published})

@@ -18,6 +18,8 @@ type Store interface {
 	Articles(ctx context.Context, f store.ArticleFilter) ([]archive.Article, error)
 	CountArticles(ctx context.Context, f store.ArticleFilter) (int, error)
 	VersionAssets(ctx context.Context, versionID int64) ([]store.AssetRef, error)
+	Capture(ctx context.Context, id int64) (archive.Capture, error)
+	Versions(ctx context.Context, articleID int64) ([]archive.Version, error)
 }
 
 // Blobs opens stored bytes.

@@ -101,14 +101,25 @@ type SearchQuery struct {
 	// Match is the text condition, a tree of index tokens from package
 	// search that each store renders in its own full-text syntax. Nil
 	// means no text condition: only the filters apply.
-	Match      search.Expr
-	SourceIDs  []int64 // any of these sources; empty: all
-	Language   string  // language prefix ("zh" matches zh-CN); empty: all
+	Match     search.Expr
+	SourceIDs []int64 // any of these sources; empty: all
+	// Site is a site: filter: articles of one of its sources or whose URL
+	// is on one of its hosts. Nil: no site filter.
+	Site       *SiteFilter
+	Language   string // language prefix ("zh" matches zh-CN); empty: all
 	After      time.Time
 	Before     time.Time
 	SortByDate bool // newest first instead of by relevance
 	Limit      int  // default 20
 	Offset     int
+}
+
+// SiteFilter selects the articles of a site: of one of SourceIDs, or whose
+// URL's host is one of Hosts or a subdomain of one (bbc.com matches
+// www.bbc.com, not notbbc.com). An empty filter selects nothing.
+type SiteFilter struct {
+	SourceIDs []int64
+	Hosts     []string // lower-case host names
 }
 
 // SearchHit is one search result.

@@ -2,9 +2,14 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/newsvault/newsvault/internal/archive"
 )
 
 // TestTheOpenAPIDescriptionMatchesTheRoutes checks both ways: every
@@ -113,4 +118,85 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestEveryLimitTheSpecAllowsIsAccepted reads the maximum of every limit
+// parameter in openapi.json and checks that its route answers a page that
+// large (filled, when the archive has that many) and refuses one more, in
+// each way the route can be asked (listing and searching).
+func TestEveryLimitTheSpecAllowsIsAccepted(t *testing.T) {
+	var spec struct {
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
+		Components struct {
+			Parameters map[string]openAPIParam `json:"parameters"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openAPISpec, &spec); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, envOptions{})
+	src := e.source(archive.Source{Kind: archive.KindImport, FeedURL: "import:many", Title: "many"})
+	const articles = 520
+	for i := range articles {
+		e.write(article{url: fmt.Sprintf("https://many.example/%d", i), source: src.ID, title: fmt.Sprintf("第%d篇", i),
+			html: "<p>同一个词。</p>", published: time.Date(2023, 1, 1, 0, i, 0, 0, time.UTC)})
+	}
+	checked := 0
+	for path, ops := range spec.Paths {
+		raw, ok := ops["get"]
+		if !ok || strings.Contains(path, "{") {
+			continue
+		}
+		var op struct {
+			Parameters []openAPIParam `json:"parameters"`
+		}
+		if err := json.Unmarshal(raw, &op); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range op.Parameters {
+			if ref, ok := strings.CutPrefix(p.Ref, "#/components/parameters/"); ok {
+				p = spec.Components.Parameters[ref]
+			}
+			if p.Name != "limit" || p.In != "query" {
+				continue
+			}
+			if p.Schema.Maximum == 0 {
+				t.Errorf("GET %s: limit has no maximum", path)
+				continue
+			}
+			max := p.Schema.Maximum
+			for _, extra := range []string{"", "&q=同一", "&sort=date"} {
+				checked++
+				var page map[string]json.RawMessage
+				u := fmt.Sprintf("/api/v1%s?limit=%d%s", path, max, extra)
+				if resp := e.getJSON(u, &page); resp.StatusCode != http.StatusOK {
+					t.Errorf("GET %s: %d, but the spec allows it", u, resp.StatusCode)
+					continue
+				}
+				for key, v := range page {
+					var items []json.RawMessage
+					if json.Unmarshal(v, &items) == nil && len(items) != min(max, articles) {
+						t.Errorf("GET %s: %d %s, want %d", u, len(items), key, min(max, articles))
+					}
+				}
+				u = fmt.Sprintf("/api/v1%s?limit=%d%s", path, max+1, extra)
+				if resp, body := e.do("GET", u, nil); resp.StatusCode != http.StatusBadRequest {
+					t.Errorf("GET %s: %d, but the spec's maximum is %d: %s", u, resp.StatusCode, max, body)
+				}
+			}
+		}
+	}
+	if checked < 4 {
+		t.Errorf("only %d limit checks: the spec's limit parameters were not found", checked)
+	}
+}
+
+// openAPIParam is a parameter object of openapi.json, or a reference to one.
+type openAPIParam struct {
+	Ref    string `json:"$ref"`
+	Name   string `json:"name"`
+	In     string `json:"in"`
+	Schema struct {
+		Maximum int `json:"maximum"`
+	} `json:"schema"`
 }

@@ -374,6 +374,9 @@ func TestSearchFindsSimplifiedAndTraditionalAndHighlights(t *testing.T) {
 		{"a date range narrows", q(url.Values{"q": {"卢卡申科"}, "before": {"2023-03-01"}}), []string{"普京密友白俄总统卢卡申科抵达北京"}, true},
 		{"site: in the query narrows", q(url.Values{"q": {"卢卡申科 site:voachinese.com"}}), []string{"普京密友白俄总统卢卡申科抵达北京"}, true},
 		{"an unknown site: finds nothing", q(url.Values{"q": {"卢卡申科 site:nowhere.example"}}), nil, false},
+		{"site: matches the articles' host and its subdomains", q(url.Values{"q": {"site:bbc.com"}}), []string{"Lukashenko arrives in Beijing", "修改后的标题"}, false},
+		{"site: takes a URL too", q(url.Values{"q": {"卢卡申科 site:https://cna.com.tw/news"}}), []string{"盧卡申科訪問北京"}, true},
+		{"site: is not a suffix of another name", q(url.Values{"q": {"site:c.com"}}), nil, false},
 		{"English words match too", q(url.Values{"q": {"lukashenko"}}), []string{"Lukashenko arrives in Beijing"}, false},
 		{"filters alone list newest first", q(url.Values{"source": {itoa(s.imported.ID)}}), []string{"盧卡申科訪問北京", "Lukashenko arrives in Beijing", "修改后的标题"}, false},
 		{"sorting by date puts the newest first", q(url.Values{"q": {"北京"}, "sort": {"date"}}), []string{"盧卡申科訪問北京", "普京密友白俄总统卢卡申科抵达北京"}, true},
@@ -450,6 +453,25 @@ func TestTheAddFeedFormFollowsAFeed(t *testing.T) {
 	src, err := e.store.Source(t.Context(), id)
 	if err != nil || src.Mode != archive.ModePage || src.Title != "例子" || src.TimeZone != "Asia/Taipei" || src.Interval != defaultInterval {
 		t.Errorf("stored %+v %v", src, err)
+	}
+
+	// A feed added without a title is named by its host until a poll
+	// gives it one, and says it has not been polled.
+	resp, _ = post(url.Values{"feed_url": {"https://www.untitled.example/news/rss.xml?x=1"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("follow without a title: %d", resp.StatusCode)
+	}
+	_, doc := e.page(resp.Header.Get("Location"))
+	if h := textOf(mustQuery(t, doc, "h1")); h != "untitled.example (not polled yet)" {
+		t.Errorf("heading of an untitled feed: %q", h)
+	}
+	_, doc = e.page("/sources")
+	found := false
+	for _, h := range queryAll(doc, "li.source h3") {
+		found = found || textOf(h) == "untitled.example (not polled yet)"
+	}
+	if !found {
+		t.Errorf("the sources page does not name the untitled feed by its host")
 	}
 
 	for _, tc := range []struct {
@@ -612,5 +634,38 @@ func TestAnEmptySearchFormShowsNoResults(t *testing.T) {
 	}
 	if query(doc, ".results") != nil {
 		t.Error("an empty form listed results")
+	}
+}
+
+// A new archive's front page says how to fill it, with links to the forms
+// that do (which exist on the add page), or to the login that opens them.
+func TestTheEmptyFrontPageSaysWhatToDoFirst(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, doc := e.page("/")
+	steps := mustQuery(t, doc, "section.first-steps")
+	_, add := e.page("/add")
+	for _, form := range []string{"add-feed", "add-url", "add-opml"} {
+		link := query(steps, `a[href="/add#`+form+`"]`)
+		if link == nil {
+			t.Errorf("no link to the %s form: %s", form, textOf(steps))
+			continue
+		}
+		if query(add, "#"+form) == nil {
+			t.Errorf("the add page has no #%s to land on", form)
+		}
+	}
+	if !strings.Contains(textOf(steps), "newsvault import DIR") {
+		t.Errorf("importing a mirror is not mentioned: %s", textOf(steps))
+	}
+
+	resp, body := e.anon("GET", "/", nil)
+	anon, _ := html.Parse(bytes.NewReader(body))
+	if resp.StatusCode != http.StatusOK || query(anon, `section.first-steps a[href="/login"]`) == nil {
+		t.Errorf("an anonymous reader is not told to log in: %d %s", resp.StatusCode, body)
+	}
+
+	e.write(article{url: "https://a.example/1", title: "第一篇", html: "<p>正文</p>"})
+	if _, doc := e.page("/"); query(doc, "section.first-steps") != nil {
+		t.Error("the first steps still show once there are articles")
 	}
 }

@@ -175,7 +175,8 @@ func saveArticle(ctx context.Context, tx execer, w *store.ArticleWrite) (res sto
 }
 
 const articleCols = `a.id, a.url, a.original_url, COALESCE(a.source_id, 0), a.version_count, a.first_seen_at, a.last_seen_at,
-	v.id, v.title, v.author, v.published_at, v.published_off, v.updated_at, v.updated_off, v.site_name, v.language, v.image, v.html, v.text, v.sanitizer`
+	v.id, v.title, v.author, v.published_at, v.published_off, v.updated_at, v.updated_off, v.site_name, v.language, v.image, v.html, v.text, v.sanitizer,
+	COALESCE(v.capture_id, 0)`
 
 // listCols are articleCols without the body: HTML and text read as ”.
 var listCols = strings.Replace(articleCols, "v.html, v.text", "'', ''", 1)
@@ -187,7 +188,8 @@ func scanArticle(sc interface{ Scan(...any) error }) (archive.Article, error) {
 	var first, last int64
 	var pub, puboff, upd, updoff sql.NullInt64
 	err := sc.Scan(&a.ID, &a.URL, &a.OriginalURL, &a.SourceID, &a.VersionCount, &first, &last,
-		&a.VersionID, &a.Title, &a.Author, &pub, &puboff, &upd, &updoff, &a.SiteName, &a.Language, &a.Image, &a.HTML, &a.Text, &a.Sanitizer)
+		&a.VersionID, &a.Title, &a.Author, &pub, &puboff, &upd, &updoff, &a.SiteName, &a.Language, &a.Image, &a.HTML, &a.Text, &a.Sanitizer,
+		&a.CaptureID)
 	if err != nil {
 		return a, err
 	}

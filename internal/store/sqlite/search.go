@@ -43,7 +43,7 @@ func putIndex(ctx context.Context, ex execer, articleID int64, doc *store.IndexD
 
 // searchCols are articleCols without the HTML, which results do not need.
 const searchCols = `a.id, a.url, a.original_url, COALESCE(a.source_id, 0), a.version_count, a.first_seen_at, a.last_seen_at,
-	v.id, v.title, v.author, v.published_at, v.published_off, v.updated_at, v.updated_off, v.site_name, v.language, v.image, '', v.text, 0`
+	v.id, v.title, v.author, v.published_at, v.published_off, v.updated_at, v.updated_off, v.site_name, v.language, v.image, '', v.text, 0, 0`
 
 // Search runs a full-text query (q.Match, a tree from package search,
 // rendered by fts5) with q's filters and returns one page of hits and the number of
@@ -167,6 +167,11 @@ func searchFilters(q store.SearchQuery) (string, []any) {
 			args = append(args, id)
 		}
 	}
+	if q.Site != nil {
+		w, a := siteCondition(*q.Site)
+		b.WriteString(` AND ` + w)
+		args = append(args, a...)
+	}
 	if lang := strings.ToLower(strings.TrimSpace(q.Language)); lang != "" {
 		// A language prefix: "zh" is zh, zh-CN, zh_TW, not zha.
 		b.WriteString(` AND (lower(a.language) = ? OR substr(lower(a.language), 1, ?) IN (?, ?))`)
@@ -182,6 +187,42 @@ func searchFilters(q store.SearchQuery) (string, []any) {
 	}
 	return b.String(), args
 }
+
+// urlHost is the host (with any port) of a stored canonical URL, which is
+// always scheme://host/…; "" for URLs without an authority (urn:).
+const urlHost = `(CASE WHEN instr(a.url, '://') > 0 THEN
+	substr(substr(a.url, instr(a.url, '://') + 3), 1, instr(substr(a.url, instr(a.url, '://') + 3) || '/', '/') - 1)
+	ELSE '' END)`
+
+// siteCondition renders a site filter as one condition on articles a.
+func siteCondition(f store.SiteFilter) (string, []any) {
+	var conds []string
+	var args []any
+	if len(f.SourceIDs) > 0 {
+		conds = append(conds, `a.source_id IN (?`+strings.Repeat(`, ?`, len(f.SourceIDs)-1)+`)`)
+		for _, id := range f.SourceIDs {
+			args = append(args, id)
+		}
+	}
+	for _, h := range f.Hosts {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if h == "" {
+			continue
+		}
+		// The host itself or a subdomain, with or without a port:
+		// ".www.bbc.com:" and ".bbc.com:8080:" are like "%.bbc.com:%",
+		// ".notbbc.com:" is not.
+		conds = append(conds, `'.' || `+urlHost+` || ':' LIKE ? ESCAPE '\'`)
+		args = append(args, "%."+likeEscaper.Replace(h)+":%")
+	}
+	if len(conds) == 0 {
+		return `0`, nil
+	}
+	return `(` + strings.Join(conds, ` OR `) + `)`, args
+}
+
+// likeEscaper escapes LIKE's wildcards (with \ as the escape character).
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // scanPlus scans a row of article columns followed by extra columns.
 type scanPlus struct {

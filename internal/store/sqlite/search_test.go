@@ -124,11 +124,12 @@ func TestSearchFiltersSortsAndPages(t *testing.T) {
 		titleToks string
 		bodyToks  string
 	}{
-		{"https://e.com/a", bbc.ID, "zh-CN", day(1), "北京新闻", "今天北京下雪", "北京 京新 新闻 闻", "今天 天北 北京 京下 下雪 雪"},
-		{"https://e.com/b", bbc.ID, "zh_TW", day(2), "天气", "北京北京北京", "天气 气", "北京 京北 北京 京北 北京 京"},
+		{"http://bbc.com:8080/a", bbc.ID, "zh-CN", day(1), "北京新闻", "今天北京下雪", "北京 京新 新闻 闻", "今天 天北 北京 京下 下雪 雪"},
+		{"https://www.bbc.com/b", bbc.ID, "zh_TW", day(2), "天气", "北京北京北京", "天气 气", "北京 京北 北京 京北 北京 京"},
 		{"https://e.com/c", voa.ID, "zh", day(3), "上海", "北京和上海", "上海 海", "北京 京和 和上 上海 海"},
 		{"https://e.com/d", voa.ID, "zha", day(4), "北京", "壮语", "北京 京", "壮语 语"},
 		{"https://e.com/e", voa.ID, "en", day(5), "Beijing", "Snow in Beijing", "beijing", "snow in beijing"},
+		{"https://notbbc.com/f", voa.ID, "en", day(0), "Other", "Other", "other", "other"},
 	}
 	for _, d := range docs {
 		w := indexed(d.url, d.title, d.body, d.titleToks, d.bodyToks, d.pub)
@@ -145,19 +146,25 @@ func TestSearchFiltersSortsAndPages(t *testing.T) {
 		want  []string
 		total int
 	}{
-		{"a title match ranks above body matches", store.SearchQuery{Match: phrase("北京")}, []string{"https://e.com/d", "https://e.com/a", "https://e.com/b", "https://e.com/c"}, 4},
-		{"sorting by date puts the newest first", store.SearchQuery{Match: phrase("北京"), SortByDate: true}, []string{"https://e.com/d", "https://e.com/c", "https://e.com/b", "https://e.com/a"}, 4},
-		{"a source filter keeps that source's articles", store.SearchQuery{Match: phrase("北京"), SourceIDs: []int64{bbc.ID}, SortByDate: true}, []string{"https://e.com/b", "https://e.com/a"}, 2},
-		{"several sources are any of them", store.SearchQuery{Match: phrase("北京"), SourceIDs: []int64{bbc.ID, voa.ID}, SortByDate: true}, []string{"https://e.com/d", "https://e.com/c", "https://e.com/b", "https://e.com/a"}, 4},
-		{"a language is a prefix of the tag, not of the code", store.SearchQuery{Match: phrase("北京"), Language: "zh", SortByDate: true}, []string{"https://e.com/c", "https://e.com/b", "https://e.com/a"}, 3},
-		{"a language filter ignores case", store.SearchQuery{Match: phrase("北京"), Language: "ZH-cn"}, []string{"https://e.com/a"}, 1},
-		{"after is inclusive and before exclusive", store.SearchQuery{Match: phrase("北京"), After: day(2), Before: day(4), SortByDate: true}, []string{"https://e.com/c", "https://e.com/b"}, 2},
-		{"a limit pages and the total counts them all", store.SearchQuery{Match: phrase("北京"), SortByDate: true, Limit: 2, Offset: 1}, []string{"https://e.com/c", "https://e.com/b"}, 4},
+		{"a title match ranks above body matches", store.SearchQuery{Match: phrase("北京")}, []string{"https://e.com/d", "http://bbc.com:8080/a", "https://www.bbc.com/b", "https://e.com/c"}, 4},
+		{"sorting by date puts the newest first", store.SearchQuery{Match: phrase("北京"), SortByDate: true}, []string{"https://e.com/d", "https://e.com/c", "https://www.bbc.com/b", "http://bbc.com:8080/a"}, 4},
+		{"a source filter keeps that source's articles", store.SearchQuery{Match: phrase("北京"), SourceIDs: []int64{bbc.ID}, SortByDate: true}, []string{"https://www.bbc.com/b", "http://bbc.com:8080/a"}, 2},
+		{"several sources are any of them", store.SearchQuery{Match: phrase("北京"), SourceIDs: []int64{bbc.ID, voa.ID}, SortByDate: true}, []string{"https://e.com/d", "https://e.com/c", "https://www.bbc.com/b", "http://bbc.com:8080/a"}, 4},
+		{"a language is a prefix of the tag, not of the code", store.SearchQuery{Match: phrase("北京"), Language: "zh", SortByDate: true}, []string{"https://e.com/c", "https://www.bbc.com/b", "http://bbc.com:8080/a"}, 3},
+		{"a language filter ignores case", store.SearchQuery{Match: phrase("北京"), Language: "ZH-cn"}, []string{"http://bbc.com:8080/a"}, 1},
+		{"after is inclusive and before exclusive", store.SearchQuery{Match: phrase("北京"), After: day(2), Before: day(4), SortByDate: true}, []string{"https://e.com/c", "https://www.bbc.com/b"}, 2},
+		{"a limit pages and the total counts them all", store.SearchQuery{Match: phrase("北京"), SortByDate: true, Limit: 2, Offset: 1}, []string{"https://e.com/c", "https://www.bbc.com/b"}, 4},
 		{"a page past the end is empty but still counted", store.SearchQuery{Match: phrase("北京"), Offset: 10}, nil, 4},
-		{"no match expression lists by filters, newest first", store.SearchQuery{Language: "zh"}, []string{"https://e.com/c", "https://e.com/b", "https://e.com/a"}, 3},
-		{"no match expression and no filters lists everything", store.SearchQuery{Limit: 1}, []string{"https://e.com/e"}, 5},
-		{"NOT excludes", store.SearchQuery{Match: search.And{phrase("北京"), search.Not{X: phrase("上海")}}, SortByDate: true}, []string{"https://e.com/d", "https://e.com/b", "https://e.com/a"}, 3},
+		{"no match expression lists by filters, newest first", store.SearchQuery{Language: "zh"}, []string{"https://e.com/c", "https://www.bbc.com/b", "http://bbc.com:8080/a"}, 3},
+		{"no match expression and no filters lists everything", store.SearchQuery{Limit: 1}, []string{"https://e.com/e"}, 6},
+		{"NOT excludes", store.SearchQuery{Match: search.And{phrase("北京"), search.Not{X: phrase("上海")}}, SortByDate: true}, []string{"https://e.com/d", "https://www.bbc.com/b", "http://bbc.com:8080/a"}, 3},
 		{"words match in English", store.SearchQuery{Match: phrase("beijing")}, []string{"https://e.com/e"}, 1},
+		{"a site is its sources or its host and subdomains", store.SearchQuery{Match: phrase("北京"), Site: &store.SiteFilter{SourceIDs: []int64{voa.ID}, Hosts: []string{"bbc.com"}}, SortByDate: true},
+			[]string{"https://e.com/d", "https://e.com/c", "https://www.bbc.com/b", "http://bbc.com:8080/a"}, 4},
+		{"a host matches subdomains but not other names ending like it", store.SearchQuery{Site: &store.SiteFilter{Hosts: []string{"bbc.com"}}},
+			[]string{"https://www.bbc.com/b", "http://bbc.com:8080/a"}, 2},
+		{"a host filter is not a pattern", store.SearchQuery{Site: &store.SiteFilter{Hosts: []string{"%.com", "_bc.com"}}}, nil, 0},
+		{"an empty site filter selects nothing", store.SearchQuery{Site: &store.SiteFilter{}}, nil, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -180,7 +187,7 @@ func TestSearchFiltersSortsAndPages(t *testing.T) {
 		t.Error("a tree FTS5 cannot express did not fail")
 	}
 	big, _, err := s.Search(ctx, store.SearchQuery{Limit: 1000})
-	if err != nil || len(big) != 5 {
+	if err != nil || len(big) != 6 {
 		t.Errorf("large limit: %d %v", len(big), err)
 	}
 }

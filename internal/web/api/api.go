@@ -92,8 +92,13 @@ var Spec []byte
 // MaxJSON is the largest JSON request body accepted.
 const MaxJSON = 1 << 20
 
-// maxSearchLimit is the largest page of search results asked of the store.
+// maxSearchLimit is the largest page of search results asked of the store,
+// and the largest page /search returns (it reads each hit's text for its
+// snippet). openapi.json says the same (a test checks).
 const maxSearchLimit = 100
+
+// maxListLimit is the largest page /articles returns, listed or searched.
+const maxListLimit = 500
 
 func (s *API) OpenAPI(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -210,11 +215,7 @@ func (s *API) ListArticles(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	useIndex := p.Q != "" || p.Lang != "" || p.Sort != "" || len(p.SourceIDs) > 1
-	maxLimit := 500
-	if useIndex {
-		maxLimit = maxSearchLimit
-	}
-	limit, offset, ok := pageParams(w, r, 50, maxLimit)
+	limit, offset, ok := pageParams(w, r, 50, maxListLimit)
 	if !ok {
 		return
 	}
@@ -222,15 +223,22 @@ func (s *API) ListArticles(w http.ResponseWriter, r *http.Request) {
 	out := []ArticleJSON{}
 	var total int
 	if useIndex {
-		res, err := s.query.Search(ctx, p, limit, offset)
-		if err != nil {
-			s.internal(w, r, err)
-			return
+		// The store gives at most maxSearchLimit hits a call.
+		for len(out) < limit {
+			n := min(limit-len(out), maxSearchLimit)
+			res, err := s.query.Search(ctx, p, n, offset+len(out))
+			if err != nil {
+				s.internal(w, r, err)
+				return
+			}
+			for _, h := range res.Hits {
+				out = append(out, toJSON(h.Article, false))
+			}
+			total = res.Total
+			if len(res.Hits) < n {
+				break
+			}
 		}
-		for _, h := range res.Hits {
-			out = append(out, toJSON(h.Article, false))
-		}
-		total = res.Total
 	} else {
 		f := store.ArticleFilter{Since: p.After, Until: p.Before, Limit: limit, Offset: offset, NoContent: true}
 		if len(p.SourceIDs) == 1 {

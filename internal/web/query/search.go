@@ -146,17 +146,13 @@ func (s *Searcher) Search(ctx context.Context, p Params, limit, offset int) (Res
 		res.Query = s.analyzer.Parse(p.Q, s.loc)
 		q := res.Query
 		if len(q.Sources) > 0 {
+			// site:bbc.com is the sources named so, and every article on
+			// bbc.com or a subdomain, whatever source it came through.
 			ids, err := s.sourcesNamed(ctx, q.Sources)
 			if err != nil {
 				return res, err
 			}
-			if len(sq.SourceIDs) > 0 {
-				ids = slices.DeleteFunc(ids, func(id int64) bool { return !slices.Contains(sq.SourceIDs, id) })
-			}
-			if len(ids) == 0 {
-				return res, nil // no source by that name: nothing can match
-			}
-			sq.SourceIDs = ids
+			sq.Site = &store.SiteFilter{SourceIDs: ids, Hosts: siteHosts(q.Sources)}
 		}
 		if sq.Language == "" && len(q.Langs) > 0 {
 			sq.Language = q.Langs[0]
@@ -202,6 +198,26 @@ func (s *Searcher) sourcesNamed(ctx context.Context, names []string) ([]int64, e
 		}
 	}
 	return ids, nil
+}
+
+// siteHosts are the names of a site: filter that can be hosts, as hosts:
+// "https://www.bbc.com/zhongwen" is www.bbc.com; a name with no dot (a
+// source's title, "BBC") is not a host.
+func siteHosts(names []string) []string {
+	var out []string
+	for _, name := range names {
+		name = strings.ToLower(strings.TrimSpace(name))
+		if u, err := url.Parse(name); err == nil && u.Host != "" {
+			name = u.Hostname()
+		} else if i := strings.IndexByte(name, '/'); i >= 0 {
+			name = name[:i]
+		}
+		name = strings.Trim(name, ".")
+		if strings.Contains(name, ".") && !strings.ContainsAny(name, " :@") {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 func sourceIsNamed(src archive.Source, name string) bool {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -50,11 +51,21 @@ func (sn *sourceNames) get(ctx context.Context, id int64) (archive.Source, bool)
 	return src, true
 }
 
+// sourceTitle names a source for readers. A feed with no title yet (added
+// without one, and not polled, or its feed has none) is named by its host,
+// not its whole URL, and says when it has not been polled yet.
 func sourceTitle(src archive.Source) string {
 	if src.Title != "" {
 		return src.Title
 	}
-	return src.FeedURL
+	name := src.FeedURL
+	if u, err := url.Parse(src.FeedURL); err == nil && u.Hostname() != "" {
+		name = strings.TrimPrefix(u.Hostname(), "www.")
+	}
+	if src.Kind == archive.KindFeed && src.LastPolledAt.IsZero() {
+		name += " (not polled yet)"
+	}
+	return name
 }
 
 func (s *UI) items(ctx context.Context, sn *sourceNames, list []archive.Article) []articleItem {
