@@ -65,9 +65,15 @@ func TestExtractSeedTextPage(t *testing.T) {
 	if !strings.Contains(r.Text, "中白工业园就是一个例子") {
 		t.Errorf("Text lacks the last paragraph")
 	}
-	for _, junk := range []string{"登录 注册 退出", "EnglishEnglish", "turnstile", "Hang Tag", "创新通翼闸", "image.png", "(卢卡申科抵达北京)", "当前位置"} {
+	for _, junk := range []string{"登录 注册 退出", "EnglishEnglish", "turnstile", "Hang Tag", "创新通翼闸", "image.png", "当前位置"} {
 		if strings.Contains(r.Text, junk) || strings.Contains(r.HTML, junk) {
 			t.Errorf("result contains %q", junk)
+		}
+	}
+	// The two photo captions inside the article are part of it.
+	for _, caption := range []string{"(卢卡申科抵达北京)\n\n首先", "(白俄罗斯出口大量钾肥。)\n\n"} {
+		if !strings.Contains(r.Text, caption) {
+			t.Errorf("Text lacks the caption %q", caption)
 		}
 	}
 	if !strings.HasPrefix(r.HTML, "<p>白俄罗斯总统亚历山大") || strings.Count(r.HTML, "<p>") < 12 {
