@@ -167,38 +167,102 @@ type blockFlags struct {
 	aside   bool // inside navigation, a share bar, related links, comments…
 }
 
-// reAsideClass matches one class or id token of an element that holds
-// boilerplate: navigation, share bars, related links, comments, ads.
-var reAsideClass = regexp.MustCompile(`(?i)^(?:.*[-_])?(?:breadcrumbs?|crumbs?|share|sharing|social|related|recommend(?:ed|ations?)?|comments?|footer|nav|navbar|navigation|menu|sidebar|toolbar|subscribe|subscription|newsletter|promo|ads?|advert|advertisement|sponsor(?:ed)?|copyright|tags|keywords|pagination|pager)(?:[-_].*)?$`)
+// asideWords are the class and id words of elements that hold
+// boilerplate: navigation, share bars, related links, comments, ads, and
+// the login, VIP and red-packet pop-ups laid over an article. A class or
+// id token names one when one of its parts between "-" and "_" is one of
+// these words ("post-share-bar", "related_news", "login-popup").
+var asideWords = wordSet(`breadcrumb breadcrumbs crumb crumbs share sharing social related recommend recommended
+	recommendation recommendations comment comments footer nav navbar navigation menu sidebar toolbar subscribe
+	subscription newsletter promo ad ads advert advertisement sponsor sponsored copyright tags keywords pagination
+	pager popup modal dialog overlay login signin vip hongbao redpacket`)
+
+// wordSet returns the set of the space-separated words of s.
+func wordSet(s string) map[string]bool {
+	m := make(map[string]bool)
+	for _, w := range strings.Fields(s) {
+		m[w] = true
+	}
+	return m
+}
 
 // isAsideElement reports whether n is navigation, a share bar, related
-// links, comments or an ad, by its tag, role, class or id.
+// links, comments, an ad or a pop-up, by its tag, role, class or id.
 func isAsideElement(n *html.Node) bool {
 	switch n.DataAtom {
 	case atom.Nav, atom.Aside, atom.Footer, atom.Menu:
 		return true
 	}
-	switch strings.ToLower(attr(n, "role")) {
-	case "navigation", "complementary", "contentinfo", "menu", "menubar":
-		return true
-	}
-	for _, tok := range strings.Fields(attr(n, "class") + " " + attr(n, "id")) {
-		if reAsideClass.MatchString(tok) {
-			return true
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "role":
+			switch strings.ToLower(a.Val) {
+			case "navigation", "complementary", "contentinfo", "menu", "menubar", "dialog":
+				return true
+			}
+		case "class", "id":
+			if hasWordIn(a.Val, asideWords) {
+				return true
+			}
 		}
 	}
 	return false
 }
 
-// reCaptionClass matches class and id values of caption elements.
-var reCaptionClass = regexp.MustCompile(`(?i)caption|credit|pic-?txt|pic-?text|img-?desc|photo-?desc|pictext|imgtxt`)
+// hasWordIn reports whether one of the "-" and "_" separated parts of a
+// token of the space-separated list v, lower-cased, is in words.
+func hasWordIn(v string, words map[string]bool) bool {
+	start := -1
+	lower := false
+	for i := 0; i <= len(v); i++ {
+		var c byte = ' '
+		if i < len(v) {
+			c = v[i]
+		}
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '-' || c == '_':
+			if start >= 0 {
+				w := v[start:i]
+				if lower {
+					w = strings.ToLower(w)
+				}
+				if words[w] {
+					return true
+				}
+				start, lower = -1, false
+			}
+		default:
+			if start < 0 {
+				start = i
+			}
+			if c >= 'A' && c <= 'Z' || c >= 0x80 {
+				lower = true
+			}
+		}
+	}
+	return false
+}
+
+// captionMarks are what the class or id of a caption element contains.
+var captionMarks = []string{"caption", "credit", "pic-txt", "pictxt", "pic-text", "pictext", "img-desc", "imgdesc", "photo-desc", "photodesc", "imgtxt"}
 
 // isCaptionElement reports whether n holds an image caption or credit.
 func isCaptionElement(n *html.Node) bool {
 	if n.DataAtom == atom.Figcaption {
 		return true
 	}
-	return reCaptionClass.MatchString(attr(n, "class") + " " + attr(n, "id"))
+	for _, a := range n.Attr {
+		if a.Key != "class" && a.Key != "id" || a.Val == "" {
+			continue
+		}
+		v := strings.ToLower(a.Val)
+		for _, m := range captionMarks {
+			if strings.Contains(v, m) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // isDataTable reports whether table holds data rather than page layout:
@@ -339,13 +403,13 @@ func scoreBlock(b *textBlock) {
 		b.score = 0 // an image or an empty wrapper: neutral
 		return
 	}
-	b.classify()
 	plain, links := float64(b.tokens-b.links), float64(b.links)
 	if b.isProse() && b.linkRatio() <= junkLinkRatio {
 		b.score = plain - proseLinkWeight*links - blockCost
 	} else {
 		b.score = labelWeight*plain - linkPenalty*links - blockCost
 	}
+	b.classify()
 	switch {
 	case b.marker:
 		b.score -= markerPenalty
@@ -449,7 +513,7 @@ var reImageCaption = regexp.MustCompile(`(?i)^(?:图|圖)(?:为|為|片|示|注|
 // isCaptionLine reports whether s is an image caption or credit.
 func isCaptionLine(s string) bool {
 	n := utf8.RuneCountInString(s)
-	return n <= maxCaptionRunes && reImageCaption.MatchString(s) ||
+	return n <= maxCaptionRunes && mayMatch(s, captionWords) && reImageCaption.MatchString(s) ||
 		n <= maxPhotoCreditRunes && reShortCredit.MatchString(s)
 }
 
@@ -491,6 +555,35 @@ var (
 		`^[(（【\[]?\s*(?:本文|文章|稿件|新闻|新聞)?(?:来源|來源|稿源|出处|出處|责任编辑|責任編輯|编辑|編輯|责编|責編|校对|校對)\s*[:：]`)
 )
 
+// boilerplateWords and captionWords are literals of which every match of
+// reBoilerplate, respectively reImageCaption, holds one (lower-cased): a
+// line without any is let go without running the regexp.
+var (
+	boilerplateWords = []string{"版", "權", "copyright", "©", "rights", "转", "轉", "未", "不代表", "不意味", "不表明",
+		"立场", "立場", "据", "據", "風險", "风险", "声明", "聲明", "申明", "分享", "share", "follow", "字号", "字號",
+		"文字大小", "打印", "列印", "关闭", "關閉", "复制", "複製", "收藏", "推荐给", "推薦給", "翻页", "返回", "回到",
+		"来源", "來源", "稿源", "出处", "出處", "编辑", "編輯", "责编", "責編", "校对", "校對"}
+	captionWords = []string{"图", "圖", "摄", "攝", "image", "photo", "picture", "graphic", "illustration", "video",
+		"credit", "caption", "close", "expand", "enlarge", "view", "advert", "sponsored", "getty", "associated press",
+		"reuters", "afp", "shutterstock", "istock", "of"}
+)
+
+// mayMatch reports whether s, lower-cased, contains one of words.
+func mayMatch(s string, words []string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			s = strings.ToLower(s)
+			break
+		}
+	}
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // isEndMarker reports whether s is the heading of a related-reading or
 // comments block (short, and nothing but the heading).
 func isEndMarker(s string) bool {
@@ -504,7 +597,7 @@ func isBoilerplateLine(s string) bool {
 	n := utf8.RuneCountInString(s)
 	switch {
 	case n <= maxBoilerplateRunes:
-		return reBoilerplate.MatchString(s)
+		return mayMatch(s, boilerplateWords) && reBoilerplate.MatchString(s)
 	case n <= maxNoticeRunes && (strings.Contains(s, "权") || strings.Contains(s, "權")):
 		// A whole copyright and disclaimer notice in one block.
 		return len(reBoilerplate.FindAllStringIndex(s, minNoticeMatches)) >= minNoticeMatches
@@ -570,6 +663,7 @@ func pruneBoilerplate(root *html.Node) pruneStats {
 	}
 	from, to := bestRun(blocks)
 	to = cutAtEndMarker(blocks, from, to)
+	from = extendOverBox(blocks, from, to)
 	// Images right before or after the text belong to the article (a lead
 	// picture above the first paragraph).
 	for from > 0 && from < to && blocks[from-1].tokens == 0 && blocks[from-1].media {

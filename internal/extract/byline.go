@@ -40,7 +40,7 @@ const (
 // date.
 func isBylineLine(line string) bool {
 	n := utf8.RuneCountInString(line)
-	if n > maxBylineRunes {
+	if n > maxBylineRunes || !hasTwoDigits(line) {
 		return false
 	}
 	if _, ok := ParseDate(line, time.UTC); !ok {
@@ -50,6 +50,21 @@ func isBylineLine(line string) bool {
 		return true
 	}
 	return n <= maxBareDateRunes && !strings.ContainsAny(line, "。！？")
+}
+
+// hasTwoDigits reports whether s holds two or more ASCII or full-width
+// digits, as every date ParseDate reads does: lines without are not
+// bylines, and most lines a page has are let go without parsing.
+func hasTwoDigits(s string) bool {
+	n := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' || r >= '０' && r <= '９' {
+			if n++; n >= 2 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // authorFrom returns the author a byline or credit line names, or "".
