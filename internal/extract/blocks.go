@@ -32,14 +32,20 @@ type textBlock struct {
 	caption bool         // inside a <figcaption> or an element classed as a caption
 	aside   bool         // inside navigation, related links, comments or the like
 
-	classified  bool      // the flags below are set
-	marker      bool      // a related-reading, comments or copyright heading
-	notice      bool      // a copyright or disclaimer notice, share bar, page tools, credit
-	captionLine bool      // reads as an image caption or credit
-	byline      bool      // reads as a byline (date, source, author)
-	menu        bool      // a language menu or a keyword list (SEO footer, tag cloud)
+	classified bool // the flags of blockClass are set
+	blockClass
+	cache map[string]blockClass // classifications by text, shared by the blocks of one page; may be nil
 	tag         atom.Atom // the block element's tag, 0 for an inline run
 	score       float64
+}
+
+// blockClass is what a block's text alone says it is.
+type blockClass struct {
+	marker      bool // a related-reading, comments or copyright heading
+	notice      bool // a copyright or disclaimer notice, share bar, page tools, credit
+	captionLine bool // reads as an image caption or credit
+	byline      bool // reads as a byline (date, source, author)
+	menu        bool // a language menu or a keyword list (SEO footer, tag cloud)
 }
 
 // blockAtoms are elements that start a block of their own.
@@ -426,6 +432,15 @@ func (b *textBlock) classify() {
 		return
 	}
 	b.classified = true
+	if c, ok := b.cache[b.text]; ok {
+		b.blockClass = c
+		return
+	}
+	defer func() {
+		if b.cache != nil {
+			b.cache[b.text] = b.blockClass
+		}
+	}()
 	b.marker = isEndMarker(b.text)
 	b.notice = !b.marker && isBoilerplateLine(b.text)
 	b.captionLine = isCaptionLine(b.text)
@@ -646,9 +661,16 @@ type pruneStats struct {
 // the best-scoring run and every junk block inside it, then the elements
 // left empty.
 func pruneBoilerplate(root *html.Node) pruneStats {
+	return pruneBoilerplateWith(root, nil)
+}
+
+// pruneBoilerplateWith is pruneBoilerplate reusing the classifications in
+// cache (nil for none), and adding its own.
+func pruneBoilerplateWith(root *html.Node, cache map[string]blockClass) pruneStats {
 	var st pruneStats
 	blocks := collectBlocks(root)
 	for i, b := range blocks {
+		b.cache = cache
 		scoreBlock(b)
 		st.total += b.tokens
 		if b.tokens >= headlineLinkTokens && b.linkRatio() > junkLinkRatio {

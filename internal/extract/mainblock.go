@@ -26,7 +26,9 @@ func mainBlockCandidate(doc *html.Node, headline string) *candidate {
 	if len(blocks) == 0 {
 		return nil
 	}
+	cache := make(map[string]blockClass)
 	for i, b := range blocks {
+		b.cache = cache
 		scoreBlock(b)
 		switch {
 		case b.aside && b.tokens > 0:
@@ -68,9 +70,15 @@ func mainBlockCandidate(doc *html.Node, headline string) *candidate {
 		root.AppendChild(cloneNode(lca))
 	}
 	c := &candidate{source: "blocks", root: root, title: headingBefore(blocks, from)}
-	c.stats = pruneBoilerplate(root)
+	c.stats = pruneBoilerplateWith(root, cache)
 	c.tokens = c.stats.kept
-	c.listing = pageListingStats(blocks)
+	if c.stats.longest < maxTeaserTokens && c.stats.proseTokens < 2*maxTeaserTokens {
+		// The best the page has is a teaser or two: whether it is an
+		// index page is for the page as a whole to tell.
+		c.listing = pageListingStats(blocks)
+	} else {
+		c.listing = &c.stats
+	}
 	return c
 }
 

@@ -41,15 +41,15 @@ type PageResult struct {
 
 // Result is one extractor's outcome on one set.
 type Result struct {
-	Extractor           string
-	Corpus              Corpus // pages with a reference only
-	Pages, Failed       int
-	Elapsed             time.Duration
-	CPU                 time.Duration // process CPU time (all threads, GC included) spent in the extractor
-	Kinds               map[string]int
+	Extractor     string
+	Corpus        Corpus // pages with a reference only
+	Pages, Failed int
+	Elapsed       time.Duration
+	CPU           time.Duration // process CPU time (all threads, GC included) spent in the extractor
+	Kinds         map[string]int
 	// TimingOnly marks a reference point that extracts nothing (the bare
 	// parse): only its speed is reported.
-	TimingOnly bool
+	TimingOnly          bool
 	Title, Author, Date Tally
 	PageResults         []PageResult
 }
