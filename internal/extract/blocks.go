@@ -463,6 +463,23 @@ func (b *textBlock) isJunk() bool {
 		b.byline && b.tokens < 40 && !strings.ContainsAny(b.text, "。！？!?")
 }
 
+// isStoryCaption reports whether b is a caption that says what a picture
+// shows (not a bare credit such as "记者 张三 摄"), and nothing else
+// that is junk.
+func (b *textBlock) isStoryCaption() bool {
+	b.classify()
+	return (b.caption || b.captionLine) && b.tokens >= minCaptionProse && !b.aside && !b.notice && !b.marker && !b.menu &&
+		b.linkRatio() <= junkLinkRatio
+}
+
+// Captions stay in articles whose other prose is under maxPhotoStoryTokens
+// (photo stories, galleries: the captions are the story), when they have
+// minCaptionProse tokens.
+const (
+	minCaptionProse     = 8
+	maxPhotoStoryTokens = 200
+)
+
 // languageNames are how language menus name their languages.
 var languageNames = []string{
 	"english", "简体", "繁體", "繁体", "中文", "日本語", "한국어", "français", "español", "deutsch", "русский",
@@ -694,8 +711,15 @@ func pruneBoilerplateWith(root *html.Node, cache map[string]blockClass) pruneSta
 	for to > from && to < len(blocks) && blocks[to].tokens == 0 && blocks[to].media {
 		to++
 	}
+	story := 0
+	for _, b := range blocks[from:to] {
+		if b.isProse() && !b.isJunk() {
+			story += b.tokens
+		}
+	}
+	photoStory := story < maxPhotoStoryTokens
 	for i, b := range blocks {
-		if i >= from && i < to && !b.isJunk() {
+		if i >= from && i < to && (!b.isJunk() || photoStory && b.isStoryCaption()) {
 			st.kept += b.tokens
 			if b.isProse() {
 				st.proseTokens += b.tokens
