@@ -35,8 +35,8 @@ type textBlock struct {
 	classified bool // the flags of blockClass are set
 	blockClass
 	cache map[string]blockClass // classifications by text, shared by the blocks of one page; may be nil
-	tag         atom.Atom // the block element's tag, 0 for an inline run
-	score       float64
+	tag   atom.Atom             // the block element's tag, 0 for an inline run
+	score float64
 }
 
 // blockClass is what a block's text alone says it is.
@@ -476,8 +476,9 @@ func (b *textBlock) isStoryCaption() bool {
 // (photo stories, galleries: the captions are the story), when they have
 // minCaptionProse tokens.
 const (
-	minCaptionProse     = 8
-	maxPhotoStoryTokens = 200
+	minCaptionProse         = 8
+	maxPhotoStoryTokens     = 200
+	maxPhotoStoryParagraphs = 2
 )
 
 // languageNames are how language menus name their languages.
@@ -711,13 +712,14 @@ func pruneBoilerplateWith(root *html.Node, cache map[string]blockClass) pruneSta
 	for to > from && to < len(blocks) && blocks[to].tokens == 0 && blocks[to].media {
 		to++
 	}
-	story := 0
+	story, paragraphs := 0, 0
 	for _, b := range blocks[from:to] {
 		if b.isProse() && !b.isJunk() {
 			story += b.tokens
+			paragraphs++
 		}
 	}
-	photoStory := story < maxPhotoStoryTokens
+	photoStory := story < maxPhotoStoryTokens && paragraphs <= maxPhotoStoryParagraphs
 	for i, b := range blocks {
 		if i >= from && i < to && (!b.isJunk() || photoStory && b.isStoryCaption()) {
 			st.kept += b.tokens
