@@ -19,6 +19,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/newsvault/newsvault/internal/auth"
+	"github.com/newsvault/newsvault/internal/cli"
 	"github.com/newsvault/newsvault/internal/store"
 	"github.com/newsvault/newsvault/internal/store/sqlite"
 )
@@ -27,14 +28,14 @@ import (
 // and API tokens. They need only the store.
 
 // openStore opens the data directory's database, creating both if needed.
-func openStore(ctx context.Context, c *Config) (*sqlite.Store, error) {
+func openStore(ctx context.Context, c *cli.Config) (*sqlite.Store, error) {
 	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", c.DataDir, err)
 	}
 	return sqlite.Open(ctx, filepath.Join(c.DataDir, "newsvault.db"))
 }
 
-func newAdminCmd(cfg *Config) *cobra.Command {
+func newAdminCmd(cfg *cli.Config) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "admin",
 		Short: "Manage the admin account of the web server",
@@ -43,7 +44,7 @@ func newAdminCmd(cfg *Config) *cobra.Command {
 	return cmd
 }
 
-func newAdminPasswordCmd(cfg *Config) *cobra.Command {
+func newAdminPasswordCmd(cfg *cli.Config) *cobra.Command {
 	return &cobra.Command{
 		Use:   "password",
 		Short: "Set or change the admin password",
@@ -143,7 +144,7 @@ func ensureAdminPassword(ctx context.Context, st *sqlite.Store, log *slog.Logger
 // tokens revoke can tell a name from an ID.
 var tokenName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
-func newTokensCmd(cfg *Config) *cobra.Command {
+func newTokensCmd(cfg *cli.Config) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tokens",
 		Short: "Create, list and revoke API tokens",
@@ -155,7 +156,7 @@ Only a hash of each token is stored: a token is shown once, when it is made.`,
 	return cmd
 }
 
-func newTokensCreateCmd(cfg *Config) *cobra.Command {
+func newTokensCreateCmd(cfg *cli.Config) *cobra.Command {
 	return &cobra.Command{
 		Use:   "create NAME",
 		Short: "Make an API token and print it (once)",
@@ -170,7 +171,7 @@ digits) says what the token is for; no two live tokens share a name.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			if !tokenName.MatchString(name) || strings.Trim(name, "0123456789") == "" {
-				return usageError{fmt.Errorf("token name %q: use letters, digits, '.', '_' and '-' (up to 64, not only digits)", name)}
+				return cli.Usagef("token name %q: use letters, digits, '.', '_' and '-' (up to 64, not only digits)", name)
 			}
 			st, err := openStore(cmd.Context(), cfg)
 			if err != nil {
@@ -192,7 +193,7 @@ digits) says what the token is for; no two live tokens share a name.`,
 	}
 }
 
-func newTokensListCmd(cfg *Config) *cobra.Command {
+func newTokensListCmd(cfg *cli.Config) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List API tokens (never the tokens themselves) with their last use",
@@ -221,7 +222,7 @@ func newTokensListCmd(cfg *Config) *cobra.Command {
 	}
 }
 
-func newTokensRevokeCmd(cfg *Config) *cobra.Command {
+func newTokensRevokeCmd(cfg *cli.Config) *cobra.Command {
 	return &cobra.Command{
 		Use:   "revoke NAME|ID",
 		Short: "Revoke a live API token; requests carrying it are refused from now on",

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/newsvault/newsvault/internal/auth"
+	"github.com/newsvault/newsvault/internal/cli"
 	"github.com/newsvault/newsvault/internal/store/sqlite"
 )
 
@@ -235,11 +236,11 @@ func TestReadAccessAutoIsPublicOnlyOnLoopback(t *testing.T) {
 		{"public", ":8080", "public"},
 		{"private", "127.0.0.1:8080", "private"},
 	} {
-		if got, err := readAccessFor(tc.flag, tc.listen); err != nil || string(got) != tc.want {
-			t.Errorf("readAccessFor(%q, %q) = %q, %v; want %q", tc.flag, tc.listen, got, err, tc.want)
+		if got, err := cli.ReadAccessFor(tc.flag, tc.listen); err != nil || string(got) != tc.want {
+			t.Errorf("cli.ReadAccessFor(%q, %q) = %q, %v; want %q", tc.flag, tc.listen, got, err, tc.want)
 		}
 	}
-	var ue usageError
+	var ue cli.UsageError
 	if _, err := run(t, context.Background(), t.TempDir(), "serve", "--read-access", "sometimes"); !errors.As(err, &ue) {
 		t.Errorf("a bad --read-access: %v", err)
 	}

@@ -4,20 +4,20 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/apijson"
+	"github.com/newsvault/newsvault/internal/cli"
 	"github.com/newsvault/newsvault/internal/pipeline"
 	"github.com/newsvault/newsvault/internal/publish"
 	"github.com/newsvault/newsvault/internal/store"
 )
 
-func newArchiveCmd(cfg *Config) *cobra.Command {
+func newArchiveCmd(cfg *cli.Config) *cobra.Command {
 	return &cobra.Command{
 		Use:   "archive URL...",
 		Short: "Fetch pages, extract their articles and archive them with their images",
@@ -25,16 +25,11 @@ func newArchiveCmd(cfg *Config) *cobra.Command {
 content, images), downloads its images and stores everything, raw response
 included. Archiving a URL again adds a version only when its content changed.`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: withApp(cfg, func(cmd *cobra.Command, a *cli.App, args []string) error {
 			ctx := cmd.Context()
-			a, err := openApp(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			failed := 0
 			for _, u := range args {
-				out, err := a.pipe.ArchiveURL(ctx, u, nil)
+				out, err := a.Pipe.ArchiveURL(ctx, u, nil)
 				if err != nil {
 					failed++
 					fmt.Fprintf(cmd.ErrOrStderr(), "failed  %s: %v\n", u, err)
@@ -53,11 +48,11 @@ included. Archiving a URL again adds a version only when its content changed.`,
 				return fmt.Errorf("%d of %d URLs could not be archived", failed, len(args))
 			}
 			return nil
-		},
+		}),
 	}
 }
 
-func newImportCmd(cfg *Config) *cobra.Command {
+func newImportCmd(cfg *cli.Config) *cobra.Command {
 	var opts pipeline.ImportOptions
 	cmd := &cobra.Command{
 		Use:   "import PATH...",
@@ -73,22 +68,17 @@ Articles are filed under one source per directory name (or --source). An
 import is idempotent: files already imported are skipped, so an interrupted
 import is resumed by running it again. Failed files are listed at the end.`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: withApp(cfg, func(cmd *cobra.Command, a *cli.App, args []string) error {
 			ctx := cmd.Context()
-			a, err := openApp(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			var prog *progress
+			var prog *cli.Progress
 			opts.Progress = func(done, total int, file string) {
 				if prog == nil {
-					prog = newProgress(a.log, "importing", total)
+					prog = cli.NewProgress(a.Log, "importing", total)
 				}
 				prog.Set(done, total)
 			}
 			start := time.Now()
-			rep, err := a.pipe.Import(ctx, args, opts)
+			rep, err := a.Pipe.Import(ctx, args, opts)
 			if prog != nil {
 				prog.Finish()
 			}
@@ -104,7 +94,7 @@ import is resumed by running it again. Failed files are listed at the end.`,
 				return fmt.Errorf("%d of %d files could not be imported", len(rep.Failed), rep.Files)
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&opts.Source, "source", "", "file everything under this source name (default: each file's directory name)")
 	cmd.Flags().StringVar(&opts.TimeZone, "time-zone", "Asia/Shanghai", "IANA time zone of the imported sources, for list pages and zone-less dates")
@@ -113,7 +103,7 @@ import is resumed by running it again. Failed files are listed at the end.`,
 	return cmd
 }
 
-func newExportCmd(cfg *Config) *cobra.Command {
+func newExportCmd(cfg *cli.Config) *cobra.Command {
 	var format string
 	var opts publish.MarkdownOptions
 	cmd := &cobra.Command{
@@ -126,22 +116,22 @@ assets/, referenced relatively so the mirror reads offline.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "md" {
-				return usageError{fmt.Errorf("--format %q: only md is supported", format)}
+				return cli.Usagef("--format %q: only md is supported", format)
 			}
 			ctx := cmd.Context()
-			a, err := openApp(ctx, cfg)
+			a, err := cli.Open(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			var prog *progress
+			var prog *cli.Progress
 			opts.Progress = func(done, total int) {
 				if prog == nil {
-					prog = newProgress(a.log, "exporting", total)
+					prog = cli.NewProgress(a.Log, "exporting", total)
 				}
 				prog.Set(done, total)
 			}
-			rep, err := publish.ExportMarkdown(ctx, a.store, a.blobs, args[0], opts)
+			rep, err := publish.ExportMarkdown(ctx, a.Store, a.Blobs, args[0], opts)
 			if prog != nil {
 				prog.Finish()
 			}
@@ -158,36 +148,19 @@ assets/, referenced relatively so the mirror reads offline.`,
 	return cmd
 }
 
-func newShowCmd(cfg *Config) *cobra.Command {
+func newShowCmd(cfg *cli.Config) *cobra.Command {
 	var asJSON, withHTML bool
 	cmd := &cobra.Command{
 		Use:   "show ID|URL",
 		Short: "Show one archived article: metadata, versions and text",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: withApp(cfg, func(cmd *cobra.Command, a *cli.App, args []string) error {
 			ctx := cmd.Context()
-			a, err := openApp(ctx, cfg)
+			art, err := findArticle(ctx, a, args[0])
 			if err != nil {
 				return err
 			}
-			defer a.Close()
-			var art archive.Article
-			if id, perr := strconv.ParseInt(args[0], 10, 64); perr == nil {
-				art, err = a.store.Article(ctx, id)
-			} else {
-				canon, cerr := archive.CanonicalURL(args[0])
-				if cerr != nil {
-					return usageError{fmt.Errorf("%q is neither an article ID nor a URL", args[0])}
-				}
-				art, err = a.store.ArticleByURL(ctx, canon)
-			}
-			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("no archived article %s", args[0])
-			}
-			if err != nil {
-				return err
-			}
-			versions, err := a.store.Versions(ctx, art.ID)
+			versions, err := a.Store.Versions(ctx, art.ID)
 			if err != nil {
 				return err
 			}
@@ -195,7 +168,11 @@ func newShowCmd(cfg *Config) *cobra.Command {
 			if asJSON {
 				enc := json.NewEncoder(w)
 				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]any{"article": art, "versions": versionSummaries(versions)})
+				j := apijson.FromArticle(art, true)
+				for _, v := range versions {
+					j.Versions = append(j.Versions, apijson.FromVersion(v, false))
+				}
+				return enc.Encode(j)
 			}
 			fmt.Fprintf(w, "%s\n%s\n\n", art.Title, strings.Repeat("=", 40))
 			fmt.Fprintf(w, "ID:         %d\nURL:        %s\n", art.ID, art.URL)
@@ -223,29 +200,14 @@ func newShowCmd(cfg *Config) *cobra.Command {
 				fmt.Fprintln(w, art.Text)
 			}
 			return nil
-		},
+		}),
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON, as GET /api/v1/articles/{id} answers")
 	cmd.Flags().BoolVar(&withHTML, "html", false, "print the stored (sanitized) HTML instead of the text")
 	return cmd
 }
 
-type versionSummary struct {
-	Seq       int       `json:"seq"`
-	Title     string    `json:"title"`
-	Hash      string    `json:"hash"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
-func versionSummaries(vs []archive.Version) []versionSummary {
-	out := make([]versionSummary, 0, len(vs))
-	for _, v := range vs {
-		out = append(out, versionSummary{v.Seq, v.Title, v.Hash, v.CreatedAt})
-	}
-	return out
-}
-
-func newListCmd(cfg *Config) *cobra.Command {
+func newListCmd(cfg *cli.Config) *cobra.Command {
 	var f store.ArticleFilter
 	var since string
 	var asJSON bool
@@ -258,17 +220,17 @@ func newListCmd(cfg *Config) *cobra.Command {
 			if since != "" {
 				t, err := parseSince(since)
 				if err != nil {
-					return usageError{fmt.Errorf("--since %q: %w", since, err)}
+					return cli.Usagef("--since %q: %w", since, err)
 				}
 				f.Since = t
 			}
-			a, err := openApp(ctx, cfg)
+			a, err := cli.Open(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer a.Close()
 			f.NoContent = true
-			list, err := a.store.Articles(ctx, f)
+			list, err := a.Store.Articles(ctx, f)
 			if err != nil {
 				return err
 			}
@@ -276,7 +238,7 @@ func newListCmd(cfg *Config) *cobra.Command {
 			if asJSON {
 				enc := json.NewEncoder(w)
 				for _, art := range list {
-					if err := enc.Encode(art); err != nil {
+					if err := enc.Encode(apijson.FromArticle(art, false)); err != nil {
 						return err
 					}
 				}
@@ -298,7 +260,7 @@ func newListCmd(cfg *Config) *cobra.Command {
 	cmd.Flags().StringVar(&since, "since", "", "only articles published since a date (2006-01-02), a time (RFC 3339) or a duration ago (48h)")
 	cmd.Flags().IntVar(&f.Limit, "limit", 50, "how many articles to list")
 	cmd.Flags().IntVar(&f.Offset, "offset", 0, "skip this many articles first")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per article")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per article, as GET /api/v1/articles lists them")
 	return cmd
 }
 

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/newsvault/newsvault/internal/cli"
 )
 
 // envMap is an environment for newRoot.
@@ -18,7 +20,7 @@ func envMap(kv ...string) func(string) (string, bool) {
 
 // configureFor parses args as the command line of a verb and runs the
 // configuration step every verb runs first, without running the verb.
-func configureFor(lookup func(string) (string, bool), args ...string) (*Config, error) {
+func configureFor(lookup func(string) (string, bool), args ...string) (*cli.Config, error) {
 	root, cfg := newRoot(lookup)
 	cmd, rest, err := root.Find(args)
 	if err != nil {
@@ -84,7 +86,7 @@ func TestBadConfigurationIsAUsageErrorNamingTheSetting(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error %v; want one naming %s", err, tt.want)
 			}
-			var ue usageError
+			var ue cli.UsageError
 			if !errors.As(err, &ue) {
 				t.Errorf("%v is not a usage error (exit status 2)", err)
 			}
@@ -119,7 +121,7 @@ func FuzzConfig(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if err := c.validate(); err != nil {
+		if err := c.Validate(); err != nil {
 			t.Fatalf("accepted a configuration that does not validate: %v", err)
 		}
 	})

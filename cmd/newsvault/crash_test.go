@@ -25,6 +25,7 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" driver, for looking at the store from outside
 
 	"github.com/newsvault/newsvault/internal/blob"
+	"github.com/newsvault/newsvault/internal/newssite"
 	"github.com/newsvault/newsvault/internal/search"
 	"github.com/newsvault/newsvault/internal/shareddata"
 	"github.com/newsvault/newsvault/internal/store"
@@ -142,14 +143,14 @@ func testKilledImport(t *testing.T, bin string, rng *rand.Rand) {
 // moments in what is left to do, then once more to the end.
 func testKilledPoll(t *testing.T, bin string, rng *rand.Rand) {
 	const items = 30
-	site := newLoadSite(1, items, 25*time.Millisecond)
+	site := newssite.New(1, items, 25*time.Millisecond)
 	t.Cleanup(site.Close)
 	ref, data := t.TempDir(), t.TempDir()
 	flags := func(dir string, args ...string) []string {
 		return append([]string{"--data", dir, "--allow-private", "--host-rate", "1000", "--log-level", "warn"}, args...)
 	}
 	for _, dir := range []string{ref, data} {
-		runNewsvault(t, bin, flags(dir, "feeds", "add", site.feedURL(0), "--mode", "page", "--time-zone", "Asia/Shanghai")...)
+		runNewsvault(t, bin, flags(dir, "feeds", "add", site.FeedURL(0), "--mode", "page", "--time-zone", "Asia/Shanghai")...)
 	}
 	start := time.Now()
 	out := runNewsvault(t, bin, flags(ref, "poll", "--once")...)
@@ -173,10 +174,10 @@ func testKilledPoll(t *testing.T, bin string, rng *rand.Rand) {
 			t.Logf("round %d: nothing left to poll", round)
 			break
 		}
-		target := site.served.Load() + 1 + rng.Int64N(int64(max(1, items-stored)))
+		target := site.Served() + 1 + rng.Int64N(int64(max(1, items-stored)))
 		extra := time.Duration(rng.Int64N(int64(40 * time.Millisecond)))
 		p := startNewsvault(t, bin, flags(data, "poll", "--once")...)
-		killed, at := p.killOn(p.when(func() bool { return site.served.Load() >= target }, extra))
+		killed, at := p.killOn(p.when(func() bool { return site.Served() >= target }, extra))
 		now, _ := peekStore(t, data)
 		what := "finished before the kill"
 		if killed {
@@ -223,9 +224,9 @@ func testKilledPoll(t *testing.T, bin string, rng *rand.Rand) {
 			t.Fatal(err)
 		}
 		n++
-		served, _ := site.pngs.Load(strings.TrimPrefix(u, site.URL()))
+		served, _ := site.Image(strings.TrimPrefix(u, site.URL()))
 		b, err := blobs.Get(hash)
-		if err != nil || served == nil || !bytes.Equal(b, served.([]byte)) {
+		if err != nil || served == nil || !bytes.Equal(b, served) {
 			t.Errorf("image %s (%s): stored bytes differ from the served ones (%v)", u, hash, err)
 		}
 	}
@@ -697,8 +698,8 @@ func checkSearch(t *testing.T, refDir, dir string, facts storeFacts, rng *rand.R
 	}
 	ref, st := open(refDir), open(dir)
 	count := func(st *sqlite.Store, raw string, limit int) ([]store.SearchHit, int) {
-		q := search.ParseQuery(raw, nil)
-		hits, total, err := st.Search(ctx, store.SearchQuery{Match: an.FTS5(q), Limit: limit})
+		q := an.Parse(raw, nil)
+		hits, total, err := st.Search(ctx, store.SearchQuery{Match: q.Match, Limit: limit})
 		if err != nil {
 			t.Fatalf("search %q: %v", raw, err)
 		}
@@ -736,7 +737,7 @@ func checkSearch(t *testing.T, refDir, dir string, facts storeFacts, rng *rand.R
 		found++
 	}
 	differ := 0
-	for _, q := range benchQueries {
+	for _, q := range shareddata.SearchQueries {
 		_, want := count(ref, q, 1)
 		_, got := count(st, q, 1)
 		if got != want {
@@ -744,5 +745,5 @@ func checkSearch(t *testing.T, refDir, dir string, facts storeFacts, rng *rand.R
 			t.Errorf("search %q: %d articles, %d in the uninterrupted run's store", q, got, want)
 		}
 	}
-	t.Logf("search found %d sampled articles by a phrase of their title; %d queries matched as many articles as after the uninterrupted run", found, len(benchQueries)-differ)
+	t.Logf("search found %d sampled articles by a phrase of their title; %d queries matched as many articles as after the uninterrupted run", found, len(shareddata.SearchQueries)-differ)
 }

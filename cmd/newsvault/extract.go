@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/newsvault/newsvault/internal/cli"
 	"github.com/newsvault/newsvault/internal/extract"
 )
 
@@ -39,12 +40,11 @@ type extractRecord struct {
 // maxExtractFile bounds the size of one input file.
 const maxExtractFile = 64 << 20
 
-func newExtractCmd(cfg *Config) *cobra.Command {
+func newExtractCmd(cfg *cli.Config) *cobra.Command {
 	var (
-		pageURL  string
-		asJSON   bool
-		rulesDir string
-		zone     string
+		pageURL string
+		asJSON  bool
+		zone    string
 	)
 	cmd := &cobra.Command{
 		Use:   "extract [--url URL] [--json] FILE...",
@@ -72,18 +72,17 @@ are done; pages that are not articles do not.`,
   curl -s https://example.com/a.html | newsvault extract --json -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts := extract.Options{RulesDir: rulesDir}
+			var loc *time.Location
 			if zone != "" {
-				loc, err := time.LoadLocation(zone)
-				if err != nil {
-					return usageError{fmt.Errorf("--time-zone %q: %v", zone, err)}
+				var err error
+				if loc, err = time.LoadLocation(zone); err != nil {
+					return cli.Usagef("--time-zone %q: %v", zone, err)
 				}
-				opts.DefaultLocation = loc
 			}
 			if pageURL != "" && !strings.Contains(pageURL, "://") {
-				return usageError{fmt.Errorf("--url %q is not an absolute URL", pageURL)}
+				return cli.Usagef("--url %q is not an absolute URL", pageURL)
 			}
-			x, err := extract.Open(opts)
+			x, err := cfg.Extractor()
 			if err != nil {
 				return err
 			}
@@ -96,7 +95,7 @@ are done; pages that are not articles do not.`,
 				if err := cmd.Context().Err(); err != nil {
 					return err
 				}
-				rec, readErr := extractFile(cmd, x, file, pageURL)
+				rec, readErr := extractFile(cmd, x, file, pageURL, loc)
 				if readErr != nil {
 					failed++
 				}
@@ -124,22 +123,20 @@ are done; pages that are not articles do not.`,
 	f := cmd.Flags()
 	f.StringVar(&pageURL, "url", "", "the URL the pages were fetched from (resolves relative links, picks site rules and the time zone)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object per file, one per line")
-	f.StringVar(&rulesDir, "rules", "", "a directory of site rules (ftr-site-config <host>.txt files) to use besides the built-in ones")
 	f.StringVar(&zone, "time-zone", "", "IANA zone for dates written without one (default: Asia/Shanghai for Chinese pages, else UTC)")
-	_ = cfg // extract reads no store; the global flags do not apply
 	return cmd
 }
 
 // extractFile reads and extracts one file. The error is about reading;
 // extraction failures are in the record.
-func extractFile(cmd *cobra.Command, x *extract.Extractor, file, pageURL string) (extractRecord, error) {
+func extractFile(cmd *cobra.Command, x *extract.Extractor, file, pageURL string, loc *time.Location) (extractRecord, error) {
 	rec := extractRecord{File: file, URL: pageURL}
 	body, err := readInput(cmd, file)
 	if err != nil {
 		rec.Error = err.Error()
 		return rec, err
 	}
-	r, err := x.Extract(cmd.Context(), extract.Page{URL: pageURL, ContentType: contentTypeOf(file), Body: body})
+	r, err := x.Extract(cmd.Context(), extract.Page{URL: pageURL, ContentType: contentTypeOf(file), Body: body, Location: loc})
 	if err != nil {
 		var na *extract.NotArticleError
 		if errors.As(err, &na) {

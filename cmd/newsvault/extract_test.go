@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/newsvault/newsvault/internal/shareddata"
 )
 
 // extractTestPage is an article page for the extract verb's tests.
@@ -111,21 +109,5 @@ func TestExtractFailsOnUnreadableFilesAfterTheOthers(t *testing.T) {
 	}
 	if _, err := run(t, context.Background(), t.TempDir(), "extract", "--url", "not-a-url", good); err == nil {
 		t.Error("a relative --url was accepted")
-	}
-}
-
-func TestEvalOnTheReadabilityTestPages(t *testing.T) {
-	data := shareddata.Dir(t, "zh-pages", "mozilla_readability")
-	out, err := run(t, context.Background(), t.TempDir(), "eval", "--shared-data", filepath.Dir(filepath.Dir(data)), "--set", "zh-readability", "--worst", "2")
-	if err != nil {
-		t.Fatalf("eval: %v\n%s", err, out)
-	}
-	for _, want := range []string{"zh-readability: 4 pages", "precision", "newsvault", "worst pages"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("eval output lacks %q:\n%s", want, out)
-		}
-	}
-	if _, err := run(t, context.Background(), t.TempDir(), "eval", "--set", "no-such-set"); err == nil {
-		t.Error("an unknown --set was accepted")
 	}
 }

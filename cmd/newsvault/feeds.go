@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,13 +12,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/cli"
 	"github.com/newsvault/newsvault/internal/feed"
 	"github.com/newsvault/newsvault/internal/fetch"
 	"github.com/newsvault/newsvault/internal/pipeline"
 	"github.com/newsvault/newsvault/internal/store"
 )
 
-func newFeedsCmd(cfg *Config) *cobra.Command {
+func newFeedsCmd(cfg *cli.Config) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "feeds",
 		Short: "Add, list and remove the feeds newsvault follows; import and export OPML",
@@ -45,20 +45,20 @@ func (f *feedFlags) bind(cmd *cobra.Command) {
 func (f *feedFlags) source(url string) (*archive.Source, error) {
 	mode := archive.ContentMode(f.mode)
 	if !mode.Valid() {
-		return nil, usageError{fmt.Errorf("--mode %q: want feed, page or auto", f.mode)}
+		return nil, cli.Usagef("--mode %q: want feed, page or auto", f.mode)
 	}
 	if f.tz != "" {
 		if _, err := time.LoadLocation(f.tz); err != nil {
-			return nil, usageError{fmt.Errorf("--time-zone %q: %w", f.tz, err)}
+			return nil, cli.Usagef("--time-zone %q: %w", f.tz, err)
 		}
 	}
 	if f.interval < time.Minute {
-		return nil, usageError{fmt.Errorf("--interval %s: must be at least 1m", f.interval)}
+		return nil, cli.Usagef("--interval %s: must be at least 1m", f.interval)
 	}
 	return &archive.Source{Kind: archive.KindFeed, FeedURL: url, Title: f.title, Mode: mode, TimeZone: f.tz, Interval: f.interval}, nil
 }
 
-func newFeedsAddCmd(cfg *Config) *cobra.Command {
+func newFeedsAddCmd(cfg *cli.Config) *cobra.Command {
 	var ff feedFlags
 	var noCheck bool
 	cmd := &cobra.Command{
@@ -72,15 +72,15 @@ announces is followed instead. The feed is polled by "poll" or "serve".`,
 			ctx := cmd.Context()
 			u := strings.TrimSpace(args[0])
 			if _, err := archive.CanonicalURL(u); err != nil {
-				return usageError{err}
+				return cli.UsageError{Err: err}
 			}
-			a, err := openApp(ctx, cfg)
+			a, err := cli.Open(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer a.Close()
 			if !noCheck {
-				resp, err := a.fetch.Get(ctx, fetch.Request{URL: u})
+				resp, err := a.Fetch.Get(ctx, fetch.Request{URL: u})
 				if err != nil {
 					return fmt.Errorf("check feed %s: %w (use --no-check to add it anyway)", u, err)
 				}
@@ -103,7 +103,7 @@ announces is followed instead. The feed is polled by "poll" or "serve".`,
 			if err != nil {
 				return err
 			}
-			if err := a.store.CreateSource(ctx, src); err != nil {
+			if err := a.Store.CreateSource(ctx, src); err != nil {
 				if errors.Is(err, store.ErrConflict) {
 					return fmt.Errorf("feed %s is already followed", u)
 				}
@@ -118,19 +118,14 @@ announces is followed instead. The feed is polled by "poll" or "serve".`,
 	return cmd
 }
 
-func newFeedsListCmd(cfg *Config) *cobra.Command {
+func newFeedsListCmd(cfg *cli.Config) *cobra.Command {
 	var all bool
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List followed feeds with their article counts and poll status",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := openApp(cmd.Context(), cfg)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			srcs, err := a.store.Sources(cmd.Context())
+		RunE: withApp(cfg, func(cmd *cobra.Command, a *cli.App, args []string) error {
+			srcs, err := a.Store.Sources(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -152,7 +147,7 @@ func newFeedsListCmd(cfg *Config) *cobra.Command {
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", s.ID, s.Title, s.FeedURL, mode, s.ArticleCount, fmtTime(s.LastPolledAt), status)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "also list the pseudo-sources of submitted URLs and imports")
 	return cmd
@@ -165,36 +160,27 @@ func fmtTime(t time.Time) string {
 	return t.Local().Format("2006-01-02 15:04")
 }
 
-func newFeedsRemoveCmd(cfg *Config) *cobra.Command {
+func newFeedsRemoveCmd(cfg *cli.Config) *cobra.Command {
 	return &cobra.Command{
 		Use:   "remove ID|URL",
 		Short: "Stop following a feed (its archived articles are kept)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: withApp(cfg, func(cmd *cobra.Command, a *cli.App, args []string) error {
 			ctx := cmd.Context()
-			a, err := openApp(ctx, cfg)
+			id, err := findSource(ctx, a, args[0])
 			if err != nil {
 				return err
 			}
-			defer a.Close()
-			id, err := strconv.ParseInt(args[0], 10, 64)
-			if err != nil {
-				src, err := a.store.SourceByKey(ctx, args[0])
-				if err != nil {
-					return fmt.Errorf("no followed feed %s", args[0])
-				}
-				id = src.ID
-			}
-			if err := a.store.RemoveSource(ctx, id); err != nil {
+			if err := a.Store.RemoveSource(ctx, id); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "removed feed %d (its articles stay in the archive)\n", id)
 			return nil
-		},
+		}),
 	}
 }
 
-func newImportOPMLCmd(cfg *Config) *cobra.Command {
+func newImportOPMLCmd(cfg *cli.Config) *cobra.Command {
 	var ff feedFlags
 	cmd := &cobra.Command{
 		Use:   "import-opml FILE",
@@ -215,7 +201,7 @@ func newImportOPMLCmd(cfg *Config) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("import-opml %s: %w", args[0], err)
 			}
-			a, err := openApp(ctx, cfg)
+			a, err := cli.Open(ctx, cfg)
 			if err != nil {
 				return err
 			}
@@ -223,7 +209,7 @@ func newImportOPMLCmd(cfg *Config) *cobra.Command {
 			added, skipped := 0, 0
 			for _, o := range outlines {
 				if _, err := archive.CanonicalURL(o.FeedURL); err != nil {
-					a.log.Warn("skipping outline", "title", o.Title, "url", o.FeedURL, "err", err)
+					a.Log.Warn("skipping outline", "title", o.Title, "url", o.FeedURL, "err", err)
 					skipped++
 					continue
 				}
@@ -233,7 +219,7 @@ func newImportOPMLCmd(cfg *Config) *cobra.Command {
 					return err
 				}
 				src.SiteURL = o.SiteURL
-				if err := a.store.CreateSource(ctx, src); err != nil {
+				if err := a.Store.CreateSource(ctx, src); err != nil {
 					if errors.Is(err, store.ErrConflict) {
 						skipped++
 						continue
@@ -251,18 +237,13 @@ func newImportOPMLCmd(cfg *Config) *cobra.Command {
 	return cmd
 }
 
-func newExportOPMLCmd(cfg *Config) *cobra.Command {
+func newExportOPMLCmd(cfg *cli.Config) *cobra.Command {
 	return &cobra.Command{
 		Use:   "export-opml [FILE]",
 		Short: "Write the followed feeds as OPML (to stdout without FILE)",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := openApp(cmd.Context(), cfg)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			srcs, err := a.store.Sources(cmd.Context())
+		RunE: withApp(cfg, func(cmd *cobra.Command, a *cli.App, args []string) error {
+			srcs, err := a.Store.Sources(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -282,11 +263,11 @@ func newExportOPMLCmd(cfg *Config) *cobra.Command {
 				w = f
 			}
 			return feed.WriteOPML(w, "newsvault feeds", outlines)
-		},
+		}),
 	}
 }
 
-func newPollCmd(cfg *Config) *cobra.Command {
+func newPollCmd(cfg *cli.Config) *cobra.Command {
 	var once bool
 	var tick time.Duration
 	cmd := &cobra.Command{
@@ -297,26 +278,21 @@ once), archives new and changed items, and records each feed's outcome. With
 --once it polls once and exits (non-zero when a feed failed); without it, it
 keeps polling as feeds come due, like serve without the HTTP server.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: withApp(cfg, func(cmd *cobra.Command, a *cli.App, args []string) error {
 			ctx := cmd.Context()
-			a, err := openApp(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			if !once {
 				schedule(ctx, a, tick)
 				return nil
 			}
-			due, err := a.store.DueSources(ctx, time.Now())
+			due, err := a.Store.DueSources(ctx, time.Now())
 			if err != nil {
 				return err
 			}
-			prog := newProgress(a.log, "polling", len(due))
+			prog := cli.NewProgress(a.Log, "polling", len(due))
 			done := 0
 			failed := 0
 			newArticles := 0
-			_, err = a.pipe.PollDue(ctx, func(r pipeline.PollResult) {
+			_, err = a.Pipe.PollDue(ctx, func(r pipeline.PollResult) {
 				done++
 				prog.Set(done, len(due))
 				if r.Err != nil {
@@ -333,7 +309,7 @@ keeps polling as feeds come due, like serve without the HTTP server.`,
 				return fmt.Errorf("%d of %d feeds failed; see \"newsvault feeds list\" for the reasons", failed, len(due))
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&once, "once", false, "poll the due feeds once and exit")
 	cmd.Flags().DurationVar(&tick, "tick", 30*time.Second, "how often to look for due feeds (without --once)")

@@ -12,21 +12,23 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	"github.com/newsvault/newsvault/internal/cli"
 )
 
 // parseConfig binds the global flags to a fresh Config and parses args.
-func parseConfig(t *testing.T, args ...string) (*Config, error) {
+func parseConfig(t *testing.T, args ...string) (*cli.Config, error) {
 	t.Helper()
-	c := &Config{}
+	c := &cli.Config{}
 	root := &cobra.Command{Use: "newsvault"}
-	bindConfig(root, c)
+	cli.Bind(root, c)
 	if err := root.ParseFlags(args); err != nil {
 		return c, err
 	}
-	return c, configure(root, c, os.LookupEnv)
+	return c, cli.Configure(root, c, os.LookupEnv)
 }
 
-func netStrings(c *Config) []string {
+func netStrings(c *cli.Config) []string {
 	var s []string
 	for _, p := range c.AllowNets {
 		s = append(s, p.String())
@@ -59,8 +61,8 @@ func TestTheAllowNetFlag(t *testing.T) {
 			c, err := parseConfig(t, append([]string{"--data", t.TempDir()}, tt.args...)...)
 			if err == nil {
 				// A bad environment surfaces where the client is built.
-				var a *app
-				if a, err = openApp(context.Background(), c); err == nil {
+				var a *cli.App
+				if a, err = cli.Open(context.Background(), c); err == nil {
 					a.Close()
 				}
 			}

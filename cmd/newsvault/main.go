@@ -1,32 +1,16 @@
 // Command newsvault keeps clean, durable, searchable copies of news articles:
 // it follows feeds, archives URLs, imports and exports mirrors, and serves
 // the archive over HTTP. This file wires configuration to the packages under
-// internal/; it holds no archiving logic.
+// internal/; it holds no archiving logic. Measuring newsvault is
+// cmd/newsvault-bench's job, so that this binary holds only the product.
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
+
+	"github.com/newsvault/newsvault/internal/cli"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRootCmd().ExecuteContext(ctx)
-	stop()
-	if err != nil {
-		var ue usageError
-		if errors.As(err, &ue) {
-			fmt.Fprintln(os.Stderr, "newsvault:", err)
-			os.Exit(2)
-		}
-		fmt.Fprintln(os.Stderr, "newsvault:", err)
-		os.Exit(1)
-	}
+	os.Exit(cli.Run("newsvault", newRootCmd()))
 }
-
-// usageError marks errors caused by how the command was called.
-type usageError struct{ error }

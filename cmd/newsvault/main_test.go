@@ -133,7 +133,7 @@ func TestTheCommandLineTour(t *testing.T) {
 func TestEveryVerbExplainsItself(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve"}, {"feeds"}, {"feeds", "add"}, {"feeds", "list"}, {"feeds", "remove"}, {"feeds", "import-opml"},
-		{"feeds", "export-opml"}, {"poll"}, {"archive"}, {"import"}, {"export"}, {"show"}, {"list"}, {"bench", "import"},
+		{"feeds", "export-opml"}, {"poll"}, {"archive"}, {"import"}, {"export"}, {"show"}, {"list"}, {"extract"}, {"reindex"},
 	} {
 		cmd := newRootCmd()
 		var out bytes.Buffer

@@ -6,10 +6,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/newsvault/newsvault/internal/cli"
 	"github.com/newsvault/newsvault/internal/search"
 )
 
-func newReindexCmd(cfg *Config) *cobra.Command {
+func newReindexCmd(cfg *cli.Config) *cobra.Command {
 	return &cobra.Command{
 		Use:   "reindex",
 		Short: "Rebuild the full-text search index from the stored articles",
@@ -25,19 +26,19 @@ by running it again.`,
 			if err != nil {
 				return err
 			}
-			a, err := openApp(ctx, cfg)
+			a, err := cli.Open(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			st, err := a.store.Stats(ctx)
+			st, err := a.Store.Stats(ctx)
 			if err != nil {
 				return err
 			}
-			prog := newProgress(a.log, "indexing", int(st.Articles))
+			prog := cli.NewProgress(a.Log, "indexing", int(st.Articles))
 			start := time.Now()
 			n := 0
-			err = a.store.Reindex(ctx, an.Index, func(done, total int) {
+			err = a.Store.Reindex(ctx, an.Index, func(done, total int) {
 				prog.Set(done, total)
 				n = done
 			})

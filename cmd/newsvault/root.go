@@ -4,6 +4,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/newsvault/newsvault/internal/cli"
 )
 
 func newRootCmd() *cobra.Command {
@@ -13,8 +15,8 @@ func newRootCmd() *cobra.Command {
 
 // newRoot builds the command tree reading the environment through lookup,
 // and returns the Config its verbs will share.
-func newRoot(lookup func(string) (string, bool)) (*cobra.Command, *Config) {
-	cfg := &Config{}
+func newRoot(lookup func(string) (string, bool)) (*cobra.Command, *cli.Config) {
+	cfg := &cli.Config{}
 	root := &cobra.Command{
 		Use:   "newsvault",
 		Short: "Keep durable, searchable copies of news articles",
@@ -29,11 +31,11 @@ an SQLite database and content-addressed blobs.`,
 		// Runs before every verb: the environment fills what the command
 		// line did not set, then the whole configuration is checked.
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			return configure(cmd, cfg, lookup)
+			return cli.Configure(cmd, cfg, lookup)
 		},
 	}
-	bindConfig(root, cfg)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	cli.Bind(root, cfg)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return cli.UsageError{Err: err} })
 	root.AddCommand(
 		newServeCmd(cfg),
 		newFeedsCmd(cfg),
@@ -43,24 +45,10 @@ an SQLite database and content-addressed blobs.`,
 		newExportCmd(cfg),
 		newShowCmd(cfg),
 		newListCmd(cfg),
-		newBenchCmd(cfg),
 		newReindexCmd(cfg),
-		newEvalCmd(cfg),
 		newExtractCmd(cfg),
 		newAdminCmd(cfg),
 		newTokensCmd(cfg),
 	)
 	return root, cfg
-}
-
-// configure applies the environment to cmd's flags and validates cfg. Its
-// errors are usage errors (exit status 2).
-func configure(cmd *cobra.Command, cfg *Config, lookup func(string) (string, bool)) error {
-	if err := loadEnv(cmd.Flags(), lookup); err != nil {
-		return usageError{err}
-	}
-	if err := cfg.validate(); err != nil {
-		return usageError{err}
-	}
-	return nil
 }

@@ -11,10 +11,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/newsvault/newsvault/internal/cli"
 	"github.com/newsvault/newsvault/internal/web"
 )
 
-func newServeCmd(cfg *Config) *cobra.Command {
+func newServeCmd(cfg *cli.Config) *cobra.Command {
 	var listen, displayZone, readAccess, submitDomains string
 	var noPoll, behindTLS, anonSubmit bool
 	var tick, grace, sessionTTL time.Duration
@@ -76,41 +77,41 @@ marked Secure; rate limits then count the proxy as one client.`,
 			if displayZone != "" {
 				var err error
 				if loc, err = time.LoadLocation(displayZone); err != nil {
-					return usageError{fmt.Errorf("--display-zone %q: %w", displayZone, err)}
+					return cli.Usagef("--display-zone %q: %w", displayZone, err)
 				}
 			}
-			access, err := readAccessFor(readAccess, listen)
+			access, err := cli.ReadAccessFor(readAccess, listen)
 			if err != nil {
-				return usageError{err}
+				return cli.UsageError{Err: err}
 			}
-			a, err := openApp(ctx, cfg)
+			a, err := cli.Open(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer a.Close()
-			firstPassword, err := ensureAdminPassword(ctx, a.store, a.log)
+			firstPassword, err := ensureAdminPassword(ctx, a.Store, a.Log)
 			if err != nil {
 				return err
 			}
-			if n, err := a.store.DeleteExpiredSessions(ctx, time.Now()); err != nil {
-				a.log.Warn("delete expired sessions", "err", err)
+			if n, err := a.Store.DeleteExpiredSessions(ctx, time.Now()); err != nil {
+				a.Log.Warn("delete expired sessions", "err", err)
 			} else if n > 0 {
-				a.log.Info("expired sessions deleted", "n", n)
+				a.Log.Info("expired sessions deleted", "n", n)
 			}
 			// Writers killed between creating a blob's temporary file and
 			// renaming it leave the file behind; an hour is far longer than
 			// any live write.
 			go func() {
-				if n, err := a.blobs.CleanTemp(time.Hour); err != nil {
-					a.log.Warn("clean blob temporary files", "err", err)
+				if n, err := a.Blobs.CleanTemp(time.Hour); err != nil {
+					a.Log.Warn("clean blob temporary files", "err", err)
 				} else if n > 0 {
-					a.log.Info("blob temporary files left by killed writers removed", "n", n)
+					a.Log.Info("blob temporary files left by killed writers removed", "n", n)
 				}
 			}()
 			handler, err := web.New(web.Config{
-				Store: a.store, Blobs: a.blobs, Archiver: a.pipe, Analyzer: a.search, Logger: a.log, Location: loc,
-				Jobs: web.JobOptions{Workers: workers}, AllowedHosts: loopbackHosts(listen),
-				Auth: a.store, ReadAccess: access, BehindTLS: behindTLS, SessionTTL: sessionTTL,
+				Store: a.Store, Blobs: a.Blobs, Archiver: a.Pipe, Analyzer: a.Search, Logger: a.Log, Location: loc,
+				Jobs: web.JobOptions{Workers: workers}, AllowedHosts: cli.LoopbackHosts(listen),
+				Auth: a.Store, ReadAccess: access, BehindTLS: behindTLS, SessionTTL: sessionTTL,
 				AnonymousSubmit: web.AnonymousSubmit{Enabled: anonSubmit, PerHour: submitRate, Domains: splitList(submitDomains)},
 			})
 			if err != nil {
@@ -129,7 +130,7 @@ marked Secure; rate limits then count the proxy as one client.`,
 			if err != nil {
 				return err
 			}
-			a.log.Info("serving", "addr", "http://"+ln.Addr().String(), "data", cfg.DataDir, "read_access", access,
+			a.Log.Info("serving", "addr", "http://"+ln.Addr().String(), "data", cfg.DataDir, "read_access", access,
 				"anonymous_submit", anonSubmit)
 			if firstPassword != "" {
 				fmt.Fprintf(cmd.ErrOrStderr(), "\nnewsvault made an admin password, shown only now:\n\n    %s\n\n"+
@@ -145,14 +146,14 @@ marked Secure; rate limits then count the proxy as one client.`,
 			case serveErr = <-errc:
 			case <-ctx.Done():
 			}
-			a.log.Info("shutting down")
+			a.Log.Info("shutting down")
 			sctx, cancel := context.WithTimeout(context.Background(), grace)
 			defer cancel()
 			if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
 				serveErr = err
 			}
 			if err := handler.Shutdown(sctx); err != nil {
-				a.log.Warn("archive jobs cancelled at shutdown", "err", err)
+				a.Log.Warn("archive jobs cancelled at shutdown", "err", err)
 			}
 			if errors.Is(serveErr, http.ErrServerClosed) {
 				serveErr = nil
@@ -175,21 +176,6 @@ marked Secure; rate limits then count the proxy as one client.`,
 	return cmd
 }
 
-// readAccessFor resolves --read-access: auto is public on a loopback
-// address and private on any other.
-func readAccessFor(flag, listen string) (web.ReadAccess, error) {
-	switch flag {
-	case "auto", "":
-		if loopbackHosts(listen) != nil {
-			return web.ReadPublic, nil
-		}
-		return web.ReadPrivate, nil
-	case string(web.ReadPublic), string(web.ReadPrivate):
-		return web.ReadAccess(flag), nil
-	}
-	return "", fmt.Errorf("--read-access %q: want public, private or auto", flag)
-}
-
 // splitList splits a comma-separated flag value, dropping empty items.
 func splitList(s string) []string {
 	var out []string
@@ -201,31 +187,13 @@ func splitList(s string) []string {
 	return out
 }
 
-// loopbackHosts returns the Host names the server should answer when it
-// listens on a loopback address, or nil (answer any) otherwise. Checking
-// Host stops a web page whose name was re-bound to 127.0.0.1 from reading
-// or changing the local archive through the reader's browser.
-func loopbackHosts(listen string) []string {
-	host, _, err := net.SplitHostPort(listen)
-	if err != nil {
-		return nil
-	}
-	if host == "localhost" {
-		return []string{"localhost", "127.0.0.1", "::1"}
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return []string{"localhost", "127.0.0.1", "::1", host}
-	}
-	return nil
-}
-
 // schedule polls due feeds until ctx ends.
-func schedule(ctx context.Context, a *app, tick time.Duration) {
+func schedule(ctx context.Context, a *cli.App, tick time.Duration) {
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
-		if _, err := a.pipe.PollDue(ctx, nil); err != nil && ctx.Err() == nil {
-			a.log.Error("scheduler", "err", err)
+		if _, err := a.Pipe.PollDue(ctx, nil); err != nil && ctx.Err() == nil {
+			a.Log.Error("scheduler", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/newsvault/newsvault/internal/cli"
 )
 
 func TestServeAnswersOnlyLoopbackNamesWhileOnLoopback(t *testing.T) {
@@ -23,8 +25,8 @@ func TestServeAnswersOnlyLoopbackNamesWhileOnLoopback(t *testing.T) {
 		{":8080", nil},
 		{"192.168.1.2:80", nil},
 	} {
-		if got := loopbackHosts(tc.listen); !slices.Equal(got, tc.want) {
-			t.Errorf("loopbackHosts(%q) = %v, want %v", tc.listen, got, tc.want)
+		if got := cli.LoopbackHosts(tc.listen); !slices.Equal(got, tc.want) {
+			t.Errorf("cli.LoopbackHosts(%q) = %v, want %v", tc.listen, got, tc.want)
 		}
 	}
 }

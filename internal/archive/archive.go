@@ -103,6 +103,10 @@ type Article struct {
 	Image     string // lead image, original URL
 	HTML      string // sanitized; image src points at our assets
 	Text      string
+	// Sanitizer is the content.SanitizerVersion whose output HTML is, 0
+	// when unknown: only HTML with the current version may be served
+	// without sanitising it again.
+	Sanitizer int
 
 	FirstSeenAt  time.Time
 	LastSeenAt   time.Time
@@ -127,6 +131,7 @@ type Version struct {
 	Image      string
 	HTML       string
 	Text       string
+	Sanitizer  int   // as Article.Sanitizer
 	CaptureID  int64 // the capture this version was extracted from, 0 if none
 	CreatedAt  time.Time
 	LastSeenAt time.Time

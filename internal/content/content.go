@@ -1,7 +1,11 @@
 // Package content owns what newsvault does to an article's HTML between
 // extraction and storage or display: sanitising it (Sanitizer), listing the
 // images it uses (Images), pointing those images at local copies (Rewrite)
-// and reducing it to readable plain text (Text).
+// and reducing it to readable plain text (Text). Article does all four on
+// one parsed tree, which may come straight from package extract, so that an
+// article is parsed once on its way into the archive; its output carries
+// SanitizerVersion so that the server can tell stored HTML it may serve as
+// it is.
 //
 // It works on HTML fragments that are already decoded to UTF-8, parsed with
 // golang.org/x/net/html in a <body> context. It does not fetch anything,
@@ -24,8 +28,8 @@ import (
 // content of <noscript> is parsed as markup: lazy-loading pages often keep
 // the only real <img> of a picture there.
 func parseFragment(s string) *html.Node {
-	root := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
-	ctx := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
+	root := newBody()
+	ctx := newBody()
 	nodes, err := html.ParseFragmentWithOptions(strings.NewReader(s), ctx, html.ParseOptionEnableScripting(false))
 	if err != nil {
 		// Only the reader can fail, and a strings.Reader does not.
@@ -38,6 +42,11 @@ func parseFragment(s string) *html.Node {
 		root.AppendChild(n)
 	}
 	return root
+}
+
+// newBody returns a detached <body> element.
+func newBody() *html.Node {
+	return &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
 }
 
 // renderChildren serialises the children of root.

@@ -172,8 +172,11 @@ func walk(n *html.Node, fn func(*html.Node)) {
 // to the image they serve, and data:, blob: and non-http(s) URLs are skipped,
 // as are relative URLs when base is empty or not absolute.
 func Images(htmlText, base string) []Image {
-	root := parseFragment(htmlText)
-	b := parseBase(base)
+	return treeImages(parseFragment(htmlText), parseBase(base))
+}
+
+// treeImages is Images on a parsed fragment.
+func treeImages(root *html.Node, b *url.URL) []Image {
 	var out []Image
 	seen := make(map[string]bool)
 	add := func(ref string) {
@@ -219,7 +222,12 @@ func Images(htmlText, base string) []Image {
 // src. The result is not sanitised: pass it through a Sanitizer.
 func Rewrite(htmlText, base string, m map[string]string) string {
 	root := parseFragment(htmlText)
-	b := parseBase(base)
+	rewriteTree(root, parseBase(base), m)
+	return renderChildren(root)
+}
+
+// rewriteTree is Rewrite on a parsed fragment, changing it in place.
+func rewriteTree(root *html.Node, b *url.URL, m map[string]string) {
 	var imgs, sources []*html.Node
 	walk(root, func(n *html.Node) {
 		switch {
@@ -242,7 +250,6 @@ func Rewrite(htmlText, base string, m map[string]string) string {
 		}
 		absSrcset(n, b)
 	}
-	return renderChildren(root)
 }
 
 // rewriteImg applies Rewrite to one <img> and reports whether it now points

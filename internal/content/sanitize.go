@@ -72,6 +72,17 @@ func NewSanitizer() *Sanitizer {
 	return &Sanitizer{policy: p}
 }
 
+// Servable returns stored article HTML safe to serve. HTML whose mark is
+// the current SanitizerVersion (it was written by this sanitiser's rules)
+// is returned as it is; anything else (rows from before the mark, from an
+// older policy, or written by something else) is sanitised again.
+func (s *Sanitizer) Servable(stored string, mark int) string {
+	if mark == SanitizerVersion {
+		return stored
+	}
+	return s.Sanitize(stored, "")
+}
+
 // Sanitize returns htmlText made safe for storing and serving. Relative
 // URLs are first resolved against base (when base is an absolute http(s)
 // URL); then scripts, styles, frames, forms, embedded objects, SVG and
@@ -86,8 +97,15 @@ func NewSanitizer() *Sanitizer {
 //
 // The output is deterministic and sanitising it again returns it unchanged.
 func (s *Sanitizer) Sanitize(htmlText, base string) string {
-	root := parseFragment(htmlText)
-	b := parseBase(base)
+	// Re-serialise with x/net/html so that a second pass sees exactly the
+	// markup it would produce itself.
+	return renderChildren(s.sanitizeTree(parseFragment(htmlText), parseBase(base)))
+}
+
+// sanitizeTree is Sanitize on a parsed fragment: root's children are
+// cleaned in place, and the sanitised fragment is returned under a new
+// detached <body>.
+func (s *Sanitizer) sanitizeTree(root *html.Node, b *url.URL) *html.Node {
 	shown := make(map[string]bool)
 	walk(root, func(n *html.Node) {
 		if isImg(n) && !insideNoscript(n) {
@@ -118,9 +136,7 @@ func (s *Sanitizer) Sanitize(htmlText, base string) string {
 		}
 		a.Parent.RemoveChild(a)
 	}
-	// Re-serialise with x/net/html so that a second pass sees exactly the
-	// markup it would produce itself.
-	return renderChildren(out)
+	return out
 }
 
 // insideNoscript reports whether n has a <noscript> ancestor.

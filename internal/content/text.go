@@ -5,6 +5,8 @@ import (
 	"unicode"
 
 	"golang.org/x/net/html"
+
+	"github.com/newsvault/newsvault/internal/zh"
 )
 
 // Block levels: how much separation an element puts around its content.
@@ -51,8 +53,16 @@ var textSkipped = map[string]bool{
 // styles, <noscript> and embedded objects contribute nothing. Figure
 // captions come out as their own paragraphs.
 func Text(htmlText string) string {
+	return NodeText(parseFragment(htmlText))
+}
+
+// NodeText is Text for the children of an already parsed node (a
+// <noscript>'s content counts for nothing either way).
+func NodeText(n *html.Node) string {
 	var w textWriter
-	w.node(parseFragment(htmlText))
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		w.node(c)
+	}
 	return w.b.String()
 }
 
@@ -161,24 +171,10 @@ func (w *textWriter) emit(r rune) {
 		w.last = 0
 	}
 	w.breaks = 0
-	if w.space && w.last != 0 && !(w.spaceNewline && isCJK(w.last) && isCJK(r)) {
+	if w.space && w.last != 0 && !(w.spaceNewline && zh.IsCJKOrPunct(w.last) && zh.IsCJKOrPunct(r)) {
 		w.b.WriteByte(' ')
 	}
 	w.space, w.spaceNewline = false, false
 	w.b.WriteRune(r)
 	w.last = r
-}
-
-// isCJK reports whether r is a Chinese, Japanese or Korean character or
-// CJK punctuation, between which line breaks carry no space.
-func isCJK(r rune) bool {
-	switch {
-	case unicode.Is(unicode.Han, r), unicode.Is(unicode.Hiragana, r),
-		unicode.Is(unicode.Katakana, r), unicode.Is(unicode.Hangul, r):
-		return true
-	case r >= 0x3000 && r <= 0x303f, // CJK symbols and punctuation
-		r >= 0xff00 && r <= 0xffef: // full-width forms
-		return true
-	}
-	return false
 }

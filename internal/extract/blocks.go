@@ -8,6 +8,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/newsvault/newsvault/internal/zh"
 )
 
 // This file holds the generic, language-aware boilerplate filter that runs
@@ -84,7 +86,7 @@ func collectBlocks(root *html.Node) []*textBlock {
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			switch {
 			case c.Type == html.TextNode:
-				cjk, words := countCJKAndWords(c.Data)
+				cjk, words := zh.CountHanAndWords(c.Data)
 				tokens += cjk + words
 			case c.Type != html.ElementNode || skippedTags[c.DataAtom]:
 			default:
@@ -313,7 +315,7 @@ func measureBlock(nodes []*html.Node, tag atom.Atom) *textBlock {
 			if !inLink {
 				return
 			}
-			cjk, words := countCJKAndWords(n.Data)
+			cjk, words := zh.CountHanAndWords(n.Data)
 			b.links += cjk + words
 			return
 		case html.ElementNode:
@@ -346,7 +348,7 @@ func measureBlock(nodes []*html.Node, tag atom.Atom) *textBlock {
 	if b.text == "" && !b.media {
 		return nil
 	}
-	b.cjk, b.tokens = countCJKAndWords(b.text)
+	b.cjk, b.tokens = zh.CountHanAndWords(b.text)
 	b.tokens += b.cjk
 	b.links = min(b.links, b.tokens)
 	b.punct = countSentencePunct(b.text)
@@ -837,7 +839,7 @@ const maxLedeGap = 8
 // a sentence of the article rather than a byline, tools or a caption.
 func isLedeLine(l string) bool {
 	b := &textBlock{text: l}
-	b.cjk, b.tokens = countCJKAndWords(l)
+	b.cjk, b.tokens = zh.CountHanAndWords(l)
 	b.tokens += b.cjk
 	b.punct = countSentencePunct(l)
 	if b.tokens < minLedeTokens || !strings.ContainsAny(l, "。！？!?") && !strings.Contains(l, ". ") {

@@ -21,8 +21,9 @@
 //
 // It does not fetch pages, follow canonical links, sanitise the HTML it
 // returns or store anything: the caller passes in the bytes it fetched,
-// decides whether to honour Result.Canonical, and runs Result.HTML through
-// content.Sanitizer before storing or serving it.
+// decides whether to honour Result.Canonical, and runs Result.HTML (or the
+// parsed Result.Root) through content.Sanitizer before storing or serving
+// it.
 package extract
 
 import (
@@ -35,7 +36,10 @@ import (
 	"time"
 	"unicode"
 
+	"golang.org/x/net/html"
+
 	"github.com/newsvault/newsvault/internal/extract/siterules"
+	"github.com/newsvault/newsvault/internal/zh"
 )
 
 // ErrNotArticle is what every *NotArticleError unwraps to: the page is not
@@ -79,6 +83,9 @@ type Page struct {
 	URL         string // where it was fetched from, after redirects
 	ContentType string // the HTTP Content-Type header, may be empty
 	Body        []byte // the raw bytes, in any charset
+	// Location, when set, is the zone for this page's dates written
+	// without one, in place of the Extractor's DefaultLocation.
+	Location *time.Location
 }
 
 // Result is what Extract found in a page. Strings are empty and times zero
@@ -97,6 +104,11 @@ type Result struct {
 	Canonical string
 	// HTML is the main content with absolute URLs. It is not sanitised.
 	HTML string
+	// Root holds the same content parsed: its children are what HTML
+	// renders (with <noscript> content as text, as html.Parse leaves it).
+	// It is nil for plain-text pages. Whoever sanitises it (see
+	// content.Sanitizer.ArticleFromTree) may consume it; HTML stays valid.
+	Root *html.Node
 	// Text is the main content as plain text, paragraphs separated by a
 	// blank line.
 	Text string
@@ -204,11 +216,16 @@ func (e *Extractor) Extract(ctx context.Context, p Page) (*Result, error) {
 	if len(p.Body) == 0 {
 		return nil, fmt.Errorf("extract %s: %w", p.URL, notArticle(KindEmpty, "empty body"))
 	}
+	if p.Location != nil {
+		inZone := *e
+		inZone.defaultLoc = p.Location
+		e = &inZone
+	}
 	kind, mediaType := classify(p.ContentType, p.Body)
 	if kind == kindOther {
 		return nil, fmt.Errorf("extract %s: %w", p.URL, notArticle(KindOther, "not html: %s", mediaType))
 	}
-	text := decode(p.Body, p.ContentType)
+	text := zh.DecodeHTML(p.Body, p.ContentType)
 	pageURL := parsePageURL(p.URL)
 	if kind == kindHTML && !hasMarkup(text) {
 		kind = kindText
@@ -250,41 +267,8 @@ const (
 
 // tooShort reports whether text is too short to be an article.
 func tooShort(text string) bool {
-	cjk, words := countCJKAndWords(text)
+	cjk, words := zh.CountHanAndWords(text)
 	return cjk < minCJK && words < minWords
-}
-
-// countCJKAndWords counts CJK ideographs and kana, and runs of other
-// letters or digits (words).
-func countCJKAndWords(s string) (cjk, words int) {
-	inWord := false
-	for _, r := range s {
-		switch {
-		case isHan(r):
-			cjk++
-			inWord = false
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if !inWord {
-				words++
-			}
-			inWord = true
-		default:
-			inWord = false
-		}
-	}
-	return cjk, words
-}
-
-// isHan reports whether r is a CJK ideograph or Japanese kana.
-func isHan(r rune) bool {
-	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r)
-}
-
-// looksChinese reports whether text is mostly Chinese: more ideographs than
-// Latin words.
-func looksChinese(text string) bool {
-	cjk, words := countCJKAndWords(text)
-	return cjk >= 10 && cjk > words
 }
 
 // checkLanguage returns the page's declared language unless the article

@@ -195,6 +195,23 @@ func TestExtractDefaultLocation(t *testing.T) {
 	}
 }
 
+func TestPageLocationOverridesDefaultLocation(t *testing.T) {
+	x := New(Options{DefaultLocation: time.FixedZone("JST", 9*3600)})
+	page := Page{URL: "https://news.example.cn/a", ContentType: "text/html", Body: []byte(newsFixture(t, "utf-8")),
+		Location: time.FixedZone("NPT", 5*3600+45*60)}
+	r, err := x.Extract(context.Background(), page)
+	if err != nil {
+		t.Fatalf("Extract: %v", err)
+	}
+	if got := r.Published.Format(time.RFC3339); got != "2023-02-28T14:12:00+05:45" {
+		t.Errorf("Published = %s, want the zone-less byline read in the page's Location", got)
+	}
+	page.Location = nil
+	if r, err = x.Extract(context.Background(), page); err != nil || r.Published.Format(time.RFC3339) != "2023-02-28T14:12:00+09:00" {
+		t.Errorf("without a page Location: Published = %v, %v; want DefaultLocation again", r.Published, err)
+	}
+}
+
 func TestExtractRejectsNonArticles(t *testing.T) {
 	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89")
 	shell := `<!DOCTYPE html><html><head><title>App</title><script src="/static/app.js"></script></head>` +

@@ -8,6 +8,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/newsvault/newsvault/internal/zh"
 )
 
 // Headline lengths, in runes, that findHeadline accepts from the page.
@@ -233,8 +235,8 @@ func removableSuffix(head, seg, sep string) bool {
 	if seg == "" {
 		return head != ""
 	}
-	headCJK, headWords := countCJKAndWords(head)
-	segCJK, segWords := countCJKAndWords(seg)
+	headCJK, headWords := zh.CountHanAndWords(head)
+	segCJK, segWords := zh.CountHanAndWords(seg)
 	if utf8.RuneCountInString(head) < minHeadlineRunes {
 		return false
 	}

@@ -11,9 +11,9 @@ import (
 	htmldate "github.com/markusmobius/go-htmldate"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
-	"golang.org/x/text/width"
 
 	"github.com/newsvault/newsvault/internal/content"
+	"github.com/newsvault/newsvault/internal/zh"
 )
 
 // extractHTML is the HTML path of Extract.
@@ -31,7 +31,7 @@ func (e *Extractor) extractHTML(ctx context.Context, pageURL *url.URL, text stri
 	}
 	scan := scanPage(doc)
 	pageText := strings.Join(scan.lines, "\n")
-	chinese := strings.HasPrefix(strings.ToLower(head.Lang), "zh") || looksChinese(pageText)
+	chinese := strings.HasPrefix(strings.ToLower(head.Lang), "zh") || zh.LooksChinese(pageText)
 	loc := e.location(chinese, ruleHost(pageURL, head))
 	declaredTitle := firstNonEmpty(head.Title, head.OGTitle)
 	if kind, reason := classifyBefore(declaredTitle, scan); kind != "" {
@@ -63,6 +63,7 @@ func (e *Extractor) extractHTML(ctx context.Context, pageURL *url.URL, text stri
 		}
 	}
 	var headline, contentHTML, contentText string
+	var contentRoot *html.Node
 	tokens := 0
 	if c != nil && c.tokens > 0 {
 		headline = collapseSpace(rr.title)
@@ -78,9 +79,10 @@ func (e *Extractor) extractHTML(ctx context.Context, pageURL *url.URL, text stri
 		}
 		absolutize(c.root, base)
 		contentHTML = renderChildren(c.root)
-		contentText = content.Text(contentHTML)
+		contentRoot = c.root
+		contentText = content.NodeText(c.root)
 		if !tooShort(contentText) {
-			cjk, words := countCJKAndWords(contentText)
+			cjk, words := zh.CountHanAndWords(contentText)
 			tokens = cjk + words
 		}
 	}
@@ -101,6 +103,7 @@ func (e *Extractor) extractHTML(ctx context.Context, pageURL *url.URL, text stri
 	}
 	r := &Result{
 		HTML:      contentHTML,
+		Root:      contentRoot,
 		Text:      contentText,
 		Published: published,
 		Updated:   firstDate(head.Modified, loc),
@@ -216,9 +219,9 @@ func htmlDateTime(r htmldate.Result, loc *time.Location) time.Time {
 		if len(src) > maxZoneSearch {
 			src = src[:maxZoneSearch]
 		}
-		for _, m := range matchDates(width.Narrow.String(src), loc) {
-			w := m.t
-			if m.zoned && w.Year() == t.Year() && w.YearDay() == t.YearDay() &&
+		for _, m := range zh.FindDates(src, loc) {
+			w := m.Time
+			if m.Zoned && w.Year() == t.Year() && w.YearDay() == t.YearDay() &&
 				w.Hour() == t.Hour() && w.Minute() == t.Minute() {
 				return w
 			}
@@ -237,21 +240,21 @@ const maxZoneSearch = 256 << 10
 // byline's, because then it pins the instant the byline shows in an unknown
 // zone.
 func chooseDate(bl byline, metaValues []string, loc *time.Location) time.Time {
-	var meta dateMatch
+	var meta zh.Date
 	var haveMeta bool
 	for _, v := range metaValues {
-		if meta, haveMeta = parseDate(v, loc); haveMeta {
+		if meta, haveMeta = zh.FindDate(v, loc); haveMeta {
 			break
 		}
 	}
 	shown := bl.Published(loc)
 	switch {
 	case shown.IsZero() && haveMeta:
-		return meta.t
+		return meta.Time
 	case shown.IsZero():
 		return time.Time{}
-	case haveMeta && meta.zoned && meta.timed && absDuration(meta.t.Sub(shown)) <= 24*time.Hour:
-		return meta.t
+	case haveMeta && meta.Zoned && meta.Timed && absDuration(meta.Time.Sub(shown)) <= 24*time.Hour:
+		return meta.Time
 	}
 	return shown
 }

@@ -5,6 +5,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/newsvault/newsvault/internal/zh"
 )
 
 // pageScan is what one pass over a whole page finds: its visible text as
@@ -51,7 +53,7 @@ func scanPage(doc *html.Node) *pageScan {
 		switch n.Type {
 		case html.TextNode:
 			cur.WriteString(n.Data)
-			cjk, words := countCJKAndWords(n.Data)
+			cjk, words := zh.CountHanAndWords(n.Data)
 			s.tokens += cjk + words
 			if linkDepth > 0 {
 				s.linkTokens += cjk + words

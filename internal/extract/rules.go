@@ -12,6 +12,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"github.com/newsvault/newsvault/internal/extract/siterules"
+	"github.com/newsvault/newsvault/internal/zh"
 )
 
 // builtinRules is loaded once: every Extractor shares the embedded rules.
@@ -192,7 +193,7 @@ func cloneNode(n *html.Node) *html.Node {
 
 // countTokens counts the tokens of the text below n.
 func countTokens(n *html.Node) int {
-	cjk, words := countCJKAndWords(textOf(n))
+	cjk, words := zh.CountHanAndWords(textOf(n))
 	return cjk + words
 }
 
@@ -210,8 +211,8 @@ func ruleDate(s string, loc *time.Location) time.Time {
 			return t
 		}
 	}
-	if m, ok := parseDate(s, loc); ok && len(s) < maxRuleDateText {
-		return m.t
+	if m, ok := zh.FindDate(s, loc); ok && len(s) < maxRuleDateText {
+		return m.Time
 	}
 	if t := strings.TrimSpace(s); len(t) == 10 || len(t) == 13 {
 		if _, err := strconv.ParseInt(t, 10, 64); err == nil {
@@ -232,7 +233,7 @@ func unixIn(s string, loc *time.Location) time.Time {
 		return time.Time{}
 	}
 	t := time.Unix(n, 0)
-	if !validYear(t.Year()) {
+	if !zh.ValidYear(t.Year()) {
 		return time.Time{}
 	}
 	if loc != nil {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/newsvault/newsvault/internal/zh"
 )
 
 // extractText is the plain-text path of Extract, for scraped pages that
@@ -14,7 +16,7 @@ import (
 // article, and finally link and keyword lists.
 func (e *Extractor) extractText(pageURL *url.URL, text string) (*Result, error) {
 	lines := nonEmptyLines(strings.ReplaceAll(text, "\r", "\n"))
-	chinese := looksChinese(text)
+	chinese := zh.LooksChinese(text)
 	a := analyseLines(lines, chinese)
 	if len(a.body) == 0 {
 		return nil, errNoContent
@@ -201,7 +203,7 @@ func isProse(l string, chinese bool) bool {
 	}
 	n := utf8.RuneCountInString(l)
 	if chinese {
-		cjk, _ := countCJKAndWords(l)
+		cjk, _ := zh.CountHanAndWords(l)
 		if cjk*2 < n {
 			return false
 		}
@@ -210,7 +212,7 @@ func isProse(l string, chinese bool) bool {
 		}
 		return n >= 20 && strings.ContainsAny(l, sentencePunct)
 	}
-	_, words := countCJKAndWords(l)
+	_, words := zh.CountHanAndWords(l)
 	return words >= 10 && strings.ContainsAny(l, ".!?;,")
 }
 

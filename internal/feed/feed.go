@@ -30,6 +30,8 @@ import (
 	"github.com/mmcdole/gofeed"
 	gofeedjson "github.com/mmcdole/gofeed/json"
 	"github.com/mmcdole/gofeed/rss"
+
+	"github.com/newsvault/newsvault/internal/zh"
 )
 
 // MaxSize is the largest input Parse and ParseOPML accept, in bytes.
@@ -115,7 +117,7 @@ func Parse(data []byte, contentType string, opts ParseOptions) (f *Feed, err err
 	if len(data) > MaxSize {
 		return nil, fmt.Errorf("parse feed %s: %w (limit %d bytes)", input, ErrTooLarge, MaxSize)
 	}
-	body := toUTF8(data, contentType)
+	body := zh.DecodeXML(data, contentType)
 
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 {
@@ -260,7 +262,7 @@ func isFeedRoot(name string) bool {
 // looksHTML reports whether a document that does not start with "<" is
 // still an HTML page (e.g. text before the markup).
 func looksHTML(b []byte) bool {
-	head := bytes.ToLower(headOf(b, 4096))
+	head := bytes.ToLower(b[:min(len(b), 4096)])
 	return bytes.Contains(head, []byte("<html")) || bytes.Contains(head, []byte("<!doctype html"))
 }
 
@@ -274,7 +276,7 @@ func describeInput(data []byte, baseURL string) string {
 
 // firstRunes returns the start of b for an error message.
 func firstRunes(b []byte, n int) string {
-	s := string(headOf(b, 4*n))
+	s := string(b[:min(len(b), 4*n)])
 	r := []rune(s)
 	if len(r) > n {
 		r = r[:n]
@@ -304,7 +306,7 @@ func convert(gf *gofeed.Feed, opts ParseOptions) *Feed {
 		}
 		sample = append(sample, it.Title)
 	}
-	z := rulesFor(f.Language, opts.Location, looksChinese(sample...))
+	z := zh.RulesFor(f.Language, opts.Location, zh.ChineseNotJapanese(sample...))
 
 	var rssItems []*rss.Item
 	var jsonItems []*gofeedjson.Item
@@ -337,10 +339,10 @@ func convert(gf *gofeed.Feed, opts ParseOptions) *Feed {
 		if i < len(jsonItems) && jsonItems[i] != nil && jsonItems[i].ContentHTML == "" {
 			it.Content = textToHTML(jsonItems[i].ContentText)
 		}
-		if t, ok := parseDate(gi.Published, gi.PublishedParsed, z); ok {
+		if t, ok := z.Parse(gi.Published, gi.PublishedParsed); ok {
 			it.Published = t
 		}
-		if t, ok := parseDate(gi.Updated, gi.UpdatedParsed, z); ok {
+		if t, ok := z.Parse(gi.Updated, gi.UpdatedParsed); ok {
 			it.Updated = t
 		}
 		if it.Published.IsZero() {

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/text/encoding/unicode"
 
 	"github.com/newsvault/newsvault/internal/shareddata"
+	"github.com/newsvault/newsvault/internal/zh"
 )
 
 // mustLoad loads a zone for a test, failing it when the zone database is
@@ -271,7 +272,7 @@ func TestParseDecodesTheMisdeclaredMinifluxFixtures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		body := toUTF8(data, "")
+		body := zh.DecodeXML(data, "")
 		if !bytes.Contains(body, []byte("Anaïs")) || !bytes.Contains(body, []byte("Jürgen")) {
 			t.Errorf("decoded body = %q", body)
 		}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/newsvault/newsvault/internal/zh"
 )
 
 // ErrNotOPML reports input that is not an OPML document.
@@ -60,7 +62,7 @@ func ParseOPML(r io.Reader) ([]Outline, error) {
 	if len(data) > MaxSize {
 		return nil, fmt.Errorf("parse OPML (%d+ bytes): %w (limit %d bytes)", len(data), ErrTooLarge, MaxSize)
 	}
-	data = toUTF8(data, "")
+	data = zh.DecodeXML(data, "")
 
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.Strict = false

@@ -21,15 +21,16 @@ var ErrNotImage = errors.New("not an image")
 // past Options.MaxImages were not fetched.
 var ErrTooManyImages = errors.New("too many images")
 
-// storeImages downloads the images html uses (each URL once for the whole
+// storeImages downloads the images art uses (each URL once for the whole
 // archive), up to MaxImages in document order, stores the bytes as blobs and
-// rewrites html to point at them. Images that fail, or are past the cap,
-// keep their original URL: a missing image must not lose the article. It
-// returns how many failed and how many were past the cap, and logs why.
-func (p *Pipeline) storeImages(ctx context.Context, html, base string) (_ string, _ []store.AssetRef, failed, overCap int) {
-	imgs := content.Images(html, base)
+// re-points art at them. Images that fail, or are past the cap, keep their
+// original URL: a missing image must not lose the article. It returns how
+// many failed and how many were past the cap, and logs why; base is for the
+// log.
+func (p *Pipeline) storeImages(ctx context.Context, art *content.Article, base string) (_ []store.AssetRef, failed, overCap int) {
+	imgs := art.Images()
 	if len(imgs) == 0 {
-		return html, nil, 0, 0
+		return nil, 0, 0
 	}
 	if len(imgs) > p.opts.MaxImages {
 		overCap = len(imgs) - p.opts.MaxImages
@@ -51,9 +52,10 @@ func (p *Pipeline) storeImages(ctx context.Context, html, base string) (_ string
 		refs = append(refs, store.AssetRef{Asset: a, URL: img.URL})
 	}
 	if len(local) == 0 {
-		return html, nil, failed, overCap
+		return nil, failed, overCap
 	}
-	return content.Rewrite(html, base, local), refs, failed, overCap
+	art.Rewrite(local)
+	return refs, failed, overCap
 }
 
 // asset returns the stored asset for an image URL, downloading it the first

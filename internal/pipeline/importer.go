@@ -145,7 +145,6 @@ func (p *Pipeline) Import(ctx context.Context, paths []string, opts ImportOption
 		// 8 parsers on 2 CPUs imported about 10% slower than 2).
 		workers = runtime.GOMAXPROCS(0)
 	}
-	x := extract.New(extract.Options{DefaultLocation: loc})
 	rep := &ImportReport{Files: len(files), PerSource: map[string]int{}}
 	sources := map[string]archive.Source{}
 
@@ -161,7 +160,7 @@ func (p *Pipeline) Import(ctx context.Context, paths []string, opts ImportOption
 	for w := 0; w < workers; w++ {
 		go func() {
 			for i := range jobs {
-				slots[i] <- p.prepareFile(ctx, x, files[i], opts, loc)
+				slots[i] <- p.prepareFile(ctx, files[i], opts, loc)
 			}
 		}()
 	}
@@ -299,7 +298,8 @@ func (p *Pipeline) saveBatch(ctx context.Context, batch []*prepared, sources map
 			pr.err = err
 			continue
 		}
-		w, out := p.buildWrite(ctx, &src, pr.url, pr.url, pr.version, pr.url, pr.capture, 0, opts.Images && !p.opts.SkipImages, pr.index)
+		w, out := p.buildWrite(ctx, versionWrite{src: &src, rawURL: pr.url, canon: pr.url, v: pr.version,
+			base: pr.url, capt: pr.capture, images: opts.Images && !p.opts.SkipImages, idx: pr.index})
 		writes, owners, outs = append(writes, w), append(owners, pr), append(outs, out)
 		maxSeq = max(maxSeq, pr.blobSeq)
 	}
@@ -359,7 +359,7 @@ func (p *Pipeline) importSource(ctx context.Context, name string, sources map[st
 
 // prepareFile reads and parses one file. It is called from several
 // goroutines and must not touch the store except to read.
-func (p *Pipeline) prepareFile(ctx context.Context, x *extract.Extractor, file string, opts ImportOptions, loc *time.Location) prepared {
+func (p *Pipeline) prepareFile(ctx context.Context, file string, opts ImportOptions, loc *time.Location) prepared {
 	pr := prepared{file: file, source: opts.Source}
 	if pr.source == "" {
 		pr.source = filepath.Base(filepath.Dir(file))
@@ -392,7 +392,7 @@ func (p *Pipeline) prepareFile(ctx context.Context, x *extract.Extractor, file s
 		if kind == "text" {
 			ct = "text/plain"
 		}
-		res, err := x.Extract(ctx, extract.Page{ContentType: ct, Body: data})
+		res, err := p.extractor.Extract(ctx, extract.Page{ContentType: ct, Body: data, Location: loc})
 		if err != nil {
 			pr.err = err
 			return pr
@@ -404,13 +404,14 @@ func (p *Pipeline) prepareFile(ctx context.Context, x *extract.Extractor, file s
 			// A page with no address of its own is identified by its bytes.
 			pr.url = "urn:sha256:" + blob.Hash(data)
 		}
-		html := p.sanitizer.Sanitize(res.HTML, res.Canonical)
+		art := p.article(res, res.Canonical)
 		text := strings.TrimSpace(res.Text)
 		if text == "" {
-			text = content.Text(html)
+			text = art.Text()
 		}
 		pr.version = archive.Version{Title: res.Title, Author: res.Author, Published: res.Published, Updated: res.Updated,
-			SiteName: res.SiteName, Language: res.Language, Image: res.Image, HTML: html, Text: text}
+			SiteName: res.SiteName, Language: res.Language, Image: res.Image,
+			HTML: art.HTML(), Sanitizer: content.SanitizerVersion, Text: text}
 	default:
 		pr.err = ErrUnsupportedFile
 		return pr
@@ -464,8 +465,9 @@ func MirrorArticle(name string, data []byte, san *content.Sanitizer, loc *time.L
 	if err != nil {
 		return "", archive.Version{}, err
 	}
-	html := san.Sanitize(e.HTML, e.Link)
-	v := archive.Version{Title: e.Title, Author: e.Author, Published: e.Published, HTML: html, Text: content.Text(html)}
+	art := san.Article(e.HTML, e.Link)
+	v := archive.Version{Title: e.Title, Author: e.Author, Published: e.Published,
+		HTML: art.HTML(), Sanitizer: content.SanitizerVersion, Text: art.Text()}
 	if !e.Published.IsZero() && loc != nil {
 		v.Published = e.Published.In(loc)
 	}

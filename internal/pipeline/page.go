@@ -113,24 +113,49 @@ func (p *Pipeline) savePage(ctx context.Context, src *archive.Source, rawURL, ca
 			v.Updated = fallback.Updated
 		}
 	}
-	v.HTML = p.sanitizer.Sanitize(res.HTML, page.resp.FinalURL)
+	// The content is parsed once, by extract: the sanitiser, the image
+	// pass and the text all work on that tree.
+	art := p.article(res, page.resp.FinalURL)
+	v.HTML, v.Sanitizer = art.HTML(), content.SanitizerVersion
 	v.Text = strings.TrimSpace(res.Text)
 	if v.Text == "" {
-		v.Text = content.Text(v.HTML)
+		v.Text = art.Text()
 	}
-	return p.saveVersion(ctx, src, rawURL, canon, v, page.resp.FinalURL, capt, 0, !p.opts.SkipImages)
+	return p.saveVersion(ctx, versionWrite{src: src, rawURL: rawURL, canon: canon, v: v, art: art,
+		base: page.resp.FinalURL, capt: capt, images: !p.opts.SkipImages})
 }
 
-// saveVersion finishes a version (hash, images) and writes it with its
-// article in one store transaction.
-func (p *Pipeline) saveVersion(ctx context.Context, src *archive.Source, rawURL, canon string, v archive.Version, base string, capt *archive.Capture, captureID int64, images bool) (Outcome, error) {
-	return p.saveIndexed(ctx, src, rawURL, canon, v, base, capt, captureID, images, nil)
+// article sanitises an extraction's content, from its parsed tree when it
+// has one (which it consumes).
+func (p *Pipeline) article(res *extract.Result, base string) *content.Article {
+	if res.Root != nil {
+		return p.sanitizer.ArticleFromTree(res.Root, base)
+	}
+	return p.sanitizer.Article(res.HTML, base)
 }
 
-// saveIndexed is saveVersion with the search index entry already computed
-// (importers compute it in parallel workers); idx nil computes it here.
-func (p *Pipeline) saveIndexed(ctx context.Context, src *archive.Source, rawURL, canon string, v archive.Version, base string, capt *archive.Capture, captureID int64, images bool, idx *store.IndexDoc) (Outcome, error) {
-	w, out := p.buildWrite(ctx, src, rawURL, canon, v, base, capt, captureID, images, idx)
+// versionWrite is one version to store and what it came from.
+type versionWrite struct {
+	src    *archive.Source
+	rawURL string // the link as met
+	canon  string // the article's canonical URL
+	v      archive.Version
+	// art is v.HTML parsed, when the caller has it; nil means v.HTML is
+	// parsed here if the image pass needs it.
+	art       *content.Article
+	base      string // what relative image URLs resolve against
+	capt      *archive.Capture
+	captureID int64 // an already stored capture, when capt is nil
+	images    bool  // download the images and point v.HTML at them
+	// idx is the search index entry, when already computed (importers
+	// compute it in parallel workers); nil computes it here.
+	idx *store.IndexDoc
+}
+
+// saveVersion finishes a version (hash, images, index entry) and writes it
+// with its article in one store transaction.
+func (p *Pipeline) saveVersion(ctx context.Context, vw versionWrite) (Outcome, error) {
+	w, out := p.buildWrite(ctx, vw)
 	r, err := p.store.SaveArticle(ctx, w)
 	if err != nil {
 		return out, err
@@ -140,29 +165,38 @@ func (p *Pipeline) saveIndexed(ctx context.Context, src *archive.Source, rawURL,
 
 // buildWrite finishes a version (hash, images, index entry) and wraps it in
 // the store write for its article.
-func (p *Pipeline) buildWrite(ctx context.Context, src *archive.Source, rawURL, canon string, v archive.Version, base string, capt *archive.Capture, captureID int64, images bool, idx *store.IndexDoc) (*store.ArticleWrite, Outcome) {
+func (p *Pipeline) buildWrite(ctx context.Context, vw versionWrite) (*store.ArticleWrite, Outcome) {
+	v := vw.v
 	v.Title, v.Author = oneLine(v.Title), oneLine(v.Author)
 	// The hash is taken before images are re-pointed, so an image that
 	// downloads today but failed yesterday does not make a new version.
 	v.Hash = archive.ContentHash(&v)
-	out := Outcome{URL: canon}
+	out := Outcome{URL: vw.canon}
 	var refs []store.AssetRef
-	if images {
-		if h, err := p.store.LatestHash(ctx, canon); err == nil && h == v.Hash {
+	if vw.images {
+		if h, err := p.store.LatestHash(ctx, vw.canon); err == nil && h == v.Hash {
 			// Unchanged: skip image downloads, the write only moves "seen".
 		} else {
-			v.HTML, refs, out.ImageErrs, out.ImagesOverCap = p.storeImages(ctx, v.HTML, base)
+			art := vw.art
+			if art == nil {
+				art = p.sanitizer.Article(v.HTML, vw.base)
+			}
+			refs, out.ImageErrs, out.ImagesOverCap = p.storeImages(ctx, art, vw.base)
+			if len(refs) > 0 {
+				// Article.Rewrite keeps its output Sanitizer output.
+				v.HTML, v.Sanitizer = art.HTML(), content.SanitizerVersion
+			}
 			out.Images = len(refs)
 		}
 	}
 	w := &store.ArticleWrite{
-		Article:   archive.Article{URL: canon, OriginalURL: rawURL, SourceID: src.ID},
+		Article:   archive.Article{URL: vw.canon, OriginalURL: vw.rawURL, SourceID: vw.src.ID},
 		Version:   v,
-		Capture:   capt,
-		CaptureID: captureID,
+		Capture:   vw.capt,
+		CaptureID: vw.captureID,
 		Assets:    refs,
 		SeenAt:    p.opts.Now(),
-		Index:     idx,
+		Index:     vw.idx,
 	}
 	if w.Index == nil && p.opts.Indexer != nil {
 		doc := p.opts.Indexer.Index(v.Title, v.Text)

@@ -192,8 +192,12 @@ func (p *Pipeline) ArchiveItem(ctx context.Context, src *archive.Source, it feed
 	if strings.TrimSpace(content.Text(body)) == "" {
 		body = it.Summary
 	}
-	fromFeed.HTML = p.sanitizer.Sanitize(body, link)
-	fromFeed.Text = content.Text(fromFeed.HTML)
+	feedArt := p.sanitizer.Article(body, link)
+	fromFeed.HTML, fromFeed.Sanitizer = feedArt.HTML(), content.SanitizerVersion
+	fromFeed.Text = feedArt.Text()
+	// The feed's version, saved with its parsed tree.
+	feedWrite := versionWrite{src: src, rawURL: link, canon: canon, v: fromFeed, art: feedArt,
+		base: link, captureID: feedCaptureID, images: !p.opts.SkipImages}
 
 	mode := src.Mode
 	if mode == "" {
@@ -204,7 +208,7 @@ func (p *Pipeline) ArchiveItem(ctx context.Context, src *archive.Source, it feed
 		if strings.TrimSpace(fromFeed.Text) == "" && fromFeed.Title == "" {
 			return Outcome{URL: canon}, fmt.Errorf("item %s: no title and no content", link)
 		}
-		return p.saveVersion(ctx, src, link, canon, fromFeed, link, nil, feedCaptureID, !p.opts.SkipImages)
+		return p.saveVersion(ctx, feedWrite)
 	}
 
 	// Page mode: an article already archived is re-fetched only when the
@@ -221,7 +225,7 @@ func (p *Pipeline) ArchiveItem(ctx context.Context, src *archive.Source, it feed
 	if err != nil {
 		if mode == archive.ModeAuto && strings.TrimSpace(fromFeed.Text) != "" {
 			p.log.Info("page fetch failed, keeping the feed's content", "url", link, "err", err)
-			return p.saveVersion(ctx, src, link, canon, fromFeed, link, nil, feedCaptureID, !p.opts.SkipImages)
+			return p.saveVersion(ctx, feedWrite)
 		}
 		return Outcome{URL: canon}, fmt.Errorf("item %s: %w", link, err)
 	}
@@ -232,7 +236,7 @@ func (p *Pipeline) ArchiveItem(ctx context.Context, src *archive.Source, it feed
 			c.Error = "page shorter than feed content"
 			p.store.SaveCapture(ctx, c)
 		}
-		return p.saveVersion(ctx, src, link, canon, fromFeed, link, nil, feedCaptureID, !p.opts.SkipImages)
+		return p.saveVersion(ctx, feedWrite)
 	}
 	return p.savePage(ctx, src, link, canon, page, &fromFeed)
 }

@@ -103,8 +103,8 @@ func BenchmarkSearch(b *testing.B) {
 	for _, raw := range []string{"北京", "卢卡申科", "香港 国安法", "美国 制裁 新疆", "盧卡申科", `"Hong Kong"`, "WHO", "港"} {
 		b.Run(raw, func(b *testing.B) {
 			for b.Loop() {
-				q := search.ParseQuery(raw, nil)
-				hits, _, err := c.s.Search(context.Background(), store.SearchQuery{Match: c.a.FTS5(q), Limit: 20})
+				q := c.a.Parse(raw, nil)
+				hits, _, err := c.s.Search(context.Background(), store.SearchQuery{Match: q.Match, Limit: 20})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -167,13 +167,13 @@ func (c *corpus) containing(s string, fc *foldedCorpus) []int64 {
 // sorted, and the total the store reported.
 func (c *corpus) searchAll(tb testing.TB, query string) ([]int64, int) {
 	tb.Helper()
-	expr := c.a.FTS5(search.ParseQuery(query, nil))
+	expr := c.a.Parse(query, nil).Match
 	var ids []int64
 	total := 0
 	for off := 0; ; off += 100 {
 		hits, n, err := c.s.Search(context.Background(), store.SearchQuery{Match: expr, Limit: 100, Offset: off, SortByDate: true})
 		if err != nil {
-			tb.Fatalf("%q → %s: %v", query, expr, err)
+			tb.Fatalf("%q → %v: %v", query, expr, err)
 		}
 		total = n
 		for _, h := range hits {

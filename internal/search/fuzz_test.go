@@ -14,8 +14,8 @@ var fuzzQueries = []string{
 	`source:"New York Times" “美国 总统”`, "a:b:c", "after:", "AND NOT", strings.Repeat("北京 ", 40),
 }
 
-// FuzzParseQuery checks that any input parses within bounds, that the FTS5
-// expression it yields is accepted by a real SQLite FTS5 index, and that a
+// FuzzParseQuery checks that any input parses within bounds, that the tree
+// it yields is accepted by a real store (SQLite's FTS5 index), and that a
 // snippet can be made for it.
 func FuzzParseQuery(f *testing.F) {
 	for _, q := range fuzzQueries {
@@ -36,7 +36,7 @@ func FuzzParseQuery(f *testing.F) {
 			}
 		}
 		if _, expr, err := ix.find(in); err != nil {
-			t.Fatalf("%q → %s: rejected: %v", in, expr, err)
+			t.Fatalf("%q → %v: rejected: %v", in, expr, err)
 		}
 		snip := ix.a.Highlight("白俄罗斯总统卢卡申科抵达北京。<Hong Kong> & 2023年。", q, 30)
 		if !utf8.ValidString(snip) || strings.Count(snip, "<mark>") != strings.Count(snip, "</mark>") || strings.Contains(snip, "<Hong") {

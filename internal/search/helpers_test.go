@@ -69,11 +69,11 @@ func (ix *index) add(tb testing.TB, url, title, text string) {
 }
 
 // find returns the sorted indexes (as in newIndex) of the articles the
-// query finds, or an error when SQLite rejects the expression.
-func (ix *index) find(query string) ([]int, string, error) {
-	q := search.ParseQuery(query, nil)
-	expr := ix.a.FTS5(q)
-	if expr == "" {
+// query finds, with its tree, or an error when the store rejects the tree.
+func (ix *index) find(query string) ([]int, search.Expr, error) {
+	q := ix.a.Parse(query, nil)
+	expr := q.Match
+	if expr == nil {
 		return nil, expr, nil
 	}
 	hits, _, err := ix.s.Search(context.Background(), store.SearchQuery{Match: expr, Limit: 100})

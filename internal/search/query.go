@@ -5,6 +5,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/newsvault/newsvault/internal/zh"
 )
 
 // Bounds on what ParseQuery accepts; the rest of a longer query is ignored.
@@ -26,6 +28,10 @@ type Query struct {
 	Before  time.Time // before:DATE, the start of that day (or month, or year): exclusive
 	Status  string    // status:VALUE, lower case; kept for later use, not applied here
 	Raw     string    // the query as read (cut to MaxQueryBytes, valid UTF-8)
+	// Match is the text condition as a tree of index tokens, for a store
+	// to render; set by Analyzer.Parse (nil from ParseQuery), nil when no
+	// positive term has indexable text.
+	Match Expr
 }
 
 // Term is one text condition: a word as typed (which may be several index
@@ -127,7 +133,7 @@ func (q *Query) applyField(field, value string, loc *time.Location) bool {
 			q.Langs = append(q.Langs, strings.ToLower(value))
 		}
 	case "after", "before":
-		t, ok := parseDate(value, loc)
+		t, ok := zh.ParsePeriod(value, loc)
 		if !ok {
 			return false
 		}
@@ -142,23 +148,6 @@ func (q *Query) applyField(field, value string, loc *time.Location) bool {
 		return false
 	}
 	return true
-}
-
-// dateLayouts are the date forms after: and before: accept, longest first.
-var dateLayouts = []string{
-	"2006-01-02", "2006/01/02", "2006.01.02", "2006-1-2", "2006/1/2", "2006.1.2", "2006年1月2日",
-	"2006-01", "2006/01", "2006.01", "2006-1", "2006/1", "2006年1月", "2006年", "2006",
-}
-
-// parseDate reads a date in loc as the start of the day, month or year it
-// names.
-func parseDate(s string, loc *time.Location) (time.Time, bool) {
-	for _, layout := range dateLayouts {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil && t.Year() >= 1000 {
-			return t, true
-		}
-	}
-	return time.Time{}, false
 }
 
 // knownFields are the field names ParseQuery looks for before a colon.

@@ -82,3 +82,34 @@ func TestHasText(t *testing.T) {
 		}
 	}
 }
+
+func TestParseBuildsTheTreeOfTokens(t *testing.T) {
+	a := newAnalyzer(t)
+	p := func(toks ...string) search.Phrase {
+		out := make(search.Phrase, len(toks))
+		for i, tok := range toks {
+			out[i] = search.Token{Text: tok}
+		}
+		return out
+	}
+	tests := []struct {
+		in   string
+		want search.Expr
+	}{
+		{"盧卡申科", search.And{p("卢卡", "卡申", "申科")}},
+		{"新冠 -疫苗 COVID-19", search.And{p("新冠"), p("covid", "19"), search.Not{X: p("疫苗")}}},
+		{"2023年", search.And{search.Phrase{{Text: "2023"}, {Text: "年", Prefix: true}}}},
+		{"-疫苗 site:voa", nil},
+		{"", nil},
+	}
+	for _, tc := range tests {
+		q := a.Parse(tc.in, nil)
+		if !reflect.DeepEqual(q.Match, tc.want) {
+			t.Errorf("Parse(%q).Match = %#v, want %#v", tc.in, q.Match, tc.want)
+		}
+		q.Match = nil
+		if !reflect.DeepEqual(q, search.ParseQuery(tc.in, nil)) {
+			t.Errorf("Parse(%q) reads the query unlike ParseQuery: %+v", tc.in, q)
+		}
+	}
+}

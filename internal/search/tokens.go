@@ -5,7 +5,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/newsvault/newsvault/internal/store"
+	"github.com/newsvault/newsvault/internal/zh"
 )
 
 // Rune classes for tokenising folded text.
@@ -35,8 +35,7 @@ func classify(r rune) int {
 	}
 	letter := unicode.IsLetter(r) || unicode.IsNumber(r)
 	switch {
-	case letter && (unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) ||
-		unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r) || unicode.Is(unicode.Bopomofo, r)):
+	case letter && (zh.IsCJK(r) || unicode.Is(unicode.Bopomofo, r)):
 		return classCJK
 	case r == 'ー': // the prolonged sound mark belongs to katakana words
 		return classCJK
@@ -125,10 +124,18 @@ func (a *Analyzer) Tokens(s string) []string {
 	return out
 }
 
+// IndexDoc is the search index entry of an article: its title and body as
+// space-separated tokens (see Tokens), ready for an FTS5 column or for a
+// PostgreSQL tsvector of the same tokens.
+type IndexDoc struct {
+	Title string
+	Body  string
+}
+
 // Index returns what the store indexes for an article: the tokens of its
 // title and of its plain text, each joined by single spaces.
-func (a *Analyzer) Index(title, body string) store.IndexDoc {
-	return store.IndexDoc{Title: a.joinTokens(title), Body: a.joinTokens(body)}
+func (a *Analyzer) Index(title, body string) IndexDoc {
+	return IndexDoc{Title: a.joinTokens(title), Body: a.joinTokens(body)}
 }
 
 // joinTokens returns the tokens of s joined by spaces, building the string

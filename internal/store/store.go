@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/search"
 )
 
 // ErrNotFound is returned when the requested row does not exist.
@@ -75,19 +76,15 @@ type Stats struct {
 }
 
 // IndexDoc is the search index entry of an article: its title and body as
-// space-separated tokens (see package search), ready for an FTS5 column or
-// PostgreSQL's to_tsvector('simple', …).
-type IndexDoc struct {
-	Title string
-	Body  string
-}
+// the space-separated tokens package search makes.
+type IndexDoc = search.IndexDoc
 
 // SearchQuery asks a store's full-text index for articles.
 type SearchQuery struct {
-	// Match is the full-text expression built by package search for this
-	// store (an FTS5 MATCH string on SQLite). Empty means no text
-	// condition: only the filters apply.
-	Match      string
+	// Match is the text condition, a tree of index tokens from package
+	// search that each store renders in its own full-text syntax. Nil
+	// means no text condition: only the filters apply.
+	Match      search.Expr
 	SourceIDs  []int64 // any of these sources; empty: all
 	Language   string  // language prefix ("zh" matches zh-CN); empty: all
 	After      time.Time

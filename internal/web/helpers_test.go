@@ -138,7 +138,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if err := st.SetPassword(ctx, auth.Admin, hash); err != nil {
 		t.Fatal(err)
 	}
-	secret, sess, err := srv.newSession(ctx, auth.Admin)
+	secret, sess, err := srv.gate.NewSession(ctx, auth.Admin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,6 +176,7 @@ type article struct {
 	lang      string
 	published time.Time
 	assets    []store.AssetRef
+	sanitizer int // the SanitizerVersion the store claims for html
 }
 
 // write stores one version of an article, indexed as the pipeline would,
@@ -188,7 +189,7 @@ func (e *env) write(a article) int64 {
 	}
 	w := &store.ArticleWrite{
 		Article: archive.Article{URL: a.url, SourceID: a.source},
-		Version: archive.Version{Title: a.title, Author: a.author, HTML: a.html, Text: text, Language: a.lang, Published: a.published},
+		Version: archive.Version{Title: a.title, Author: a.author, HTML: a.html, Text: text, Language: a.lang, Published: a.published, Sanitizer: a.sanitizer},
 		Assets:  a.assets,
 	}
 	w.Version.Hash = archive.ContentHash(&w.Version)
@@ -500,3 +501,13 @@ func mustQuery(t testing.TB, root *html.Node, sel string) *html.Node {
 var jsonUnmarshal = json.Unmarshal
 
 func testLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// attr is the value of n's attribute key, or "".
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Namespace == "" && a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}

@@ -5,6 +5,13 @@
 // /metrics, and a small in-memory job runner that archives submitted URLs in
 // the background.
 //
+// This package is the server: it composes the parts, each in its own
+// package, and is the one place where routes and their access rules are
+// registered. The pages are package ui's, the JSON API package api's, who
+// may do what package auth's (internal/web/auth), search filters package
+// query's, checks of what people type package input's, and the job runner
+// package internal/jobs's.
+//
 // It reads the store and the search index and asks an Archiver to archive;
 // it does not fetch, extract, sanitise for storage or index anything itself.
 //
@@ -15,12 +22,12 @@
 // open to anyone or to the signed-in only, as Config.ReadAccess says;
 // anonymous URL submission, rate limited per client, can be turned on.
 // Cross-origin writes are refused whatever they carry. Password hashing and
-// secrets are package auth's; the hashes live in the store (Credentials).
+// secrets are package internal/auth's; the hashes live in the store
+// (Credentials).
 package web
 
 import (
 	"context"
-	"embed"
 	"errors"
 	"fmt"
 	"io"
@@ -37,9 +44,13 @@ import (
 
 	"github.com/newsvault/newsvault/internal/archive"
 	"github.com/newsvault/newsvault/internal/content"
-	"github.com/newsvault/newsvault/internal/pipeline"
-	"github.com/newsvault/newsvault/internal/search"
+	"github.com/newsvault/newsvault/internal/jobs"
 	"github.com/newsvault/newsvault/internal/store"
+	"github.com/newsvault/newsvault/internal/web/api"
+	webauth "github.com/newsvault/newsvault/internal/web/auth"
+	webquery "github.com/newsvault/newsvault/internal/web/query"
+	"github.com/newsvault/newsvault/internal/web/reply"
+	"github.com/newsvault/newsvault/internal/web/ui"
 )
 
 // Store is what the web server reads and, for sources, writes.
@@ -66,16 +77,30 @@ type Blobs interface {
 
 // Archiver archives one URL under a source (the manual pseudo-source when
 // src is nil). *pipeline.Pipeline satisfies it.
-type Archiver interface {
-	ArchiveURL(ctx context.Context, url string, src *archive.Source) (pipeline.Outcome, error)
-}
+type Archiver = jobs.Archiver
 
 // Analyzer turns what a reader typed into a store search expression and
 // marks matches in result text. *search.Analyzer satisfies it.
-type Analyzer interface {
-	FTS5(q search.Query) string
-	Highlight(text string, q search.Query, maxRunes int) string
-}
+type Analyzer = webquery.Analyzer
+
+// Credentials is what the server needs of the store to sign people in.
+// *sqlite.Store satisfies it.
+type Credentials = webauth.Credentials
+
+// ReadAccess says who may read the archive.
+type ReadAccess = webauth.ReadAccess
+
+// Who may read: see package auth.
+const (
+	ReadPublic  = webauth.ReadPublic
+	ReadPrivate = webauth.ReadPrivate
+)
+
+// AnonymousSubmit lets people who have not signed in submit URLs to archive.
+type AnonymousSubmit = webauth.AnonymousSubmit
+
+// JobOptions tune the archive job runner.
+type JobOptions = jobs.Options
 
 // Config is what New needs. Store, Blobs, Analyzer and Auth are required.
 type Config struct {
@@ -119,31 +144,20 @@ type Config struct {
 
 // Server is the HTTP handler for newsvault. Shutdown stops its job runner.
 type Server struct {
-	store     Store
-	blobs     Blobs
-	analyzer  Analyzer
-	log       *slog.Logger
-	loc       *time.Location
-	pageSize  int
-	hosts     map[string]bool
-	jobs      *jobRunner
-	sanitizer *content.Sanitizer
-	pages     *pageSet
-	mux       *http.ServeMux
-	handler   http.Handler
-	routes    []route
-	registry  *prometheus.Registry
-	requests  *prometheus.CounterVec
-
-	auth          Credentials
-	readAccess    ReadAccess
-	behindTLS     bool
-	sessionTTL    time.Duration
-	anon          AnonymousSubmit
-	submitDomains []string      // anon.Domains, cleaned
-	loginLimit    *limiter      // login attempts per client and in all
-	hashSlots     chan struct{} // password checks running at once
-	submitLimit   *limiter      // anonymous submissions per client
+	store      Store
+	blobs      Blobs
+	log        *slog.Logger
+	hosts      map[string]bool
+	jobs       *jobs.Runner
+	gate       *webauth.Gate
+	ui         *ui.UI
+	api        *api.API
+	readAccess ReadAccess
+	mux        *http.ServeMux
+	handler    http.Handler
+	routes     []route
+	registry   *prometheus.Registry
+	requests   *prometheus.CounterVec
 }
 
 // route is one registration on the mux. The table is kept so that tests can
@@ -152,11 +166,8 @@ type Server struct {
 type route struct {
 	Method  string // "" for the catch-all
 	Pattern string // path pattern as given to http.ServeMux, without the method
-	Access  access
+	Access  webauth.Access
 }
-
-//go:embed templates/*.html static/*
-var files embed.FS
 
 // New returns a Server and starts its job runner. It fails when a required
 // part of cfg is missing.
@@ -179,40 +190,37 @@ func New(cfg Config) (*Server, error) {
 	if loc == nil {
 		loc = time.Local
 	}
-	pages, err := loadPages()
-	if err != nil {
-		return nil, fmt.Errorf("web: %w", err)
+	if cfg.PageSize <= 0 {
+		cfg.PageSize = 20
 	}
-	s := &Server{
-		store: cfg.Store, blobs: cfg.Blobs, analyzer: cfg.Analyzer, log: log, loc: loc,
-		pageSize: cfg.PageSize, sanitizer: content.NewSanitizer(), pages: pages,
-		mux: http.NewServeMux(), registry: prometheus.NewRegistry(),
-		auth: cfg.Auth, readAccess: cfg.ReadAccess, behindTLS: cfg.BehindTLS, sessionTTL: cfg.SessionTTL,
-		anon: cfg.AnonymousSubmit, submitDomains: cleanDomains(cfg.AnonymousSubmit.Domains),
-		// 5 login attempts a minute from one address, 60 a minute in all:
-		// enough for a person who mistypes, too few to guess a password,
-		// and a bound on the argon2 work others can cause, of which two
-		// checks (some 46 MiB each) run at once.
-		loginLimit: newLimiter(12*time.Second, 5, time.Second, 20),
-		hashSlots:  make(chan struct{}, 2),
-	}
-	if s.pageSize <= 0 {
-		s.pageSize = 20
-	}
-	if s.sessionTTL <= 0 {
-		s.sessionTTL = defaultSessionTTL
-	}
-	if s.anon.PerHour <= 0 {
-		s.anon.PerHour = 10
-	}
-	s.submitLimit = newLimiter(time.Hour/time.Duration(s.anon.PerHour), s.anon.PerHour, 0, 0)
+	s := &Server{store: cfg.Store, blobs: cfg.Blobs, log: log, readAccess: cfg.ReadAccess,
+		mux: http.NewServeMux(), registry: prometheus.NewRegistry()}
 	if len(cfg.AllowedHosts) > 0 {
 		s.hosts = make(map[string]bool)
 		for _, h := range cfg.AllowedHosts {
 			s.hosts[strings.ToLower(strings.Trim(h, "[]"))] = true
 		}
 	}
-	s.jobs = newJobRunner(cfg.Archiver, log, cfg.Jobs)
+	s.jobs = jobs.New(cfg.Archiver, log, cfg.Jobs)
+	san := content.NewSanitizer()
+	q := webquery.New(cfg.Store, cfg.Analyzer, loc)
+	// The gate shows the login page and reads forms as the pages do; s.ui
+	// is set before the first request.
+	s.gate = webauth.NewGate(webauth.Config{Credentials: cfg.Auth, Logger: log, ReadAccess: cfg.ReadAccess, BehindTLS: cfg.BehindTLS,
+		SessionTTL: cfg.SessionTTL, AnonymousSubmit: cfg.AnonymousSubmit, Fail: s.fail, Internal: s.internal,
+		ShowLogin: func(w http.ResponseWriter, r *http.Request, code int, f webauth.LoginForm) {
+			s.ui.LoginPage(w, r, code, f)
+		},
+		ParseForm: func(w http.ResponseWriter, r *http.Request) bool { return s.ui.ParseForm(w, r) }})
+	pages, err := ui.New(ui.Config{Store: cfg.Store, Jobs: s.jobs, Query: q, Gate: s.gate, Sanitizer: san, Logger: log, Location: loc,
+		PageSize: cfg.PageSize, ReadAccess: cfg.ReadAccess, AnonymousSubmit: cfg.AnonymousSubmit.Enabled,
+		Fail: s.fail, Internal: s.internal})
+	if err != nil {
+		_ = s.jobs.Shutdown(context.Background())
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	s.ui = pages
+	s.api = api.New(cfg.Store, s.jobs, q, s.gate, san, log, s.internal)
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "newsvault_http_requests_total", Help: "HTTP requests served, by route and status code.",
 	}, []string{"route", "code"})
@@ -220,49 +228,49 @@ func New(cfg Config) (*Server, error) {
 		&statsCollector{st: cfg.Store}, &jobsCollector{jobs: s.jobs})
 
 	// Reading pages.
-	s.handle("GET /{$}", s.homePage)
-	s.handle("GET /sources", s.sourcesPage)
-	s.handle("GET /sources/{id}", s.sourcePage)
-	s.handle("GET /articles/{id}", s.articlePage)
-	s.handle("GET /articles/{id}/versions", s.versionsPage)
-	s.handle("GET /articles/{id}/versions/{seq}", s.versionPage)
-	s.handle("GET /search", s.searchPage)
+	s.handle("GET /{$}", s.ui.HomePage)
+	s.handle("GET /sources", s.ui.SourcesPage)
+	s.handle("GET /sources/{id}", s.ui.SourcePage)
+	s.handle("GET /articles/{id}", s.ui.ArticlePage)
+	s.handle("GET /articles/{id}/versions", s.ui.VersionsPage)
+	s.handle("GET /articles/{id}/versions/{seq}", s.ui.VersionPage)
+	s.handle("GET /search", s.ui.SearchPage)
 	// Signing in.
-	s.handleAs("GET /login", accessOpen, s.loginPage)
-	s.handleAs("POST /login", accessOpen, s.login)
-	s.handle("POST /logout", s.logout)
+	s.handleAs("GET /login", webauth.AccessOpen, s.gate.LoginPage)
+	s.handleAs("POST /login", webauth.AccessOpen, s.gate.Login)
+	s.handle("POST /logout", s.gate.Logout)
 	// The operator's forms.
-	s.handleAs("GET /add", accessSubmit, s.addPage)
-	s.handleAs("POST /add/url", accessSubmit, s.addURL)
-	s.handle("POST /add/feed", s.addFeed)
-	s.handle("POST /add/opml", s.addOPML)
-	s.handle("POST /sources/{id}/remove", s.removeSourceForm)
-	s.handle("GET /jobs/{id}", s.jobPage)
+	s.handleAs("GET /add", webauth.AccessSubmit, s.ui.AddPage)
+	s.handleAs("POST /add/url", webauth.AccessSubmit, s.ui.AddURL)
+	s.handle("POST /add/feed", s.ui.AddFeed)
+	s.handle("POST /add/opml", s.ui.AddOPML)
+	s.handle("POST /sources/{id}/remove", s.ui.RemoveSourceForm)
+	s.handle("GET /jobs/{id}", s.ui.JobPage)
 	// Files.
-	s.handleAs("GET /static/{file}", accessOpen, s.static)
+	s.handleAs("GET /static/{file}", webauth.AccessOpen, s.ui.Static)
 	s.handle("GET /assets/{hash}", s.asset)
-	s.handleAs("GET /favicon.ico", accessOpen, s.favicon)
+	s.handleAs("GET /favicon.ico", webauth.AccessOpen, s.ui.Favicon)
 	// Operations.
-	s.handleAs("GET /healthz", accessOpen, s.healthz)
+	s.handleAs("GET /healthz", webauth.AccessOpen, s.healthz)
 	s.handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}).ServeHTTP)
 	// The JSON API.
-	s.handleAs("GET /api/v1/openapi.json", accessOpen, s.openAPI)
-	s.handle("GET /api/v1/health", s.apiHealth)
-	s.handle("GET /api/v1/articles", s.apiListArticles)
-	s.handle("GET /api/v1/articles/{id}", s.apiGetArticle)
-	s.handle("GET /api/v1/articles/{id}/versions", s.apiVersions)
-	s.handle("GET /api/v1/articles/{id}/versions/{seq}", s.apiVersion)
-	s.handle("GET /api/v1/search", s.apiSearch)
-	s.handle("GET /api/v1/sources", s.apiListSources)
-	s.handle("POST /api/v1/sources", s.apiCreateSource)
-	s.handle("GET /api/v1/sources/{id}", s.apiGetSource)
-	s.handle("PATCH /api/v1/sources/{id}", s.apiPatchSource)
-	s.handle("DELETE /api/v1/sources/{id}", s.apiDeleteSource)
-	s.handleAs("POST /api/v1/archive", accessSubmit, s.apiArchive)
-	s.handle("GET /api/v1/jobs", s.apiListJobs)
-	s.handle("GET /api/v1/jobs/{id}", s.apiGetJob)
-	s.handle("POST /api/v1/opml", s.apiImportOPML)
-	s.handle("GET /api/v1/opml", s.apiExportOPML)
+	s.handleAs("GET /api/v1/openapi.json", webauth.AccessOpen, s.api.OpenAPI)
+	s.handle("GET /api/v1/health", s.api.Health)
+	s.handle("GET /api/v1/articles", s.api.ListArticles)
+	s.handle("GET /api/v1/articles/{id}", s.api.GetArticle)
+	s.handle("GET /api/v1/articles/{id}/versions", s.api.Versions)
+	s.handle("GET /api/v1/articles/{id}/versions/{seq}", s.api.Version)
+	s.handle("GET /api/v1/search", s.api.Search)
+	s.handle("GET /api/v1/sources", s.api.ListSources)
+	s.handle("POST /api/v1/sources", s.api.CreateSource)
+	s.handle("GET /api/v1/sources/{id}", s.api.GetSource)
+	s.handle("PATCH /api/v1/sources/{id}", s.api.PatchSource)
+	s.handle("DELETE /api/v1/sources/{id}", s.api.DeleteSource)
+	s.handleAs("POST /api/v1/archive", webauth.AccessSubmit, s.api.Archive)
+	s.handle("GET /api/v1/jobs", s.api.ListJobs)
+	s.handle("GET /api/v1/jobs/{id}", s.api.GetJob)
+	s.handle("POST /api/v1/opml", s.api.ImportOPML)
+	s.handle("GET /api/v1/opml", s.api.ExportOPML)
 	s.handle("/", s.fallback)
 
 	// Form posts and API writes from other origins are refused, signed in
@@ -282,7 +290,7 @@ func New(cfg Config) (*Server, error) {
 // marked failed, and running ones may finish until ctx ends, when they are
 // cancelled. Jobs live in memory only and do not survive a restart.
 func (s *Server) Shutdown(ctx context.Context) error {
-	return s.jobs.shutdown(ctx)
+	return s.jobs.Shutdown(ctx)
 }
 
 // securityHeaders are sent with every response. Pages load nothing from
@@ -332,9 +340,9 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // method implies: GET (and the catch-all) reads, every other method writes.
 // A new route is therefore safe by default.
 func (s *Server) handle(pattern string, h http.HandlerFunc) {
-	acc := accessWrite
+	acc := webauth.AccessWrite
 	if m, _, ok := strings.Cut(pattern, " "); !ok || m == http.MethodGet || m == http.MethodHead {
-		acc = accessRead
+		acc = webauth.AccessRead
 	}
 	s.handleAs(pattern, acc, h)
 }
@@ -342,7 +350,7 @@ func (s *Server) handle(pattern string, h http.HandlerFunc) {
 // handleAs registers h under pattern with access acc, checking it before h
 // runs, counting requests per route and remembering the registration in
 // s.routes.
-func (s *Server) handleAs(pattern string, acc access, h http.HandlerFunc) {
+func (s *Server) handleAs(pattern string, acc webauth.Access, h http.HandlerFunc) {
 	method, path, ok := strings.Cut(pattern, " ")
 	if !ok {
 		method, path = "", pattern
@@ -351,7 +359,7 @@ func (s *Server) handleAs(pattern string, acc access, h http.HandlerFunc) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		start := time.Now()
-		if r, ok := s.authorize(sw, r, acc); ok {
+		if r, ok := s.gate.Authorize(sw, r, acc); ok {
 			h(sw, r)
 		}
 		s.requests.WithLabelValues(pattern, strconv.Itoa(sw.code)).Inc()
@@ -381,20 +389,13 @@ func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
 	s.fail(w, r, http.StatusNotFound, "not_found", "no such page: "+r.URL.Path)
 }
 
-// isAPI reports whether r is for the JSON API or another route meant for
-// programs, which answer errors in JSON.
-func isAPI(r *http.Request) bool {
-	return strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/healthz" || r.URL.Path == "/metrics" ||
-		strings.HasPrefix(r.URL.Path, "/assets/")
-}
-
 // fail answers an error: JSON for the API, an error page otherwise.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, code int, errCode, msg string) {
-	if isAPI(r) {
-		writeError(w, code, errCode, msg)
+	if reply.IsAPI(r) {
+		reply.Error(w, code, errCode, msg)
 		return
 	}
-	s.errorPage(w, r, code, msg)
+	s.ui.ErrorPage(w, r, code, msg)
 }
 
 // statusClientClosed is recorded (as nginx does) when the client went away
@@ -415,10 +416,10 @@ func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	if err := s.store.Ping(r.Context()); err != nil {
-		writeError(w, http.StatusServiceUnavailable, "store_unavailable", err.Error())
+		reply.Error(w, http.StatusServiceUnavailable, "store_unavailable", err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	reply.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 // asset serves a stored image. Stored bytes come from other sites, so they
@@ -427,7 +428,7 @@ func (s *Server) asset(w http.ResponseWriter, r *http.Request) {
 	hash := r.PathValue("hash")
 	a, err := s.store.Asset(r.Context(), hash)
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "not_found", "no asset "+hash)
+		reply.Error(w, http.StatusNotFound, "not_found", "no asset "+hash)
 		return
 	}
 	if err != nil {
@@ -509,13 +510,13 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // jobsCollector exports how many jobs are in each state.
-type jobsCollector struct{ jobs *jobRunner }
+type jobsCollector struct{ jobs *jobs.Runner }
 
 func (c *jobsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- descJobs }
 
 func (c *jobsCollector) Collect(ch chan<- prometheus.Metric) {
-	counts := c.jobs.counts()
-	for _, st := range []JobState{JobQueued, JobRunning, JobDone, JobFailed} {
+	counts := c.jobs.Counts()
+	for _, st := range []jobs.State{jobs.Queued, jobs.Running, jobs.Done, jobs.Failed} {
 		ch <- prometheus.MustNewConstMetric(descJobs, prometheus.GaugeValue, float64(counts[st]), string(st))
 	}
 }

@@ -3,6 +3,8 @@ package eval
 import (
 	"strings"
 	"unicode"
+
+	"github.com/newsvault/newsvault/internal/zh"
 )
 
 // Tokens splits text into the tokens the metric compares: every CJK
@@ -15,7 +17,7 @@ func Tokens(text string) []string {
 	start := -1 // start of the current letter/digit run, or -1
 	for i, r := range text {
 		switch {
-		case isCJK(r):
+		case zh.IsCJK(r):
 			if start >= 0 {
 				toks = append(toks, text[start:i])
 				start = -1
@@ -36,11 +38,6 @@ func Tokens(text string) []string {
 		toks = append(toks, text[start:])
 	}
 	return toks
-}
-
-// isCJK reports whether r is a Han ideograph, kana or hangul.
-func isCJK(r rune) bool {
-	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
 }
 
 // ShingleSize is the number of consecutive tokens in a shingle.

@@ -129,28 +129,17 @@ func saveArticle(ctx context.Context, tx execer, w *store.ArticleWrite) (res sto
 		capID = res.CaptureID
 	}
 	r, err := tx.ExecContext(ctx, `INSERT INTO versions (article_id, seq, hash, title, author, published_at, published_off, updated_at, updated_off,
-		site_name, language, image, html, text, capture_id, created_at, last_seen_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		site_name, language, image, html, text, sanitizer, capture_id, created_at, last_seen_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		res.ArticleID, count+1, v.Hash, v.Title, v.Author, ms(v.Published), off(v.Published), ms(v.Updated), off(v.Updated),
-		v.SiteName, v.Language, v.Image, v.HTML, v.Text, capID, seen.UnixMilli(), seen.UnixMilli())
+		v.SiteName, v.Language, v.Image, v.HTML, v.Text, v.Sanitizer, capID, seen.UnixMilli(), seen.UnixMilli())
 	if err != nil {
 		return res, err
 	}
 	res.VersionID, _ = r.LastInsertId()
 	res.NewVersion = true
-	for _, ref := range w.Assets {
-		as := ref.Asset
-		if _, err = tx.ExecContext(ctx, `INSERT INTO assets (hash, url, content_type, size, fetched_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT(hash) DO NOTHING`, as.Hash, as.URL, as.ContentType, as.Size, as.FetchedAt.UnixMilli()); err != nil {
-			return res, err
-		}
-		if _, err = tx.ExecContext(ctx, `INSERT INTO asset_urls (url, hash) VALUES (?, ?) ON CONFLICT(url) DO NOTHING`, as.URL, as.Hash); err != nil {
-			return res, err
-		}
-		if _, err = tx.ExecContext(ctx, `INSERT INTO version_assets (version_id, hash, url) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-			res.VersionID, as.Hash, ref.URL); err != nil {
-			return res, err
-		}
+	if err = linkAssets(ctx, tx, res.VersionID, w.Assets); err != nil {
+		return res, err
 	}
 	sortExpr := `sort_at`
 	args := []any{res.VersionID, v.Title, ms(v.Published), seen.UnixMilli()}
@@ -170,51 +159,8 @@ func saveArticle(ctx context.Context, tx execer, w *store.ArticleWrite) (res sto
 	return res, nil
 }
 
-// stmtCache prepares statements on a transaction on first use and reuses
-// them. It satisfies execer.
-type stmtCache struct {
-	tx *sql.Tx
-	m  map[string]*sql.Stmt
-}
-
-func (c *stmtCache) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
-	if st, ok := c.m[q]; ok {
-		return st, nil
-	}
-	st, err := c.tx.PrepareContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	c.m[q] = st
-	return st, nil
-}
-
-func (c *stmtCache) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	st, err := c.stmt(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	return st.ExecContext(ctx, args...)
-}
-
-// QueryRowContext falls back to an unprepared query when preparing fails,
-// so that the error surfaces from Scan as database/sql callers expect.
-func (c *stmtCache) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	st, err := c.stmt(ctx, q)
-	if err != nil {
-		return c.tx.QueryRowContext(ctx, q, args...)
-	}
-	return st.QueryRowContext(ctx, args...)
-}
-
-func (c *stmtCache) close() {
-	for _, st := range c.m {
-		st.Close()
-	}
-}
-
 const articleCols = `a.id, a.url, a.original_url, COALESCE(a.source_id, 0), a.version_count, a.first_seen_at, a.last_seen_at,
-	v.id, v.title, v.author, v.published_at, v.published_off, v.updated_at, v.updated_off, v.site_name, v.language, v.image, v.html, v.text`
+	v.id, v.title, v.author, v.published_at, v.published_off, v.updated_at, v.updated_off, v.site_name, v.language, v.image, v.html, v.text, v.sanitizer`
 
 // listCols are articleCols without the body: HTML and text read as ”.
 var listCols = strings.Replace(articleCols, "v.html, v.text", "'', ''", 1)
@@ -226,7 +172,7 @@ func scanArticle(sc interface{ Scan(...any) error }) (archive.Article, error) {
 	var first, last int64
 	var pub, puboff, upd, updoff sql.NullInt64
 	err := sc.Scan(&a.ID, &a.URL, &a.OriginalURL, &a.SourceID, &a.VersionCount, &first, &last,
-		&a.VersionID, &a.Title, &a.Author, &pub, &puboff, &upd, &updoff, &a.SiteName, &a.Language, &a.Image, &a.HTML, &a.Text)
+		&a.VersionID, &a.Title, &a.Author, &pub, &puboff, &upd, &updoff, &a.SiteName, &a.Language, &a.Image, &a.HTML, &a.Text, &a.Sanitizer)
 	if err != nil {
 		return a, err
 	}
@@ -324,7 +270,7 @@ func filterWhere(f store.ArticleFilter) (string, []any) {
 // Versions returns every version of an article, oldest first.
 func (s *Store) Versions(ctx context.Context, articleID int64) ([]archive.Version, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, article_id, seq, hash, title, author, published_at, published_off, updated_at, updated_off,
-		site_name, language, image, html, text, COALESCE(capture_id, 0), created_at, last_seen_at
+		site_name, language, image, html, text, sanitizer, COALESCE(capture_id, 0), created_at, last_seen_at
 		FROM versions WHERE article_id = ? ORDER BY seq`, articleID)
 	if err != nil {
 		return nil, fmt.Errorf("versions of %d: %w", articleID, err)
@@ -336,7 +282,7 @@ func (s *Store) Versions(ctx context.Context, articleID int64) ([]archive.Versio
 		var pub, puboff, upd, updoff sql.NullInt64
 		var created, last int64
 		if err := rows.Scan(&v.ID, &v.ArticleID, &v.Seq, &v.Hash, &v.Title, &v.Author, &pub, &puboff, &upd, &updoff,
-			&v.SiteName, &v.Language, &v.Image, &v.HTML, &v.Text, &v.CaptureID, &created, &last); err != nil {
+			&v.SiteName, &v.Language, &v.Image, &v.HTML, &v.Text, &v.Sanitizer, &v.CaptureID, &created, &last); err != nil {
 			return nil, fmt.Errorf("versions of %d: %w", articleID, err)
 		}
 		v.Published, v.Updated = fromMSOff(pub, puboff), fromMSOff(upd, updoff)

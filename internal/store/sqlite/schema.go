@@ -163,4 +163,10 @@ CREATE INDEX articles_sort ON articles(sort_at DESC, id DESC);
 DROP INDEX articles_source_sort;
 CREATE INDEX articles_source_sort ON articles(source_id, sort_at DESC, id DESC);
 `,
+	// 5: versions.sanitizer is the content.SanitizerVersion whose output
+	// versions.html is. Rows from before it read 0 and are sanitised again
+	// whenever they are served.
+	`
+ALTER TABLE versions ADD COLUMN sanitizer INTEGER NOT NULL DEFAULT 0;
+`,
 }

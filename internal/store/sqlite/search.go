@@ -43,14 +43,14 @@ func putIndex(ctx context.Context, ex execer, articleID int64, doc *store.IndexD
 
 // searchCols are articleCols without the HTML, which results do not need.
 const searchCols = `a.id, a.url, a.original_url, COALESCE(a.source_id, 0), a.version_count, a.first_seen_at, a.last_seen_at,
-	v.id, v.title, v.author, v.published_at, v.published_off, v.updated_at, v.updated_off, v.site_name, v.language, v.image, '', v.text`
+	v.id, v.title, v.author, v.published_at, v.published_off, v.updated_at, v.updated_off, v.site_name, v.language, v.image, '', v.text, 0`
 
-// Search runs a full-text query (q.Match, an FTS5 expression from package
-// search) with q's filters and returns one page of hits and the number of
+// Search runs a full-text query (q.Match, a tree from package search,
+// rendered by fts5) with q's filters and returns one page of hits and the number of
 // articles that match in all. Hits come best first (bm25, a title match
 // weighing ten body matches), or newest first when q.SortByDate is set or
 // q.Match is empty. The limit defaults to 20 and is at most 100. A Match
-// that is not a valid FTS5 expression is an error.
+// that FTS5 cannot express is an error.
 func (s *Store) Search(ctx context.Context, q store.SearchQuery) ([]store.SearchHit, int, error) {
 	limit := q.Limit
 	if limit <= 0 {
@@ -59,8 +59,12 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) ([]store.Search
 	limit = min(limit, maxSearchLimit)
 	offset := max(q.Offset, 0)
 	where, args := searchFilters(q)
-	if q.Match == "" {
+	if q.Match == nil {
 		return s.searchByFilters(ctx, where, args, limit, offset)
+	}
+	match, err := fts5(q.Match)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search: %w", err)
 	}
 
 	// The inner query ranks and counts every match, reading only the
@@ -92,11 +96,11 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) ([]store.Search
 	SELECT ` + searchCols + `, m.score, m.total
 	FROM m JOIN articles a ON a.id = m.id JOIN versions v ON v.id = a.version_id
 	ORDER BY ` + order
-	qargs := append([]any{q.Match}, args...)
+	qargs := append([]any{match}, args...)
 	qargs = append(qargs, limit, offset)
 	rows, err := s.db.QueryContext(ctx, query, qargs...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("search %q: %w", q.Match, err)
+		return nil, 0, fmt.Errorf("search %q: %w", match, err)
 	}
 	defer rows.Close()
 	var hits []store.SearchHit
@@ -105,7 +109,7 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) ([]store.Search
 		var rank float64
 		a, err := scanArticle(scanPlus{rows, []any{&rank, &total}})
 		if err != nil {
-			return nil, 0, fmt.Errorf("search %q: %w", q.Match, err)
+			return nil, 0, fmt.Errorf("search %q: %w", match, err)
 		}
 		score := -rank // bm25 is lower for better matches
 		if q.SortByDate {
@@ -114,14 +118,14 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) ([]store.Search
 		hits = append(hits, store.SearchHit{Article: a, Score: score})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("search %q: %w", q.Match, err)
+		return nil, 0, fmt.Errorf("search %q: %w", match, err)
 	}
 	if len(hits) == 0 && offset > 0 {
 		// Past the last page: count separately.
 		err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM articles_fts CROSS JOIN articles a ON a.id = articles_fts.rowid
-			WHERE articles_fts MATCH ?`+where, append([]any{q.Match}, args...)...).Scan(&total)
+			WHERE articles_fts MATCH ?`+where, append([]any{match}, args...)...).Scan(&total)
 		if err != nil {
-			return nil, 0, fmt.Errorf("search %q: %w", q.Match, err)
+			return nil, 0, fmt.Errorf("search %q: %w", match, err)
 		}
 	}
 	return hits, total, nil

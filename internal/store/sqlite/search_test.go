@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/search"
 	"github.com/newsvault/newsvault/internal/store"
 )
 
@@ -22,6 +23,15 @@ func indexed(url, title, text, titleToks, bodyToks string, pub time.Time) *store
 	w.Version.Hash = archive.ContentHash(&w.Version)
 	w.Index = &store.IndexDoc{Title: titleToks, Body: bodyToks}
 	return w
+}
+
+// phrase is the search tree of one phrase of whole tokens.
+func phrase(toks ...string) search.Phrase {
+	p := make(search.Phrase, len(toks))
+	for i, t := range toks {
+		p[i] = search.Token{Text: t}
+	}
+	return p
 }
 
 func searchURLs(t *testing.T, s *Store, q store.SearchQuery) ([]string, int) {
@@ -44,7 +54,7 @@ func TestANewVersionReplacesTheIndexEntryAndAnUnchangedOneKeepsIt(t *testing.T) 
 	if _, err := s.SaveArticle(ctx, indexed("https://e.com/1", "卢卡申科访华", "白俄罗斯总统", "卢卡 卡申 申科 科访 访华 华", "白俄 俄罗 罗斯 斯总 总统 统", pub)); err != nil {
 		t.Fatal(err)
 	}
-	if got, n := searchURLs(t, s, store.SearchQuery{Match: `"卢卡 卡申"`}); n != 1 || len(got) != 1 {
+	if got, n := searchURLs(t, s, store.SearchQuery{Match: phrase("卢卡", "卡申")}); n != 1 || len(got) != 1 {
 		t.Fatalf("first version not found: %v %d", got, n)
 	}
 	// The same content again, with a different (wrong) index entry: no new
@@ -53,17 +63,17 @@ func TestANewVersionReplacesTheIndexEntryAndAnUnchangedOneKeepsIt(t *testing.T) 
 	if r, err := s.SaveArticle(ctx, same); err != nil || r.NewVersion {
 		t.Fatalf("unchanged save: %+v %v", r, err)
 	}
-	if _, n := searchURLs(t, s, store.SearchQuery{Match: `"错误"`}); n != 0 {
+	if _, n := searchURLs(t, s, store.SearchQuery{Match: phrase("错误")}); n != 0 {
 		t.Error("an unchanged write replaced the index entry")
 	}
 	// A new version replaces it.
 	if _, err := s.SaveArticle(ctx, indexed("https://e.com/1", "普京访华", "俄罗斯总统", "普京 京访 访华 华", "俄罗 罗斯 斯总 总统 统", pub)); err != nil {
 		t.Fatal(err)
 	}
-	if _, n := searchURLs(t, s, store.SearchQuery{Match: `"卢卡"`}); n != 0 {
+	if _, n := searchURLs(t, s, store.SearchQuery{Match: phrase("卢卡")}); n != 0 {
 		t.Error("the old version is still indexed")
 	}
-	got, n := searchURLs(t, s, store.SearchQuery{Match: `"普京"`})
+	got, n := searchURLs(t, s, store.SearchQuery{Match: phrase("普京")})
 	if n != 1 || len(got) != 1 {
 		t.Fatalf("new version not found: %v %d", got, n)
 	}
@@ -71,7 +81,7 @@ func TestANewVersionReplacesTheIndexEntryAndAnUnchangedOneKeepsIt(t *testing.T) 
 	if _, err := s.SaveArticle(ctx, write("https://e.com/1", "第三版", "<p>第三版</p>", pub)); err != nil {
 		t.Fatal(err)
 	}
-	if _, n := searchURLs(t, s, store.SearchQuery{Match: `"普京"`}); n != 1 {
+	if _, n := searchURLs(t, s, store.SearchQuery{Match: phrase("普京")}); n != 1 {
 		t.Error("a write without an index entry dropped the entry")
 	}
 	st, err := s.IndexStats(ctx)
@@ -88,7 +98,7 @@ func TestARolledBackWriteLeavesNoIndexEntry(t *testing.T) {
 	if _, err := s.SaveArticle(ctx, w); err == nil {
 		t.Fatal("write with a dangling capture succeeded")
 	}
-	if _, n := searchURLs(t, s, store.SearchQuery{Match: `"孤儿"`}); n != 0 {
+	if _, n := searchURLs(t, s, store.SearchQuery{Match: phrase("孤儿")}); n != 0 {
 		t.Error("a failed write left an index entry")
 	}
 }
@@ -135,19 +145,19 @@ func TestSearchFiltersSortsAndPages(t *testing.T) {
 		want  []string
 		total int
 	}{
-		{"a title match ranks above body matches", store.SearchQuery{Match: `"北京"`}, []string{"https://e.com/d", "https://e.com/a", "https://e.com/b", "https://e.com/c"}, 4},
-		{"sorting by date puts the newest first", store.SearchQuery{Match: `"北京"`, SortByDate: true}, []string{"https://e.com/d", "https://e.com/c", "https://e.com/b", "https://e.com/a"}, 4},
-		{"a source filter keeps that source's articles", store.SearchQuery{Match: `"北京"`, SourceIDs: []int64{bbc.ID}, SortByDate: true}, []string{"https://e.com/b", "https://e.com/a"}, 2},
-		{"several sources are any of them", store.SearchQuery{Match: `"北京"`, SourceIDs: []int64{bbc.ID, voa.ID}, SortByDate: true}, []string{"https://e.com/d", "https://e.com/c", "https://e.com/b", "https://e.com/a"}, 4},
-		{"a language is a prefix of the tag, not of the code", store.SearchQuery{Match: `"北京"`, Language: "zh", SortByDate: true}, []string{"https://e.com/c", "https://e.com/b", "https://e.com/a"}, 3},
-		{"a language filter ignores case", store.SearchQuery{Match: `"北京"`, Language: "ZH-cn"}, []string{"https://e.com/a"}, 1},
-		{"after is inclusive and before exclusive", store.SearchQuery{Match: `"北京"`, After: day(2), Before: day(4), SortByDate: true}, []string{"https://e.com/c", "https://e.com/b"}, 2},
-		{"a limit pages and the total counts them all", store.SearchQuery{Match: `"北京"`, SortByDate: true, Limit: 2, Offset: 1}, []string{"https://e.com/c", "https://e.com/b"}, 4},
-		{"a page past the end is empty but still counted", store.SearchQuery{Match: `"北京"`, Offset: 10}, nil, 4},
+		{"a title match ranks above body matches", store.SearchQuery{Match: phrase("北京")}, []string{"https://e.com/d", "https://e.com/a", "https://e.com/b", "https://e.com/c"}, 4},
+		{"sorting by date puts the newest first", store.SearchQuery{Match: phrase("北京"), SortByDate: true}, []string{"https://e.com/d", "https://e.com/c", "https://e.com/b", "https://e.com/a"}, 4},
+		{"a source filter keeps that source's articles", store.SearchQuery{Match: phrase("北京"), SourceIDs: []int64{bbc.ID}, SortByDate: true}, []string{"https://e.com/b", "https://e.com/a"}, 2},
+		{"several sources are any of them", store.SearchQuery{Match: phrase("北京"), SourceIDs: []int64{bbc.ID, voa.ID}, SortByDate: true}, []string{"https://e.com/d", "https://e.com/c", "https://e.com/b", "https://e.com/a"}, 4},
+		{"a language is a prefix of the tag, not of the code", store.SearchQuery{Match: phrase("北京"), Language: "zh", SortByDate: true}, []string{"https://e.com/c", "https://e.com/b", "https://e.com/a"}, 3},
+		{"a language filter ignores case", store.SearchQuery{Match: phrase("北京"), Language: "ZH-cn"}, []string{"https://e.com/a"}, 1},
+		{"after is inclusive and before exclusive", store.SearchQuery{Match: phrase("北京"), After: day(2), Before: day(4), SortByDate: true}, []string{"https://e.com/c", "https://e.com/b"}, 2},
+		{"a limit pages and the total counts them all", store.SearchQuery{Match: phrase("北京"), SortByDate: true, Limit: 2, Offset: 1}, []string{"https://e.com/c", "https://e.com/b"}, 4},
+		{"a page past the end is empty but still counted", store.SearchQuery{Match: phrase("北京"), Offset: 10}, nil, 4},
 		{"no match expression lists by filters, newest first", store.SearchQuery{Language: "zh"}, []string{"https://e.com/c", "https://e.com/b", "https://e.com/a"}, 3},
 		{"no match expression and no filters lists everything", store.SearchQuery{Limit: 1}, []string{"https://e.com/e"}, 5},
-		{"NOT excludes", store.SearchQuery{Match: `"北京" NOT "上海"`, SortByDate: true}, []string{"https://e.com/d", "https://e.com/b", "https://e.com/a"}, 3},
-		{"words match in English", store.SearchQuery{Match: `"beijing"`}, []string{"https://e.com/e"}, 1},
+		{"NOT excludes", store.SearchQuery{Match: search.And{phrase("北京"), search.Not{X: phrase("上海")}}, SortByDate: true}, []string{"https://e.com/d", "https://e.com/b", "https://e.com/a"}, 3},
+		{"words match in English", store.SearchQuery{Match: phrase("beijing")}, []string{"https://e.com/e"}, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -158,7 +168,7 @@ func TestSearchFiltersSortsAndPages(t *testing.T) {
 		})
 	}
 
-	hits, _, err := s.Search(ctx, store.SearchQuery{Match: `"北京"`, Limit: 1})
+	hits, _, err := s.Search(ctx, store.SearchQuery{Match: phrase("北京"), Limit: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,8 +176,8 @@ func TestSearchFiltersSortsAndPages(t *testing.T) {
 	if a.Title != "北京" || a.Text != "壮语" || a.SourceID != voa.ID || a.Language != "zha" || !a.Published.Equal(day(4)) || a.HTML != "" || hits[0].Score <= 0 {
 		t.Errorf("hit: %+v score %v", a, hits[0].Score)
 	}
-	if _, _, err := s.Search(ctx, store.SearchQuery{Match: `"北京" AND (`}); err == nil {
-		t.Error("a malformed expression did not fail")
+	if _, _, err := s.Search(ctx, store.SearchQuery{Match: search.And{search.Not{X: phrase("北京")}}}); err == nil {
+		t.Error("a tree FTS5 cannot express did not fail")
 	}
 	big, _, err := s.Search(ctx, store.SearchQuery{Limit: 1000})
 	if err != nil || len(big) != 5 {
@@ -183,13 +193,13 @@ func TestSearchLimitIsCappedAtOneHundred(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, q := range []store.SearchQuery{{Match: `"同一"`, Limit: 500}, {Limit: 500}} {
+	for _, q := range []store.SearchQuery{{Match: phrase("同一"), Limit: 500}, {Limit: 500}} {
 		hits, total, err := s.Search(ctx, q)
 		if err != nil || len(hits) != 100 || total != 130 {
 			t.Errorf("%+v: %d hits of %d, %v", q, len(hits), total, err)
 		}
 	}
-	hits, _, _ := s.Search(ctx, store.SearchQuery{Match: `"同一"`})
+	hits, _, _ := s.Search(ctx, store.SearchQuery{Match: phrase("同一")})
 	if len(hits) != 20 {
 		t.Errorf("default limit gave %d hits", len(hits))
 	}
@@ -226,10 +236,10 @@ func TestReindexRebuildsTheIndexFromLatestVersionsAndIsRepeatable(t *testing.T) 
 		if calls < 2 || lastDone != n || lastTotal != n {
 			t.Errorf("run %d: progress called %d times, last %d/%d", run, calls, lastDone, lastTotal)
 		}
-		if _, total := searchURLs(t, s, store.SearchQuery{Match: `"共同"`}); total != n {
+		if _, total := searchURLs(t, s, store.SearchQuery{Match: phrase("共同")}); total != n {
 			t.Errorf("run %d: %d articles indexed, want %d", run, total, n)
 		}
-		got, _ := searchURLs(t, s, store.SearchQuery{Match: `"词7"`})
+		got, _ := searchURLs(t, s, store.SearchQuery{Match: phrase("词7")})
 		if len(got) != 1 || got[0] != "https://e.com/7" {
 			t.Errorf("run %d: 词7 finds %v", run, got)
 		}
@@ -273,13 +283,13 @@ func TestMigratingAnOldDatabaseKeepsItsArticlesAndTheirLanguage(t *testing.T) {
 	if total != 1 || len(got) != 1 || got[0] != "https://e.com/old" {
 		t.Fatalf("old article by language: %v %d", got, total)
 	}
-	if _, total := searchURLs(t, s, store.SearchQuery{Match: `"旧文"`}); total != 0 {
+	if _, total := searchURLs(t, s, store.SearchQuery{Match: phrase("旧文")}); total != 0 {
 		t.Error("an old article is indexed before a reindex")
 	}
 	if err := s.Reindex(ctx, func(title, text string) store.IndexDoc { return store.IndexDoc{Title: title, Body: text} }, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, total := searchURLs(t, s, store.SearchQuery{Match: `"旧文"`}); total != 1 {
+	if _, total := searchURLs(t, s, store.SearchQuery{Match: phrase("旧文")}); total != 1 {
 		t.Error("reindex did not index the old article")
 	}
 }
@@ -315,7 +325,7 @@ func TestIndexMergingLeftOffIsTurnedBackOnByOpen(t *testing.T) {
 	if got := automerge(s2); got != defaultAutomerge {
 		t.Fatalf("automerge after reopening = %d, want %d", got, defaultAutomerge)
 	}
-	if got, _ := searchURLs(t, s2, store.SearchQuery{Match: `"访华"`}); len(got) != 1 {
+	if got, _ := searchURLs(t, s2, store.SearchQuery{Match: phrase("访华")}); len(got) != 1 {
 		t.Fatalf("article written with merging off not found: %v", got)
 	}
 }

@@ -2,20 +2,23 @@
 // pure-Go modernc.org/sqlite driver) in WAL mode, with schema migrations run
 // at open. Every article write is one transaction. Blobs are not kept here;
 // rows refer to them by hash.
+//
+// The files follow the entities: sqlite.go opens, migrates and holds the
+// transaction helpers; schema.go lists the migrations (append only);
+// sources.go, articles.go (articles and their versions), captures.go,
+// assets.go, search.go (the full-text index; fts5.go renders query trees)
+// and auth.go (password, sessions, API tokens) hold one entity each.
 package sqlite
 
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
-	"github.com/newsvault/newsvault/internal/archive"
 	"github.com/newsvault/newsvault/internal/store"
 )
 
@@ -135,339 +138,55 @@ func offsetName(sec int) string {
 	return fmt.Sprintf("%c%02d:%02d", sign, sec/3600, sec%3600/60)
 }
 
-// ---- sources
-
-const sourceCols = `id, kind, feed_url, title, site_url, mode, time_zone, etag, last_modified,
-	interval_s, last_polled_at, last_status, last_error, error_count, next_poll_at, created_at`
-
-func scanSource(sc interface{ Scan(...any) error }, extra ...any) (archive.Source, error) {
-	var s archive.Source
-	var kind, mode string
-	var interval int64
-	var polled, next, created sql.NullInt64
-	dest := []any{&s.ID, &kind, &s.FeedURL, &s.Title, &s.SiteURL, &mode, &s.TimeZone, &s.ETag, &s.LastModified,
-		&interval, &polled, &s.LastStatus, &s.LastError, &s.ErrorCount, &next, &created}
-	if err := sc.Scan(append(dest, extra...)...); err != nil {
-		return s, err
-	}
-	s.Kind = archive.SourceKind(kind)
-	s.Mode = archive.ContentMode(mode)
-	s.Interval = time.Duration(interval) * time.Second
-	s.LastPolledAt, s.NextPollAt, s.CreatedAt = fromMS(polled), fromMS(next), fromMS(created)
-	return s, nil
-}
-
-// CreateSource stores a new source and sets its ID. Adding a feed URL that
-// is already followed fails with store.ErrConflict; one that was removed
-// earlier is followed again, keeping its history.
-func (s *Store) CreateSource(ctx context.Context, src *archive.Source) error {
-	if src.Mode == "" {
-		src.Mode = archive.ModeAuto
-	}
-	if src.CreatedAt.IsZero() {
-		src.CreatedAt = time.Now().UTC()
-	}
-	var id int64
-	var removed sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT id, removed_at FROM sources WHERE feed_url = ?`, src.FeedURL).Scan(&id, &removed)
-	switch {
-	case err == nil && !removed.Valid:
-		return fmt.Errorf("create source %s: %w", src.FeedURL, store.ErrConflict)
-	case err == nil:
-		_, err = s.db.ExecContext(ctx, `UPDATE sources SET removed_at = NULL, kind = ?, title = ?, site_url = ?, mode = ?, time_zone = ?,
-			interval_s = ?, next_poll_at = ?, error_count = 0 WHERE id = ?`,
-			string(src.Kind), src.Title, src.SiteURL, string(src.Mode), src.TimeZone, int64(src.Interval/time.Second), ms(src.NextPollAt), id)
-		if err != nil {
-			return fmt.Errorf("create source %s: %w", src.FeedURL, err)
-		}
-		src.ID = id
-		return nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return fmt.Errorf("create source %s: %w", src.FeedURL, err)
-	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO sources (kind, feed_url, title, site_url, mode, time_zone, interval_s, next_poll_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		string(src.Kind), src.FeedURL, src.Title, src.SiteURL, string(src.Mode), src.TimeZone,
-		int64(src.Interval/time.Second), ms(src.NextPollAt), ms(src.CreatedAt))
-	if err != nil {
-		return fmt.Errorf("create source %s: %w", src.FeedURL, err)
-	}
-	src.ID, _ = res.LastInsertId()
-	return nil
-}
-
-// EnsureSource returns the source with src.FeedURL as its key, creating it
-// from src when there is none. It is how pseudo-sources come into being.
-func (s *Store) EnsureSource(ctx context.Context, src *archive.Source) (archive.Source, error) {
-	got, err := s.SourceByKey(ctx, src.FeedURL)
-	if err == nil {
-		return got, nil
-	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return got, err
-	}
-	if err := s.CreateSource(ctx, src); err != nil && !errors.Is(err, store.ErrConflict) {
-		return archive.Source{}, err
-	}
-	return s.SourceByKey(ctx, src.FeedURL)
-}
-
-// Source returns the source with the given ID, removed or not.
-func (s *Store) Source(ctx context.Context, id int64) (archive.Source, error) {
-	src, err := scanSource(s.db.QueryRowContext(ctx, `SELECT `+sourceCols+` FROM sources WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return src, fmt.Errorf("source %d: %w", id, store.ErrNotFound)
-	}
-	if err != nil {
-		return src, fmt.Errorf("source %d: %w", id, err)
-	}
-	return src, nil
-}
-
-// SourceByKey returns the followed (not removed) source whose feed URL or
-// pseudo-source key is key.
-func (s *Store) SourceByKey(ctx context.Context, key string) (archive.Source, error) {
-	src, err := scanSource(s.db.QueryRowContext(ctx, `SELECT `+sourceCols+` FROM sources WHERE feed_url = ? AND removed_at IS NULL`, key))
-	if errors.Is(err, sql.ErrNoRows) {
-		return src, fmt.Errorf("source %s: %w", key, store.ErrNotFound)
-	}
-	if err != nil {
-		return src, fmt.Errorf("source %s: %w", key, err)
-	}
-	return src, nil
-}
-
-// Sources lists the sources that are followed, with their article counts,
-// feeds first, then by title.
-func (s *Store) Sources(ctx context.Context) ([]archive.Source, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+sourceCols+`,
-		(SELECT COUNT(*) FROM articles a WHERE a.source_id = sources.id)
-		FROM sources WHERE removed_at IS NULL ORDER BY kind <> 'feed', title, id`)
-	if err != nil {
-		return nil, fmt.Errorf("list sources: %w", err)
-	}
-	defer rows.Close()
-	var out []archive.Source
-	for rows.Next() {
-		var n int
-		src, err := scanSource(rows, &n)
-		if err != nil {
-			return nil, fmt.Errorf("list sources: %w", err)
-		}
-		src.ArticleCount = n
-		out = append(out, src)
-	}
-	return out, rows.Err()
-}
-
-// DueSources returns the feeds whose next poll time is at or before now.
-func (s *Store) DueSources(ctx context.Context, now time.Time) ([]archive.Source, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+sourceCols+` FROM sources
-		WHERE removed_at IS NULL AND kind = 'feed' AND (next_poll_at IS NULL OR next_poll_at <= ?)
-		ORDER BY next_poll_at, id`, now.UnixMilli())
-	if err != nil {
-		return nil, fmt.Errorf("due sources: %w", err)
-	}
-	defer rows.Close()
-	var out []archive.Source
-	for rows.Next() {
-		src, err := scanSource(rows)
-		if err != nil {
-			return nil, fmt.Errorf("due sources: %w", err)
-		}
-		out = append(out, src)
-	}
-	return out, rows.Err()
-}
-
-// UpdateSource writes back a source's settings and poll state.
-func (s *Store) UpdateSource(ctx context.Context, src *archive.Source) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE sources SET title = ?, site_url = ?, mode = ?, time_zone = ?, etag = ?, last_modified = ?,
-		interval_s = ?, last_polled_at = ?, last_status = ?, last_error = ?, error_count = ?, next_poll_at = ?
-		WHERE id = ?`,
-		src.Title, src.SiteURL, string(src.Mode), src.TimeZone, src.ETag, src.LastModified,
-		int64(src.Interval/time.Second), ms(src.LastPolledAt), src.LastStatus, src.LastError, src.ErrorCount, ms(src.NextPollAt), src.ID)
-	if err != nil {
-		return fmt.Errorf("update source %d: %w", src.ID, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("update source %d: %w", src.ID, store.ErrNotFound)
-	}
-	return nil
-}
-
-// RemoveSource stops following a source. Its articles stay in the archive.
-func (s *Store) RemoveSource(ctx context.Context, id int64) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE sources SET removed_at = ? WHERE id = ? AND removed_at IS NULL`, time.Now().UnixMilli(), id)
-	if err != nil {
-		return fmt.Errorf("remove source %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("remove source %d: %w", id, store.ErrNotFound)
-	}
-	return nil
-}
-
-// ---- captures
-
+// execer is what the write helpers need: the database, a transaction or a
+// stmtCache.
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func saveCapture(ctx context.Context, ex execer, c *archive.Capture) (int64, error) {
-	if c.BodyHash != "" && c.Error == "" {
-		var id int64
-		err := ex.QueryRowContext(ctx, `SELECT id FROM captures WHERE url = ? AND body_hash = ? AND error = '' LIMIT 1`, c.URL, c.BodyHash).Scan(&id)
-		if err == nil {
-			c.ID = id
-			return id, nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return 0, err
-		}
+// stmtCache prepares statements on a transaction on first use and reuses
+// them. It satisfies execer.
+type stmtCache struct {
+	tx *sql.Tx
+	m  map[string]*sql.Stmt
+}
+
+func (c *stmtCache) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := c.m[q]; ok {
+		return st, nil
 	}
-	hdr, err := json.Marshal(c.Header)
+	st, err := c.tx.PrepareContext(ctx, q)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	if c.Header == nil {
-		hdr = []byte("{}")
-	}
-	res, err := ex.ExecContext(ctx, `INSERT INTO captures (url, final_url, status, header, content_type, fetched_at, body_hash, size, error)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.URL, c.FinalURL, c.Status, string(hdr), c.ContentType, c.FetchedAt.UnixMilli(), c.BodyHash, c.Size, c.Error)
+	c.m[q] = st
+	return st, nil
+}
+
+func (c *stmtCache) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	st, err := c.stmt(ctx, q)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	c.ID, _ = res.LastInsertId()
-	return c.ID, nil
+	return st.ExecContext(ctx, args...)
 }
 
-// SaveCapture stores a raw response (or a failed attempt, with Error set) and
-// sets its ID. A successful capture whose URL and body equal a stored one is
-// not stored twice; the existing ID is returned.
-func (s *Store) SaveCapture(ctx context.Context, c *archive.Capture) (int64, error) {
-	id, err := saveCapture(ctx, s.db, c)
+// QueryRowContext falls back to an unprepared query when preparing fails,
+// so that the error surfaces from Scan as database/sql callers expect.
+func (c *stmtCache) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := c.stmt(ctx, q)
 	if err != nil {
-		return 0, fmt.Errorf("save capture %s: %w", c.URL, err)
+		return c.tx.QueryRowContext(ctx, q, args...)
 	}
-	return id, nil
+	return st.QueryRowContext(ctx, args...)
 }
 
-// HasCapture reports whether a successful capture of url with the given body
-// hash is stored. Importers use it to skip files they already took in.
-func (s *Store) HasCapture(ctx context.Context, url, bodyHash string) (bool, error) {
-	var one int
-	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM captures WHERE url = ? AND body_hash = ? AND error = '' LIMIT 1`, url, bodyHash).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+func (c *stmtCache) close() {
+	for _, st := range c.m {
+		st.Close()
 	}
-	if err != nil {
-		return false, fmt.Errorf("has capture %s: %w", url, err)
-	}
-	return true, nil
 }
-
-// Capture returns the capture with the given ID.
-func (s *Store) Capture(ctx context.Context, id int64) (archive.Capture, error) {
-	var c archive.Capture
-	var hdr string
-	var fetched int64
-	err := s.db.QueryRowContext(ctx, `SELECT id, url, final_url, status, header, content_type, fetched_at, body_hash, size, error
-		FROM captures WHERE id = ?`, id).Scan(&c.ID, &c.URL, &c.FinalURL, &c.Status, &hdr, &c.ContentType, &fetched, &c.BodyHash, &c.Size, &c.Error)
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, fmt.Errorf("capture %d: %w", id, store.ErrNotFound)
-	}
-	if err != nil {
-		return c, fmt.Errorf("capture %d: %w", id, err)
-	}
-	c.FetchedAt = time.UnixMilli(fetched).UTC()
-	if err := json.Unmarshal([]byte(hdr), &c.Header); err != nil {
-		return c, fmt.Errorf("capture %d header: %w", id, err)
-	}
-	return c, nil
-}
-
-// Captures returns the most recent captures of url (as asked for or as
-// finally reached), newest first.
-func (s *Store) Captures(ctx context.Context, u string, limit int) ([]archive.Capture, error) {
-	if limit <= 0 {
-		limit = 20
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM captures WHERE url = ? OR final_url = ? ORDER BY fetched_at DESC, id DESC LIMIT ?`, u, u, limit)
-	if err != nil {
-		return nil, fmt.Errorf("captures %s: %w", u, err)
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	out := make([]archive.Capture, 0, len(ids))
-	for _, id := range ids {
-		c, err := s.Capture(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, nil
-}
-
-// ---- assets
-
-// AssetByURL returns the asset downloaded from u, if any.
-func (s *Store) AssetByURL(ctx context.Context, u string) (archive.Asset, error) {
-	return s.asset(ctx, `SELECT a.hash, a.url, a.content_type, a.size, a.fetched_at FROM asset_urls u JOIN assets a ON a.hash = u.hash WHERE u.url = ?`, u)
-}
-
-// Asset returns the asset with the given hash.
-func (s *Store) Asset(ctx context.Context, hash string) (archive.Asset, error) {
-	return s.asset(ctx, `SELECT hash, url, content_type, size, fetched_at FROM assets WHERE hash = ?`, hash)
-}
-
-func (s *Store) asset(ctx context.Context, q, arg string) (archive.Asset, error) {
-	var a archive.Asset
-	var fetched int64
-	err := s.db.QueryRowContext(ctx, q, arg).Scan(&a.Hash, &a.URL, &a.ContentType, &a.Size, &fetched)
-	if errors.Is(err, sql.ErrNoRows) {
-		return a, fmt.Errorf("asset %s: %w", arg, store.ErrNotFound)
-	}
-	if err != nil {
-		return a, fmt.Errorf("asset %s: %w", arg, err)
-	}
-	a.FetchedAt = time.UnixMilli(fetched).UTC()
-	return a, nil
-}
-
-// VersionAssets returns the assets a version uses.
-func (s *Store) VersionAssets(ctx context.Context, versionID int64) ([]store.AssetRef, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT a.hash, a.url, a.content_type, a.size, a.fetched_at, va.url
-		FROM version_assets va JOIN assets a ON a.hash = va.hash WHERE va.version_id = ? ORDER BY va.rowid`, versionID)
-	if err != nil {
-		return nil, fmt.Errorf("version %d assets: %w", versionID, err)
-	}
-	defer rows.Close()
-	var out []store.AssetRef
-	for rows.Next() {
-		var r store.AssetRef
-		var fetched int64
-		if err := rows.Scan(&r.Asset.Hash, &r.Asset.URL, &r.Asset.ContentType, &r.Asset.Size, &fetched, &r.URL); err != nil {
-			return nil, fmt.Errorf("version %d assets: %w", versionID, err)
-		}
-		r.Asset.FetchedAt = time.UnixMilli(fetched).UTC()
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-// ---- statistics
 
 // Stats counts what the store holds.
 func (s *Store) Stats(ctx context.Context) (store.Stats, error) {

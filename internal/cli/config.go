@@ -1,0 +1,249 @@
+// Package cli is the command-line plumbing the newsvault commands share:
+// the operator's configuration read from flags and environment variables,
+// the program wired from it (store, blobs, fetch client, the one extractor,
+// search analyzer, pipeline), progress reporting and usage errors. The
+// product (cmd/newsvault) and the measuring tools (cmd/newsvault-bench)
+// both build on it; it holds no verb.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/newsvault/newsvault/internal/blob"
+	"github.com/newsvault/newsvault/internal/extract"
+	"github.com/newsvault/newsvault/internal/fetch"
+	"github.com/newsvault/newsvault/internal/pipeline"
+	"github.com/newsvault/newsvault/internal/search"
+	"github.com/newsvault/newsvault/internal/store/sqlite"
+)
+
+// Config is everything the operator can set. It is built once from flags and
+// environment variables and handed to constructors; nothing reads it
+// globally.
+type Config struct {
+	DataDir      string
+	AllowPrivate bool
+	// AllowNets are the private ranges fetching may reach anyway.
+	AllowNets   []netip.Prefix
+	UserAgent   string
+	HostRate    float64
+	HostConns   int
+	Timeout     time.Duration
+	IdleTimeout time.Duration
+	MaxBody     int64
+	MaxHeader   int64
+	MaxImages   int
+	Proxy       string
+	LogLevel    string
+	LogJSON     bool
+	// RulesDir is a directory of site rules (FiveFilters ftr-site-config
+	// files) the extractor uses besides its built-in ones.
+	RulesDir string
+}
+
+// Bind registers the global flags on root. Their defaults are the
+// built-in ones; environment variables are applied after parsing, by
+// LoadEnv, so that a bad value is an error naming the variable rather
+// than silently ignored.
+func Bind(root *cobra.Command, c *Config) {
+	f := root.PersistentFlags()
+	f.StringVar(&c.DataDir, "data", "./newsvault-data", "data directory holding the database and blobs (env NEWSVAULT_DATA)")
+	f.BoolVar(&c.AllowPrivate, "allow-private", false, "allow fetching loopback, private and link-local addresses (env NEWSVAULT_ALLOW_PRIVATE); off by default to stop SSRF")
+	f.Var(newNetsFlag(&c.AllowNets), "allow-net", "allow fetching this private range although --allow-private is off, e.g. 10.1.2.0/24 for an internal feed server; repeat it or separate ranges with commas (env NEWSVAULT_ALLOW_NETS, comma-separated)")
+	f.StringVar(&c.UserAgent, "user-agent", "", "User-Agent sent with every request (env NEWSVAULT_USER_AGENT; default names newsvault)")
+	f.Float64Var(&c.HostRate, "host-rate", 1, "requests per second allowed to any one host, shared by feeds, pages and images (env NEWSVAULT_HOST_RATE; 0 = unlimited)")
+	f.IntVar(&c.HostConns, "host-conns", fetch.DefaultHostConns, "requests to any one host allowed in flight at once (env NEWSVAULT_HOST_CONNS; 0 = unlimited)")
+	f.DurationVar(&c.Timeout, "timeout", 30*time.Second, "time limit for one HTTP request including its body (env NEWSVAULT_TIMEOUT; 0 = none)")
+	f.DurationVar(&c.IdleTimeout, "idle-timeout", fetch.DefaultIdleTimeout, "longest silence allowed within one HTTP request: connecting, waiting for the response, between body reads (env NEWSVAULT_IDLE_TIMEOUT; 0 = none)")
+	f.Int64Var(&c.MaxBody, "max-body", 32<<20, "largest response body accepted, in bytes, after decompression (env NEWSVAULT_MAX_BODY)")
+	f.Int64Var(&c.MaxHeader, "max-header", fetch.DefaultMaxHeaderBytes, "largest response header block accepted, in bytes (env NEWSVAULT_MAX_HEADER)")
+	f.IntVar(&c.MaxImages, "max-images", pipeline.DefaultMaxImages, "most images downloaded per article; the rest keep their remote links (env NEWSVAULT_MAX_IMAGES)")
+	f.StringVar(&c.Proxy, "proxy", "", "HTTP(S) proxy URL for all requests (env NEWSVAULT_PROXY)")
+	f.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error (env NEWSVAULT_LOG_LEVEL)")
+	f.BoolVar(&c.LogJSON, "log-json", false, "write logs as JSON lines (env NEWSVAULT_LOG_JSON)")
+	f.StringVar(&c.RulesDir, "rules", "", "a directory of site rules (ftr-site-config <host>.txt files) the extractor uses besides its built-in ones, for every page archived, imported or extracted (env NEWSVAULT_RULES)")
+}
+
+// UsageError marks errors caused by how the command was called; commands
+// exit with status 2 for them.
+type UsageError struct{ Err error }
+
+func (e UsageError) Error() string { return e.Err.Error() }
+func (e UsageError) Unwrap() error { return e.Err }
+
+// Usagef is a UsageError with a formatted message.
+func Usagef(format string, args ...any) error {
+	return UsageError{fmt.Errorf(format, args...)}
+}
+
+// Configure applies the environment to cmd's flags and validates cfg. Its
+// errors are usage errors.
+func Configure(cmd *cobra.Command, cfg *Config, lookup func(string) (string, bool)) error {
+	if err := LoadEnv(cmd.Flags(), lookup); err != nil {
+		return UsageError{err}
+	}
+	if err := cfg.Validate(); err != nil {
+		return UsageError{err}
+	}
+	return nil
+}
+
+// reEnvName finds the environment variable a flag's help names.
+var reEnvName = regexp.MustCompile(`\(env (NEWSVAULT_[A-Z0-9_]+)`)
+
+// LoadEnv sets every flag of fs that the command line left alone from the
+// environment variable its help text names ("(env NEWSVAULT_X"), so the
+// help is the one list of variables. An empty variable counts as unset. A
+// value the flag refuses is an error naming the variable.
+func LoadEnv(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
+	var errs []error
+	fs.VisitAll(func(f *pflag.Flag) {
+		m := reEnvName.FindStringSubmatch(f.Usage)
+		if m == nil || f.Changed {
+			return
+		}
+		v, ok := lookup(m[1])
+		if !ok || v == "" {
+			return
+		}
+		if err := f.Value.Set(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", m[1], v, err))
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// Validate checks values no flag type can: ranges, and strings that go
+// into requests or parsers later.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(flag, why string) { errs = append(errs, fmt.Errorf("--%s: %s", flag, why)) }
+	if strings.TrimSpace(c.DataDir) == "" {
+		bad("data", "must name a directory")
+	}
+	if strings.ContainsAny(c.UserAgent, "\r\n\x00") {
+		bad("user-agent", "must be one line")
+	}
+	if math.IsNaN(c.HostRate) || math.IsInf(c.HostRate, 0) || c.HostRate < 0 {
+		bad("host-rate", "must be a number of requests per second, 0 or more")
+	}
+	if c.HostConns < 0 {
+		bad("host-conns", "must be 0 or more")
+	}
+	if c.Timeout < 0 {
+		bad("timeout", "must be 0 or more")
+	}
+	if c.IdleTimeout < 0 {
+		bad("idle-timeout", "must be 0 or more")
+	}
+	if c.MaxBody <= 0 {
+		bad("max-body", "must be more than 0 bytes")
+	}
+	if c.MaxHeader <= 0 {
+		bad("max-header", "must be more than 0 bytes")
+	}
+	if c.MaxImages < 0 {
+		bad("max-images", "must be 0 or more")
+	}
+	if c.Proxy != "" {
+		u, err := url.Parse(c.Proxy)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("proxy", fmt.Sprintf("%q is not an http:// or https:// URL", c.Proxy))
+		}
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		bad("log-level", fmt.Sprintf("%q is not debug, info, warn or error", c.LogLevel))
+	}
+	return errors.Join(errs...)
+}
+
+// Logger returns the logger the configuration asks for, writing to
+// standard error.
+func (c *Config) Logger() *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		lvl = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	if c.LogJSON {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// Extractor builds the article extractor from the configuration: the
+// built-in site rules and the operator's RulesDir. Every verb that extracts
+// uses the one it returns; a RulesDir that cannot be read, or a rules file
+// in it that does not parse, is an error.
+func (c *Config) Extractor() (*extract.Extractor, error) {
+	x, err := extract.Open(extract.Options{RulesDir: c.RulesDir})
+	if err != nil {
+		return nil, fmt.Errorf("--rules %s: %w", c.RulesDir, err)
+	}
+	return x, nil
+}
+
+// App is the wired program: store, blobs, fetch client, extractor, search
+// analyzer and the pipeline that uses them.
+type App struct {
+	Cfg       *Config
+	Log       *slog.Logger
+	Store     *sqlite.Store
+	Blobs     *blob.Store
+	Fetch     *fetch.Client
+	Extractor *extract.Extractor
+	Search    *search.Analyzer
+	Pipe      *pipeline.Pipeline
+}
+
+// Open wires the program from c, creating the data directory when needed.
+// Close it when done.
+func Open(ctx context.Context, c *Config) (*App, error) {
+	log := c.Logger()
+	x, err := c.Extractor()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", c.DataDir, err)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(c.DataDir, "newsvault.db"))
+	if err != nil {
+		return nil, err
+	}
+	blobs, err := blob.Open(filepath.Join(c.DataDir, "blobs"), blob.Options{})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	client := fetch.New(fetch.Config{
+		UserAgent: c.UserAgent, Timeout: c.Timeout, MaxBodySize: c.MaxBody, AllowPrivate: c.AllowPrivate,
+		AllowNets: c.AllowNets, HostRate: unlimited(c.HostRate), HostConns: unlimited(c.HostConns),
+		IdleTimeout: unlimited(c.IdleTimeout), MaxHeaderBytes: c.MaxHeader, Proxy: c.Proxy, Logger: log,
+	})
+	an, err := search.NewAnalyzer()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	p := pipeline.New(st, blobs, client, x, log, pipeline.Options{Indexer: an, MaxImages: c.MaxImages})
+	return &App{Cfg: c, Log: log, Store: st, Blobs: blobs, Fetch: client, Extractor: x, Search: an, Pipe: p}, nil
+}
+
+// Close closes the store.
+func (a *App) Close() error { return a.Store.Close() }

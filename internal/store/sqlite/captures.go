@@ -1,0 +1,120 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/store"
+)
+
+// saveCapture stores c on ex (the database or a transaction) and sets its
+// ID, reusing the row of an equal successful capture.
+func saveCapture(ctx context.Context, ex execer, c *archive.Capture) (int64, error) {
+	if c.BodyHash != "" && c.Error == "" {
+		var id int64
+		err := ex.QueryRowContext(ctx, `SELECT id FROM captures WHERE url = ? AND body_hash = ? AND error = '' LIMIT 1`, c.URL, c.BodyHash).Scan(&id)
+		if err == nil {
+			c.ID = id
+			return id, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return 0, err
+		}
+	}
+	hdr, err := json.Marshal(c.Header)
+	if err != nil {
+		return 0, err
+	}
+	if c.Header == nil {
+		hdr = []byte("{}")
+	}
+	res, err := ex.ExecContext(ctx, `INSERT INTO captures (url, final_url, status, header, content_type, fetched_at, body_hash, size, error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.URL, c.FinalURL, c.Status, string(hdr), c.ContentType, c.FetchedAt.UnixMilli(), c.BodyHash, c.Size, c.Error)
+	if err != nil {
+		return 0, err
+	}
+	c.ID, _ = res.LastInsertId()
+	return c.ID, nil
+}
+
+// SaveCapture stores a raw response (or a failed attempt, with Error set) and
+// sets its ID. A successful capture whose URL and body equal a stored one is
+// not stored twice; the existing ID is returned.
+func (s *Store) SaveCapture(ctx context.Context, c *archive.Capture) (int64, error) {
+	id, err := saveCapture(ctx, s.db, c)
+	if err != nil {
+		return 0, fmt.Errorf("save capture %s: %w", c.URL, err)
+	}
+	return id, nil
+}
+
+// HasCapture reports whether a successful capture of url with the given body
+// hash is stored. Importers use it to skip files they already took in.
+func (s *Store) HasCapture(ctx context.Context, url, bodyHash string) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM captures WHERE url = ? AND body_hash = ? AND error = '' LIMIT 1`, url, bodyHash).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("has capture %s: %w", url, err)
+	}
+	return true, nil
+}
+
+// Capture returns the capture with the given ID.
+func (s *Store) Capture(ctx context.Context, id int64) (archive.Capture, error) {
+	var c archive.Capture
+	var hdr string
+	var fetched int64
+	err := s.db.QueryRowContext(ctx, `SELECT id, url, final_url, status, header, content_type, fetched_at, body_hash, size, error
+		FROM captures WHERE id = ?`, id).Scan(&c.ID, &c.URL, &c.FinalURL, &c.Status, &hdr, &c.ContentType, &fetched, &c.BodyHash, &c.Size, &c.Error)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("capture %d: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("capture %d: %w", id, err)
+	}
+	c.FetchedAt = time.UnixMilli(fetched).UTC()
+	if err := json.Unmarshal([]byte(hdr), &c.Header); err != nil {
+		return c, fmt.Errorf("capture %d header: %w", id, err)
+	}
+	return c, nil
+}
+
+// Captures returns the most recent captures of url (as asked for or as
+// finally reached), newest first.
+func (s *Store) Captures(ctx context.Context, u string, limit int) ([]archive.Capture, error) {
+	if limit <= 0 {
+		limit = 20
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM captures WHERE url = ? OR final_url = ? ORDER BY fetched_at DESC, id DESC LIMIT ?`, u, u, limit)
+	if err != nil {
+		return nil, fmt.Errorf("captures %s: %w", u, err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	out := make([]archive.Capture, 0, len(ids))
+	for _, id := range ids {
+		c, err := s.Capture(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
