@@ -167,7 +167,7 @@ const minCaptionTokens = 2
 
 // countTextTokens counts CJK characters and other words.
 func countTextTokens(s string) int {
-	cjk, words := countCJKAndWords(s)
+	cjk, words := zh.CountHanAndWords(s)
 	return cjk + words
 }
 
