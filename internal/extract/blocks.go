@@ -336,8 +336,11 @@ func measureBlock(nodes []*html.Node, tag atom.Atom) *textBlock {
 			walk(c, inLink)
 		}
 	}
+	// A block inside a link (a teaser card: <a><h3>…</h3><p>…</p></a>)
+	// is linked text throughout.
+	linked := len(nodes) > 0 && insideLink(nodes[0])
 	for _, n := range nodes {
-		walk(n, false)
+		walk(n, linked)
 	}
 	b.text = collapseSpace(strings.Map(func(r rune) rune {
 		if r == '\u3000' || r == '\u00a0' {
@@ -353,6 +356,16 @@ func measureBlock(nodes []*html.Node, tag atom.Atom) *textBlock {
 	b.links = min(b.links, b.tokens)
 	b.punct = countSentencePunct(b.text)
 	return b
+}
+
+// insideLink reports whether an ancestor of n is a link.
+func insideLink(n *html.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.Type == html.ElementNode && p.DataAtom == atom.A && attr(p, "href") != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // countSentencePunct counts the punctuation that running text has and
@@ -425,8 +438,32 @@ func scoreBlock(b *textBlock) {
 		b.score = -blockCost - float64(b.tokens)
 	case b.byline && b.tokens < 60:
 		b.score -= bylinePenalty
+	case b.tag == atom.Li && b.links == 0 && !b.captionLine:
+		// An item of a list of plain text (steps, ingredients, a
+		// feature list, a table of results) is short but no
+		// boilerplate: menus and link lists are links. It neither
+		// pulls the article towards it nor breaks it.
+		b.score = max(b.score, 0)
+	case b.tag == atom.P && b.isLinkedProse():
+		// A paragraph of sentences that links many of its names
+		// (people, places, companies) is still the article's: its
+		// links are neutral.
+		b.score = float64(b.tokens-b.links) - blockCost
 	}
 }
+
+// isLinkedProse reports whether b is a long paragraph of sentences in which
+// most words are links: prose that links its names, not a link list.
+func (b *textBlock) isLinkedProse() bool {
+	return b.tokens > maxLinkListTokens && b.punct >= minLinkedProsePunct && b.linkRatio() > junkLinkRatio
+}
+
+// A link-heavy block longer than maxLinkListTokens, with at least
+// minLinkedProsePunct sentence marks, is prose rather than a link list.
+const (
+	maxLinkListTokens   = 40
+	minLinkedProsePunct = 3
+)
 
 // classify sets the flags that depend on b's text alone, once.
 func (b *textBlock) classify() {
@@ -457,7 +494,7 @@ func (b *textBlock) isJunk() bool {
 	if b.tokens == 0 {
 		return false
 	}
-	if b.linkRatio() > junkLinkRatio && !(b.isProse() && b.tokens > 40) {
+	if b.linkRatio() > junkLinkRatio && !(b.isProse() && b.tokens > maxLinkListTokens) {
 		return true
 	}
 	b.classify()
@@ -516,7 +553,7 @@ func isKeywordBlock(s string) bool {
 	if len(s) > maxMenuBytes {
 		return false
 	}
-	if reKeywordLabel.MatchString(s) {
+	if mayMatch(s, keywordLabelWords) && reKeywordLabel.MatchString(s) {
 		return true
 	}
 	if strings.ContainsAny(s, "。，！？；：、") {
@@ -590,15 +627,21 @@ var (
 		`^[(（【\[]?\s*(?:本文|文章|稿件|新闻|新聞)?(?:来源|來源|稿源|出处|出處|责任编辑|責任編輯|编辑|編輯|责编|責編|校对|校對)\s*[:：]`)
 )
 
-// boilerplateWords and captionWords are literals of which every match of
-// reBoilerplate, respectively reImageCaption, holds one (lower-cased): a
+// boilerplateWords, endMarkerWords, keywordLabelWords and captionWords are
+// literals of which every match of reBoilerplate, reEndMarker,
+// reKeywordLabel, respectively reImageCaption, holds one (lower-cased): a
 // line without any is let go without running the regexp.
 var (
 	boilerplateWords = []string{"版", "權", "copyright", "©", "rights", "转", "轉", "未", "不代表", "不意味", "不表明",
 		"立场", "立場", "据", "據", "風險", "风险", "声明", "聲明", "申明", "分享", "share", "follow", "字号", "字號",
 		"文字大小", "打印", "列印", "关闭", "關閉", "复制", "複製", "收藏", "推荐给", "推薦給", "翻页", "返回", "回到",
 		"来源", "來源", "稿源", "出处", "出處", "编辑", "編輯", "责编", "責編", "校对", "校對"}
-	captionWords = []string{"图", "圖", "摄", "攝", "image", "photo", "picture", "graphic", "illustration", "video",
+	endMarkerWords = []string{"相关", "相關", "推荐", "推薦", "延伸", "扩展", "擴展", "你", "热", "熱", "人气", "人氣",
+		"排行", "精彩", "更多", "网友", "網友", "评论", "評論", "跟贴", "跟帖", "留言", "版权", "版權", "免责", "免責",
+		"related", "read ", "more", "recommended", "you ", "most ", "trending", "comment", "leave a ", "share this",
+		"about the author", "popular "}
+	keywordLabelWords = []string{"关键", "關鍵", "标签", "標籤", "热门", "熱門", "相关搜索", "相關搜尋", "tag", "keyword", "topic"}
+	captionWords      = []string{"图", "圖", "摄", "攝", "image", "photo", "picture", "graphic", "illustration", "video",
 		"credit", "caption", "close", "expand", "enlarge", "view", "advert", "sponsored", "getty", "associated press",
 		"reuters", "afp", "shutterstock", "istock", "of"}
 )
@@ -622,7 +665,7 @@ func mayMatch(s string, words []string) bool {
 // isEndMarker reports whether s is the heading of a related-reading or
 // comments block (short, and nothing but the heading).
 func isEndMarker(s string) bool {
-	return utf8.RuneCountInString(s) <= 24 && reEndMarker.MatchString(s)
+	return utf8.RuneCountInString(s) <= 24 && mayMatch(s, endMarkerWords) && reEndMarker.MatchString(s)
 }
 
 // isBoilerplateLine reports whether s is a copyright, reprint or
@@ -705,6 +748,7 @@ func pruneBoilerplateWith(root *html.Node, cache map[string]blockClass) pruneSta
 	}
 	from, to := bestRun(blocks)
 	to = cutAtEndMarker(blocks, from, to)
+	to = extendOverList(blocks, from, to)
 	from = extendOverBox(blocks, from, to)
 	// Images right before or after the text belong to the article (a lead
 	// picture above the first paragraph).
@@ -754,7 +798,7 @@ func cutAtEndMarker(blocks []*textBlock, from, to int) int {
 	before := 0
 	for i := from; i < to; i++ {
 		b := blocks[i]
-		if isEndMarker(b.text) && before > 0 && before >= total-before {
+		if isEndMarker(b.text) && before > 0 && before >= total-before && !resumesAfterBox(blocks, i, to) {
 			return i
 		}
 		if !b.isJunk() {
@@ -763,6 +807,73 @@ func cutAtEndMarker(blocks []*textBlock, from, to int) int {
 	}
 	return to
 }
+
+// resumesAfterBox reports whether the related-reading heading at block i
+// opens a box inside the article (a "Read more" card, an in-body 相关阅读
+// list) rather than what follows it: the article's prose resumes within
+// maxBoxBlocks blocks, before the end of the run at to — a paragraph that
+// is not junk and not a teaser under a headline link.
+func resumesAfterBox(blocks []*textBlock, i, to int) bool {
+	if !mayMatch(blocks[i].text, boxMarkerWords) {
+		return false // a comments or copyright heading ends the article
+	}
+	for j := i + 1; j < to && j <= i+maxBoxBlocks; j++ {
+		b := blocks[j]
+		switch {
+		case b.tokens == 0:
+			continue
+		case isEndMarker(b.text):
+			return false
+		case b.tag != atom.Li && b.tokens >= minLeadTokens && b.isProse() && !b.isJunk() && !isHeadlineLink(blocks[j-1]):
+			return true
+		}
+	}
+	return false
+}
+
+// boxMarkerWords are in the headings of related-reading boxes that sit
+// inside an article.
+var boxMarkerWords = []string{"相关", "相關", "推荐阅读", "推薦閱讀", "延伸", "扩展", "擴展", "related", "read ", "recommended", "more on", "more from"}
+
+// extendOverList returns the new end of the run [from, to): when a list of
+// plain text follows it (a heading or label may introduce it), the list
+// ends the article — "Qualified teams" and its twenty lines, the steps
+// of a recipe — and the run takes it in.
+func extendOverList(blocks []*textBlock, from, to int) int {
+	if to <= from {
+		return to
+	}
+	j := to
+	for j < len(blocks) && blocks[j].tokens == 0 {
+		j++
+	}
+	if j < len(blocks) && blocks[j].tag != atom.Li && blocks[j].tokens <= maxListLabelTokens && blocks[j].links == 0 && !blocks[j].isJunk() {
+		j++ // the list's heading or label
+	}
+	items, end := 0, to
+	for ; j < len(blocks); j++ {
+		b := blocks[j]
+		if b.tokens == 0 {
+			continue
+		}
+		if b.tag != atom.Li || b.links > 0 || b.isJunk() {
+			break
+		}
+		items++
+		end = j + 1
+	}
+	if items < minListItems {
+		return to
+	}
+	return end
+}
+
+// A list that extendOverList takes in has at least minListItems items
+// after a label of at most maxListLabelTokens.
+const (
+	minListItems       = 2
+	maxListLabelTokens = 16
+)
 
 // removeEmpty removes the elements below root that hold neither text nor
 // media.

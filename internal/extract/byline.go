@@ -43,13 +43,12 @@ func isBylineLine(line string) bool {
 	if n > maxBylineRunes || !hasTwoDigits(line) {
 		return false
 	}
-	if _, ok := ParseDate(line, time.UTC); !ok {
+	// The labels first: parsing a date is the dearer test.
+	if !reBylineLabel.MatchString(line) && (n > maxBareDateRunes || strings.ContainsAny(line, "。！？")) {
 		return false
 	}
-	if reBylineLabel.MatchString(line) {
-		return true
-	}
-	return n <= maxBareDateRunes && !strings.ContainsAny(line, "。！？")
+	_, ok := ParseDate(line, time.UTC)
+	return ok
 }
 
 // hasTwoDigits reports whether s holds two or more ASCII or full-width

@@ -22,22 +22,9 @@ func mainBlockCandidate(doc *html.Node, headline string) *candidate {
 	if body == nil {
 		body = doc
 	}
-	blocks := collectBlocks(body)
+	blocks, cache := scanBlocks(body)
 	if len(blocks) == 0 {
 		return nil
-	}
-	cache := make(map[string]blockClass)
-	for i, b := range blocks {
-		b.cache = cache
-		scoreBlock(b)
-		switch {
-		case b.aside && b.tokens > 0:
-			b.score = -blockCost - float64(b.tokens)
-		case b.score > 0 && i > 0 && isHeadlineLink(blocks[i-1]):
-			// A summary under a link to another article: an index's or
-			// a "more for you" list's teaser, not the article.
-			b.score *= teaserWeight
-		}
 	}
 	from, to := anchoredRun(blocks, headlineBlock(blocks, headline))
 	if to <= from {
@@ -45,6 +32,7 @@ func mainBlockCandidate(doc *html.Node, headline string) *candidate {
 	}
 	to = cutAtEndMarker(blocks, from, to)
 	to = cutAtNextArticle(blocks, from, to)
+	to = extendOverList(blocks, from, to)
 	from = extendOverBox(blocks, from, to)
 	var lca *html.Node
 	for _, b := range blocks[from:to] {
@@ -80,6 +68,26 @@ func mainBlockCandidate(doc *html.Node, headline string) *candidate {
 		c.listing = &c.stats
 	}
 	return c
+}
+
+// scanBlocks splits the page body into blocks and scores them for the
+// page-wide scan, returning the classifications it made.
+func scanBlocks(body *html.Node) ([]*textBlock, map[string]blockClass) {
+	blocks := collectBlocks(body)
+	cache := make(map[string]blockClass)
+	for i, b := range blocks {
+		b.cache = cache
+		scoreBlock(b)
+		switch {
+		case b.aside && b.tokens > 0:
+			b.score = -blockCost - float64(b.tokens)
+		case b.score > 0 && i > 0 && isHeadlineLink(blocks[i-1]):
+			// A summary under a link to another article: an index's or
+			// a "more for you" list's teaser, not the article.
+			b.score *= teaserWeight
+		}
+	}
+	return blocks, cache
 }
 
 // headingBefore returns the text of the nearest heading (<h1>-<h3>, not a
@@ -165,6 +173,13 @@ func anchoredRun(blocks []*textBlock, h int) (from, to int) {
 	if h < 0 || to > from && from > h && from <= h+anchorWindow {
 		return from, to
 	}
+	best, body := 0.0, 0
+	for i := from; i < to; i++ {
+		best += blocks[i].score
+		if blocks[i].isProse() && !blocks[i].isJunk() && (i == 0 || !isHeadlineLink(blocks[i-1])) {
+			body++
+		}
+	}
 	// The best run starting in (h, h+anchorWindow]: for each start, the
 	// best end is where the running sum peaks.
 	bestSum := 0.0
@@ -184,7 +199,10 @@ func anchoredRun(blocks []*textBlock, h int) (from, to int) {
 			}
 		}
 	}
-	if at > af && bestSum >= minAnchoredScore {
+	// A run of paragraphs far below the headline (a video player or a
+	// gallery between them) is the article unless the run under the
+	// headline is worth a good share of it.
+	if at > af && bestSum >= minAnchoredScore && (body < minBodyParagraphs || bestSum*anchorShare >= best) {
 		return af, at
 	}
 	return from, to
@@ -197,6 +215,11 @@ const (
 	anchorWindow     = 20
 	minAnchoredScore = 12.0
 	maxAnchorDip     = 200.0
+	// The best run wins over the anchored one when it holds
+	// minBodyParagraphs paragraphs that are not teasers and scores more
+	// than anchorShare times the anchored run.
+	minBodyParagraphs = 4
+	anchorShare       = 3.0
 )
 
 // cutAtNextArticle returns the new end of the run [from, to): the start

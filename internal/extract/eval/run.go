@@ -304,7 +304,7 @@ func Dump(dir string, reports []*SetReport) error {
 				fmt.Fprintf(&b, "F1 %.3f P %.3f R %.3f kind %s err %v\ntitle: %s\nauthor: %s\ndate: %s\n\n%s\n",
 					pr.Score.F1(), pr.Score.Precision, pr.Score.Recall, pr.Out.Kind, pr.Out.Err,
 					pr.Out.Title, pr.Out.Author, pr.Out.Published.Format(time.RFC3339), pr.Out.Text)
-				name := dumpName(pr.Page.ID) + "." + r.Extractor + ".txt"
+				name := dumpName(pr.Page.ID) + "." + strings.ReplaceAll(r.Extractor, "/", "_") + ".txt"
 				if err := os.WriteFile(filepath.Join(sdir, name), []byte(b.String()), 0o644); err != nil {
 					return err
 				}
