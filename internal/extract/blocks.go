@@ -730,26 +730,48 @@ func pruneBoilerplate(root *html.Node) pruneStats {
 // pruneBoilerplateWith is pruneBoilerplate reusing the classifications in
 // cache (nil for none), and adding its own.
 func pruneBoilerplateWith(root *html.Node, cache map[string]blockClass) pruneStats {
-	var st pruneStats
 	blocks := collectBlocks(root)
-	for i, b := range blocks {
+	for _, b := range blocks {
 		b.cache = cache
 		scoreBlock(b)
-		st.total += b.tokens
-		if b.tokens >= headlineLinkTokens && b.linkRatio() > junkLinkRatio {
-			st.linkHeads++
-		} else if b.isProse() {
-			st.proseBlocks++
-			st.longest = max(st.longest, b.tokens)
-			if i > 0 && blocks[i-1].tokens >= headlineLinkTokens && blocks[i-1].linkRatio() > junkLinkRatio {
-				st.teasers++
-			}
-		}
 	}
 	from, to := bestRun(blocks)
 	to = cutAtEndMarker(blocks, from, to)
 	to = extendOverList(blocks, from, to)
 	from = extendOverBox(blocks, from, to)
+	st, keep := keepRun(blocks, from, to)
+	for i, b := range blocks {
+		if keep[i] {
+			continue
+		}
+		for _, n := range b.nodes {
+			if n.Parent != nil {
+				n.Parent.RemoveChild(n)
+			}
+		}
+	}
+	removeEmpty(root)
+	return st
+}
+
+// keepRun returns which of blocks the article keeps when its text is the
+// run [from, to) — the run's blocks that are not junk, the captions of a
+// photo story, and the pictures right before and after the run — with
+// the statistics of blocks.
+func keepRun(blocks []*textBlock, from, to int) (pruneStats, []bool) {
+	var st pruneStats
+	for i, b := range blocks {
+		st.total += b.tokens
+		if isHeadlineLink(b) {
+			st.linkHeads++
+		} else if b.isProse() {
+			st.proseBlocks++
+			st.longest = max(st.longest, b.tokens)
+			if i > 0 && isHeadlineLink(blocks[i-1]) {
+				st.teasers++
+			}
+		}
+	}
 	// Images right before or after the text belong to the article (a lead
 	// picture above the first paragraph).
 	for from > 0 && from < to && blocks[from-1].tokens == 0 && blocks[from-1].media {
@@ -766,22 +788,17 @@ func pruneBoilerplateWith(root *html.Node, cache map[string]blockClass) pruneSta
 		}
 	}
 	photoStory := story < maxPhotoStoryTokens && paragraphs <= maxPhotoStoryParagraphs
+	keep := make([]bool, len(blocks))
 	for i, b := range blocks {
 		if i >= from && i < to && (!b.isJunk() || photoStory && b.isStoryCaption()) {
+			keep[i] = true
 			st.kept += b.tokens
 			if b.isProse() {
 				st.proseTokens += b.tokens
 			}
-			continue
-		}
-		for _, n := range b.nodes {
-			if n.Parent != nil {
-				n.Parent.RemoveChild(n)
-			}
 		}
 	}
-	removeEmpty(root)
-	return st
+	return st, keep
 }
 
 // cutAtEndMarker returns the new end of the run [from, to): the first

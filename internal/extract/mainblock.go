@@ -11,8 +11,9 @@ import (
 // pruneBoilerplate scores them, with navigation, share bars, related
 // links and other aside-like elements counting against, and the best run
 // of blocks — anchored after the headline when the page shows one — is
-// the article. Its nearest common ancestor, copied, is the candidate tree
-// that pruneBoilerplate then cleans.
+// the article. Its nearest common ancestor, copied without the blocks
+// outside the run and the junk inside it (keepRun, as pruneBoilerplate
+// keeps), is the candidate tree: the page is split into blocks only once.
 
 // mainBlockCandidate returns the candidate the block scan finds in doc,
 // or nil when no run of blocks reads as text. headline is the visible
@@ -22,7 +23,7 @@ func mainBlockCandidate(doc *html.Node, headline string) *candidate {
 	if body == nil {
 		body = doc
 	}
-	blocks, cache := scanBlocks(body)
+	blocks := scanBlocks(body)
 	if len(blocks) == 0 {
 		return nil
 	}
@@ -30,6 +31,7 @@ func mainBlockCandidate(doc *html.Node, headline string) *candidate {
 	if to <= from {
 		return nil
 	}
+	to = extendAcrossGaps(blocks, from, to)
 	to = cutAtEndMarker(blocks, from, to)
 	to = cutAtNextArticle(blocks, from, to)
 	to = extendOverList(blocks, from, to)
@@ -49,16 +51,37 @@ func mainBlockCandidate(doc *html.Node, headline string) *candidate {
 	if lca.Type != html.ElementNode {
 		lca = lca.Parent
 	}
+	// The blocks below lca are a range around the run: keep the run's,
+	// drop the others, and copy lca without them.
+	lo, hi := from, to
+	for lo > 0 && isBelow(blocks[lo-1].nodes[0], lca) {
+		lo--
+	}
+	for hi < len(blocks) && isBelow(blocks[hi].nodes[0], lca) {
+		hi++
+	}
+	st, keep := keepRun(blocks[lo:hi], from-lo, to-lo)
+	drop := make(map[*html.Node]bool)
+	for i, k := range keep {
+		if !k {
+			for _, n := range blocks[lo+i].nodes {
+				drop[n] = true
+			}
+		}
+	}
 	root := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
 	if lca == body || lca.DataAtom == atom.Body || lca.DataAtom == atom.Html {
 		for c := lca.FirstChild; c != nil; c = c.NextSibling {
-			root.AppendChild(cloneNode(c))
+			if !drop[c] {
+				root.AppendChild(cloneWithout(c, drop))
+			}
 		}
 	} else {
-		root.AppendChild(cloneNode(lca))
+		root.AppendChild(cloneWithout(lca, drop))
 	}
+	removeEmpty(root)
 	c := &candidate{source: "blocks", root: root, title: headingBefore(blocks, from)}
-	c.stats = pruneBoilerplateWith(root, cache)
+	c.stats = st
 	c.tokens = c.stats.kept
 	if c.stats.longest < maxTeaserTokens && c.stats.proseTokens < 2*maxTeaserTokens {
 		// The best the page has is a teaser or two: whether it is an
@@ -70,9 +93,32 @@ func mainBlockCandidate(doc *html.Node, headline string) *candidate {
 	return c
 }
 
+// isBelow reports whether n is a descendant of anc.
+func isBelow(n, anc *html.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p == anc {
+			return true
+		}
+	}
+	return false
+}
+
+// cloneWithout returns a deep copy of n leaving out the nodes in drop and
+// everything below them.
+func cloneWithout(n *html.Node, drop map[*html.Node]bool) *html.Node {
+	c := &html.Node{Type: n.Type, DataAtom: n.DataAtom, Data: n.Data, Namespace: n.Namespace}
+	c.Attr = append([]html.Attribute(nil), n.Attr...)
+	for k := n.FirstChild; k != nil; k = k.NextSibling {
+		if !drop[k] {
+			c.AppendChild(cloneWithout(k, drop))
+		}
+	}
+	return c
+}
+
 // scanBlocks splits the page body into blocks and scores them for the
-// page-wide scan, returning the classifications it made.
-func scanBlocks(body *html.Node) ([]*textBlock, map[string]blockClass) {
+// page-wide scan. Blocks of the same text share one classification.
+func scanBlocks(body *html.Node) []*textBlock {
 	blocks := collectBlocks(body)
 	cache := make(map[string]blockClass)
 	for i, b := range blocks {
@@ -87,7 +133,7 @@ func scanBlocks(body *html.Node) ([]*textBlock, map[string]blockClass) {
 			b.score *= teaserWeight
 		}
 	}
-	return blocks, cache
+	return blocks
 }
 
 // headingBefore returns the text of the nearest heading (<h1>-<h3>, not a
@@ -201,8 +247,8 @@ func anchoredRun(blocks []*textBlock, h int) (from, to int) {
 	}
 	// A run of paragraphs far below the headline (a video player or a
 	// gallery between them) is the article unless the run under the
-	// headline is worth a good share of it.
-	if at > af && bestSum >= minAnchoredScore && (body < minBodyParagraphs || bestSum*anchorShare >= best) {
+	// headline is worth a good share of it or reaches it.
+	if at > af && bestSum >= minAnchoredScore && (body < minBodyParagraphs || bestSum*anchorShare >= best || at >= to) {
 		return af, at
 	}
 	return from, to
@@ -221,6 +267,54 @@ const (
 	minBodyParagraphs = 4
 	anchorShare       = 3.0
 )
+
+// extendAcrossGaps returns the new end of the run [from, to): when, after
+// a gap of at most maxBoxBlocks blocks that are no prose (embedded posts,
+// an ad, a pull quote, a related card), paragraphs resume in the element
+// that holds the run's last paragraph, the article goes on there, and the
+// run takes in the gap and the best run of blocks that follows.
+func extendAcrossGaps(blocks []*textBlock, from, to int) int {
+	for {
+		last := -1
+		for i := to - 1; i >= from; i-- {
+			if blocks[i].tokens > 0 && blocks[i].isProse() && !blocks[i].isJunk() {
+				last = i
+				break
+			}
+		}
+		if last < 0 {
+			return to
+		}
+		parent := blocks[last].nodes[0].Parent
+		next := -1
+		for j := to; j < len(blocks) && j < to+maxBoxBlocks; j++ {
+			b := blocks[j]
+			if b.tokens > 0 && b.isProse() && !b.isJunk() {
+				if b.nodes[0].Parent == parent {
+					next = j
+				}
+				break
+			}
+		}
+		if next < 0 {
+			return to
+		}
+		sum, best, end := 0.0, 0.0, -1
+		for j := next; j < len(blocks); j++ {
+			sum += blocks[j].score
+			if sum > best {
+				best, end = sum, j+1
+			}
+			if sum < 0 {
+				break
+			}
+		}
+		if end < 0 {
+			return to
+		}
+		to = end
+	}
+}
 
 // cutAtNextArticle returns the new end of the run [from, to): the start
 // of a second article when the run runs into one (an infinite-scroll page
