@@ -882,7 +882,7 @@ func extendOverList(blocks []*textBlock, from, to int) int {
 	if items < minListItems {
 		return to
 	}
-	return end
+	return extendOverList(blocks, from, end) // the next list (steps after ingredients)
 }
 
 // A list that extendOverList takes in has at least minListItems items

@@ -28,6 +28,24 @@ func TestGenericFailureKinds(t *testing.T) {
 		{"inbody_box.html", // the lead before an in-body 推荐阅读 box is kept, the box is not
 			[]string{"为了缓解客流压力", "据气象部门预报"},
 			[]string{"推荐阅读", "地铁三号线"}},
+		{"photo_gallery.html", // a gallery's captions after its one paragraph are the story
+			[]string{"油菜花陆续进入盛花期", "远处是古镇的石拱桥", "记录花海中的古镇风光"},
+			[]string{"推荐新闻的摘要", "版权所有"}},
+		{"no_block.html", // a table-and-<br> page without blocks: the body, not the whole page
+			[]string{"城东老街改造工程", "青石板路", "王阿姨", "焕发新的活力"},
+			[]string{"热点新闻", "地铁五号线", "发表评论", "用户名", "关于我们", "注册"}},
+		{"short_article.html", // a one-paragraph brief beside a longer link list is an article
+			[]string{"人民路中山路口至解放路口路段禁止机动车通行"},
+			[]string{"快讯列表", "地铁五号线"}},
+		{"multi_section.html", // the section under the page's headline wins over longer ones
+			[]string{"protected bike lanes along Main Street", "Supporters said", "Construction is expected"},
+			[]string{"stadium", "shop owners", "malls outside town"}},
+		{"recipe_steps.html", // short list items (ingredients, steps) are kept
+			[]string{"番茄炒蛋是一道简单又下饭的家常菜", "鸡蛋三个", "葱花少许", "番茄洗净切块", "倒回鸡蛋加糖翻匀", "撒葱花出锅"},
+			[]string{"红烧肉", "版权所有"}},
+		{"pagination_teasers.html", // a pagination bar and a photo-teaser list after the body stay out
+			[]string{"第十届春季花展今天在市植物园开幕", "园方在各展区设置了讲解牌"},
+			[]string{"下一页", "郁金香花海吸引游客", "夜间灯光秀"}},
 	}
 	e := New(Options{})
 	for _, tt := range tests {
