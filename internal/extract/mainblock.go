@@ -332,10 +332,8 @@ func cutAtNextArticle(blocks []*textBlock, from, to int) int {
 		art := enclosingArticle(b.nodes[0])
 		if !firstSet {
 			first, firstSet = art, true
-		} else if before >= minArticleTokens && (b.tag == atom.H1 || art != nil && first != nil && art != first ||
-			isHeading(b.tag) && b.tokens >= minLinkedHeadingTokens && b.linkRatio() > junkLinkRatio || isPager(b)) {
-			// A second headline, a linked section heading (another
-			// story's teaser) or a pagination bar ends the article.
+		} else if before >= minArticleTokens && (b.tag == atom.H1 || art != nil && first != nil && art != first || isPager(b)) {
+			// A second headline or a pagination bar ends the article.
 			return i
 		}
 		if !b.isJunk() {
@@ -344,13 +342,6 @@ func cutAtNextArticle(blocks []*textBlock, from, to int) int {
 	}
 	return to
 }
-
-// isHeading reports whether a is <h1>-<h3>.
-func isHeading(a atom.Atom) bool { return a == atom.H1 || a == atom.H2 || a == atom.H3 }
-
-// minLinkedHeadingTokens is the length of a linked heading that starts
-// another story's section.
-const minLinkedHeadingTokens = 4
 
 // pagerWords name the links of a pagination bar.
 var pagerWords = []string{"下一页", "上一页", "下页", "上页", "末页", "首页", "next", "prev", "older", "newer"}
