@@ -34,14 +34,20 @@ type textBlock struct {
 	caption bool         // inside a <figcaption> or an element classed as a caption
 	aside   bool         // inside navigation, related links, comments or the like
 
-	classified  bool      // the flags below are set
-	marker      bool      // a related-reading, comments or copyright heading
-	notice      bool      // a copyright or disclaimer notice, share bar, page tools, credit
-	captionLine bool      // reads as an image caption or credit
-	byline      bool      // reads as a byline (date, source, author)
-	menu        bool      // a language menu or a keyword list (SEO footer, tag cloud)
-	tag         atom.Atom // the block element's tag, 0 for an inline run
-	score       float64
+	classified bool // the flags of blockClass are set
+	blockClass
+	cache map[string]blockClass // classifications by text, shared by the blocks of one page; may be nil
+	tag   atom.Atom             // the block element's tag, 0 for an inline run
+	score float64
+}
+
+// blockClass is what a block's text alone says it is.
+type blockClass struct {
+	marker      bool // a related-reading, comments or copyright heading
+	notice      bool // a copyright or disclaimer notice, share bar, page tools, credit
+	captionLine bool // reads as an image caption or credit
+	byline      bool // reads as a byline (date, source, author)
+	menu        bool // a language menu or a keyword list (SEO footer, tag cloud)
 }
 
 // blockAtoms are elements that start a block of their own.
@@ -169,38 +175,102 @@ type blockFlags struct {
 	aside   bool // inside navigation, a share bar, related links, comments…
 }
 
-// reAsideClass matches one class or id token of an element that holds
-// boilerplate: navigation, share bars, related links, comments, ads.
-var reAsideClass = regexp.MustCompile(`(?i)^(?:.*[-_])?(?:breadcrumbs?|crumbs?|share|sharing|social|related|recommend(?:ed|ations?)?|comments?|footer|nav|navbar|navigation|menu|sidebar|toolbar|subscribe|subscription|newsletter|promo|ads?|advert|advertisement|sponsor(?:ed)?|copyright|tags|keywords|pagination|pager)(?:[-_].*)?$`)
+// asideWords are the class and id words of elements that hold
+// boilerplate: navigation, share bars, related links, comments, ads, and
+// the login, VIP and red-packet pop-ups laid over an article. A class or
+// id token names one when one of its parts between "-" and "_" is one of
+// these words ("post-share-bar", "related_news", "login-popup").
+var asideWords = wordSet(`breadcrumb breadcrumbs crumb crumbs share sharing social related recommend recommended
+	recommendation recommendations comment comments footer nav navbar navigation menu sidebar toolbar subscribe
+	subscription newsletter promo ad ads advert advertisement sponsor sponsored copyright tags keywords pagination
+	pager popup modal dialog overlay login signin vip hongbao redpacket`)
+
+// wordSet returns the set of the space-separated words of s.
+func wordSet(s string) map[string]bool {
+	m := make(map[string]bool)
+	for _, w := range strings.Fields(s) {
+		m[w] = true
+	}
+	return m
+}
 
 // isAsideElement reports whether n is navigation, a share bar, related
-// links, comments or an ad, by its tag, role, class or id.
+// links, comments, an ad or a pop-up, by its tag, role, class or id.
 func isAsideElement(n *html.Node) bool {
 	switch n.DataAtom {
 	case atom.Nav, atom.Aside, atom.Footer, atom.Menu:
 		return true
 	}
-	switch strings.ToLower(attr(n, "role")) {
-	case "navigation", "complementary", "contentinfo", "menu", "menubar":
-		return true
-	}
-	for _, tok := range strings.Fields(attr(n, "class") + " " + attr(n, "id")) {
-		if reAsideClass.MatchString(tok) {
-			return true
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "role":
+			switch strings.ToLower(a.Val) {
+			case "navigation", "complementary", "contentinfo", "menu", "menubar", "dialog":
+				return true
+			}
+		case "class", "id":
+			if hasWordIn(a.Val, asideWords) {
+				return true
+			}
 		}
 	}
 	return false
 }
 
-// reCaptionClass matches class and id values of caption elements.
-var reCaptionClass = regexp.MustCompile(`(?i)caption|credit|pic-?txt|pic-?text|img-?desc|photo-?desc|pictext|imgtxt`)
+// hasWordIn reports whether one of the "-" and "_" separated parts of a
+// token of the space-separated list v, lower-cased, is in words.
+func hasWordIn(v string, words map[string]bool) bool {
+	start := -1
+	lower := false
+	for i := 0; i <= len(v); i++ {
+		var c byte = ' '
+		if i < len(v) {
+			c = v[i]
+		}
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '-' || c == '_':
+			if start >= 0 {
+				w := v[start:i]
+				if lower {
+					w = strings.ToLower(w)
+				}
+				if words[w] {
+					return true
+				}
+				start, lower = -1, false
+			}
+		default:
+			if start < 0 {
+				start = i
+			}
+			if c >= 'A' && c <= 'Z' || c >= 0x80 {
+				lower = true
+			}
+		}
+	}
+	return false
+}
+
+// captionMarks are what the class or id of a caption element contains.
+var captionMarks = []string{"caption", "credit", "pic-txt", "pictxt", "pic-text", "pictext", "img-desc", "imgdesc", "photo-desc", "photodesc", "imgtxt"}
 
 // isCaptionElement reports whether n holds an image caption or credit.
 func isCaptionElement(n *html.Node) bool {
 	if n.DataAtom == atom.Figcaption {
 		return true
 	}
-	return reCaptionClass.MatchString(attr(n, "class") + " " + attr(n, "id"))
+	for _, a := range n.Attr {
+		if a.Key != "class" && a.Key != "id" || a.Val == "" {
+			continue
+		}
+		v := strings.ToLower(a.Val)
+		for _, m := range captionMarks {
+			if strings.Contains(v, m) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // isDataTable reports whether table holds data rather than page layout:
@@ -266,8 +336,11 @@ func measureBlock(nodes []*html.Node, tag atom.Atom) *textBlock {
 			walk(c, inLink)
 		}
 	}
+	// A block inside a link (a teaser card: <a><h3>…</h3><p>…</p></a>)
+	// is linked text throughout.
+	linked := len(nodes) > 0 && insideLink(nodes[0])
 	for _, n := range nodes {
-		walk(n, false)
+		walk(n, linked)
 	}
 	b.text = collapseSpace(strings.Map(func(r rune) rune {
 		if r == '\u3000' || r == '\u00a0' {
@@ -283,6 +356,16 @@ func measureBlock(nodes []*html.Node, tag atom.Atom) *textBlock {
 	b.links = min(b.links, b.tokens)
 	b.punct = countSentencePunct(b.text)
 	return b
+}
+
+// insideLink reports whether an ancestor of n is a link.
+func insideLink(n *html.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.Type == html.ElementNode && p.DataAtom == atom.A && attr(p, "href") != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // countSentencePunct counts the punctuation that running text has and
@@ -341,13 +424,13 @@ func scoreBlock(b *textBlock) {
 		b.score = 0 // an image or an empty wrapper: neutral
 		return
 	}
-	b.classify()
 	plain, links := float64(b.tokens-b.links), float64(b.links)
 	if b.isProse() && b.linkRatio() <= junkLinkRatio {
 		b.score = plain - proseLinkWeight*links - blockCost
 	} else {
 		b.score = labelWeight*plain - linkPenalty*links - blockCost
 	}
+	b.classify()
 	switch {
 	case b.marker:
 		b.score -= markerPenalty
@@ -355,8 +438,32 @@ func scoreBlock(b *textBlock) {
 		b.score = -blockCost - float64(b.tokens)
 	case b.byline && b.tokens < 60:
 		b.score -= bylinePenalty
+	case b.tag == atom.Li && b.links == 0 && !b.captionLine:
+		// An item of a list of plain text (steps, ingredients, a
+		// feature list, a table of results) is short but no
+		// boilerplate: menus and link lists are links. It neither
+		// pulls the article towards it nor breaks it.
+		b.score = max(b.score, 0)
+	case b.tag == atom.P && b.isLinkedProse():
+		// A paragraph of sentences that links many of its names
+		// (people, places, companies) is still the article's: its
+		// links are neutral.
+		b.score = float64(b.tokens-b.links) - blockCost
 	}
 }
+
+// isLinkedProse reports whether b is a long paragraph of sentences in which
+// most words are links: prose that links its names, not a link list.
+func (b *textBlock) isLinkedProse() bool {
+	return b.tokens > maxLinkListTokens && b.punct >= minLinkedProsePunct && b.linkRatio() > junkLinkRatio
+}
+
+// A link-heavy block longer than maxLinkListTokens, with at least
+// minLinkedProsePunct sentence marks, is prose rather than a link list.
+const (
+	maxLinkListTokens   = 40
+	minLinkedProsePunct = 3
+)
 
 // classify sets the flags that depend on b's text alone, once.
 func (b *textBlock) classify() {
@@ -364,6 +471,15 @@ func (b *textBlock) classify() {
 		return
 	}
 	b.classified = true
+	if c, ok := b.cache[b.text]; ok {
+		b.blockClass = c
+		return
+	}
+	defer func() {
+		if b.cache != nil {
+			b.cache[b.text] = b.blockClass
+		}
+	}()
 	b.marker = isEndMarker(b.text)
 	b.notice = !b.marker && isBoilerplateLine(b.text)
 	b.captionLine = isCaptionLine(b.text)
@@ -378,13 +494,31 @@ func (b *textBlock) isJunk() bool {
 	if b.tokens == 0 {
 		return false
 	}
-	if b.linkRatio() > junkLinkRatio && !(b.isProse() && b.tokens > 40) {
+	if b.linkRatio() > junkLinkRatio && !(b.isProse() && b.tokens > maxLinkListTokens) {
 		return true
 	}
 	b.classify()
 	return b.marker || b.notice || b.caption || b.aside || b.captionLine || b.menu ||
 		b.byline && b.tokens < 40 && !strings.ContainsAny(b.text, "。！？!?")
 }
+
+// isStoryCaption reports whether b is a caption that says what a picture
+// shows (not a bare credit such as "记者 张三 摄"), and nothing else
+// that is junk.
+func (b *textBlock) isStoryCaption() bool {
+	b.classify()
+	return (b.caption || b.captionLine) && b.tokens >= minCaptionProse && !b.aside && !b.notice && !b.marker && !b.menu &&
+		b.linkRatio() <= junkLinkRatio
+}
+
+// Captions stay in articles whose other prose is under maxPhotoStoryTokens
+// (photo stories, galleries: the captions are the story), when they have
+// minCaptionProse tokens.
+const (
+	minCaptionProse         = 8
+	maxPhotoStoryTokens     = 200
+	maxPhotoStoryParagraphs = 2
+)
 
 // languageNames are how language menus name their languages.
 var languageNames = []string{
@@ -419,7 +553,7 @@ func isKeywordBlock(s string) bool {
 	if len(s) > maxMenuBytes {
 		return false
 	}
-	if reKeywordLabel.MatchString(s) {
+	if mayMatch(s, keywordLabelWords) && reKeywordLabel.MatchString(s) {
 		return true
 	}
 	if strings.ContainsAny(s, "。，！？；：、") {
@@ -451,7 +585,7 @@ var reImageCaption = regexp.MustCompile(`(?i)^(?:图|圖)(?:为|為|片|示|注|
 // isCaptionLine reports whether s is an image caption or credit.
 func isCaptionLine(s string) bool {
 	n := utf8.RuneCountInString(s)
-	return n <= maxCaptionRunes && reImageCaption.MatchString(s) ||
+	return n <= maxCaptionRunes && mayMatch(s, captionWords) && reImageCaption.MatchString(s) ||
 		n <= maxPhotoCreditRunes && reShortCredit.MatchString(s)
 }
 
@@ -493,10 +627,45 @@ var (
 		`^[(（【\[]?\s*(?:本文|文章|稿件|新闻|新聞)?(?:来源|來源|稿源|出处|出處|责任编辑|責任編輯|编辑|編輯|责编|責編|校对|校對)\s*[:：]`)
 )
 
+// boilerplateWords, endMarkerWords, keywordLabelWords and captionWords are
+// literals of which every match of reBoilerplate, reEndMarker,
+// reKeywordLabel, respectively reImageCaption, holds one (lower-cased): a
+// line without any is let go without running the regexp.
+var (
+	boilerplateWords = []string{"版", "權", "copyright", "©", "rights", "转", "轉", "未", "不代表", "不意味", "不表明",
+		"立场", "立場", "据", "據", "風險", "风险", "声明", "聲明", "申明", "分享", "share", "follow", "字号", "字號",
+		"文字大小", "打印", "列印", "关闭", "關閉", "复制", "複製", "收藏", "推荐给", "推薦給", "翻页", "返回", "回到",
+		"来源", "來源", "稿源", "出处", "出處", "编辑", "編輯", "责编", "責編", "校对", "校對"}
+	endMarkerWords = []string{"相关", "相關", "推荐", "推薦", "延伸", "扩展", "擴展", "你", "热", "熱", "人气", "人氣",
+		"排行", "精彩", "更多", "网友", "網友", "评论", "評論", "跟贴", "跟帖", "留言", "版权", "版權", "免责", "免責",
+		"related", "read ", "more", "recommended", "you ", "most ", "trending", "comment", "leave a ", "share this",
+		"about the author", "popular "}
+	keywordLabelWords = []string{"关键", "關鍵", "标签", "標籤", "热门", "熱門", "相关搜索", "相關搜尋", "tag", "keyword", "topic"}
+	captionWords      = []string{"图", "圖", "摄", "攝", "image", "photo", "picture", "graphic", "illustration", "video",
+		"credit", "caption", "close", "expand", "enlarge", "view", "advert", "sponsored", "getty", "associated press",
+		"reuters", "afp", "shutterstock", "istock", "of"}
+)
+
+// mayMatch reports whether s, lower-cased, contains one of words.
+func mayMatch(s string, words []string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			s = strings.ToLower(s)
+			break
+		}
+	}
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // isEndMarker reports whether s is the heading of a related-reading or
 // comments block (short, and nothing but the heading).
 func isEndMarker(s string) bool {
-	return utf8.RuneCountInString(s) <= 24 && reEndMarker.MatchString(s)
+	return utf8.RuneCountInString(s) <= 24 && mayMatch(s, endMarkerWords) && reEndMarker.MatchString(s)
 }
 
 // isBoilerplateLine reports whether s is a copyright, reprint or
@@ -506,7 +675,7 @@ func isBoilerplateLine(s string) bool {
 	n := utf8.RuneCountInString(s)
 	switch {
 	case n <= maxBoilerplateRunes:
-		return reBoilerplate.MatchString(s)
+		return mayMatch(s, boilerplateWords) && reBoilerplate.MatchString(s)
 	case n <= maxNoticeRunes && (strings.Contains(s, "权") || strings.Contains(s, "權")):
 		// A whole copyright and disclaimer notice in one block.
 		return len(reBoilerplate.FindAllStringIndex(s, minNoticeMatches)) >= minNoticeMatches
@@ -555,37 +724,24 @@ type pruneStats struct {
 // the best-scoring run and every junk block inside it, then the elements
 // left empty.
 func pruneBoilerplate(root *html.Node) pruneStats {
-	var st pruneStats
+	return pruneBoilerplateWith(root, nil)
+}
+
+// pruneBoilerplateWith is pruneBoilerplate reusing the classifications in
+// cache (nil for none), and adding its own.
+func pruneBoilerplateWith(root *html.Node, cache map[string]blockClass) pruneStats {
 	blocks := collectBlocks(root)
-	for i, b := range blocks {
+	for _, b := range blocks {
+		b.cache = cache
 		scoreBlock(b)
-		st.total += b.tokens
-		if b.tokens >= headlineLinkTokens && b.linkRatio() > junkLinkRatio {
-			st.linkHeads++
-		} else if b.isProse() {
-			st.proseBlocks++
-			st.longest = max(st.longest, b.tokens)
-			if i > 0 && blocks[i-1].tokens >= headlineLinkTokens && blocks[i-1].linkRatio() > junkLinkRatio {
-				st.teasers++
-			}
-		}
 	}
 	from, to := bestRun(blocks)
 	to = cutAtEndMarker(blocks, from, to)
-	// Images right before or after the text belong to the article (a lead
-	// picture above the first paragraph).
-	for from > 0 && from < to && blocks[from-1].tokens == 0 && blocks[from-1].media {
-		from--
-	}
-	for to > from && to < len(blocks) && blocks[to].tokens == 0 && blocks[to].media {
-		to++
-	}
+	to = extendOverList(blocks, from, to)
+	from = extendOverBox(blocks, from, to)
+	st, keep := keepRun(blocks, from, to)
 	for i, b := range blocks {
-		if i >= from && i < to && !b.isJunk() {
-			st.kept += b.tokens
-			if b.isProse() {
-				st.proseTokens += b.tokens
-			}
+		if keep[i] {
 			continue
 		}
 		for _, n := range b.nodes {
@@ -596,6 +752,53 @@ func pruneBoilerplate(root *html.Node) pruneStats {
 	}
 	removeEmpty(root)
 	return st
+}
+
+// keepRun returns which of blocks the article keeps when its text is the
+// run [from, to) — the run's blocks that are not junk, the captions of a
+// photo story, and the pictures right before and after the run — with
+// the statistics of blocks.
+func keepRun(blocks []*textBlock, from, to int) (pruneStats, []bool) {
+	var st pruneStats
+	for i, b := range blocks {
+		st.total += b.tokens
+		if isHeadlineLink(b) {
+			st.linkHeads++
+		} else if b.isProse() {
+			st.proseBlocks++
+			st.longest = max(st.longest, b.tokens)
+			if i > 0 && isHeadlineLink(blocks[i-1]) {
+				st.teasers++
+			}
+		}
+	}
+	// Images right before or after the text belong to the article (a lead
+	// picture above the first paragraph).
+	for from > 0 && from < to && blocks[from-1].tokens == 0 && blocks[from-1].media {
+		from--
+	}
+	for to > from && to < len(blocks) && blocks[to].tokens == 0 && blocks[to].media {
+		to++
+	}
+	story, paragraphs := 0, 0
+	for _, b := range blocks[from:to] {
+		if b.isProse() && !b.isJunk() {
+			story += b.tokens
+			paragraphs++
+		}
+	}
+	photoStory := story < maxPhotoStoryTokens && paragraphs <= maxPhotoStoryParagraphs
+	keep := make([]bool, len(blocks))
+	for i, b := range blocks {
+		if i >= from && i < to && (!b.isJunk() || photoStory && b.isStoryCaption()) {
+			keep[i] = true
+			st.kept += b.tokens
+			if b.isProse() {
+				st.proseTokens += b.tokens
+			}
+		}
+	}
+	return st, keep
 }
 
 // cutAtEndMarker returns the new end of the run [from, to): the first
@@ -612,7 +815,7 @@ func cutAtEndMarker(blocks []*textBlock, from, to int) int {
 	before := 0
 	for i := from; i < to; i++ {
 		b := blocks[i]
-		if isEndMarker(b.text) && before > 0 && before >= total-before {
+		if isEndMarker(b.text) && before > 0 && before >= total-before && !resumesAfterBox(blocks, i, to) {
 			return i
 		}
 		if !b.isJunk() {
@@ -621,6 +824,73 @@ func cutAtEndMarker(blocks []*textBlock, from, to int) int {
 	}
 	return to
 }
+
+// resumesAfterBox reports whether the related-reading heading at block i
+// opens a box inside the article (a "Read more" card, an in-body 相关阅读
+// list) rather than what follows it: the article's prose resumes within
+// maxBoxBlocks blocks, before the end of the run at to — a paragraph that
+// is not junk and not a teaser under a headline link.
+func resumesAfterBox(blocks []*textBlock, i, to int) bool {
+	if !mayMatch(blocks[i].text, boxMarkerWords) {
+		return false // a comments or copyright heading ends the article
+	}
+	for j := i + 1; j < to && j <= i+maxBoxBlocks; j++ {
+		b := blocks[j]
+		switch {
+		case b.tokens == 0:
+			continue
+		case isEndMarker(b.text):
+			return false
+		case b.tag != atom.Li && b.tokens >= minLeadTokens && b.isProse() && !b.isJunk() && !isHeadlineLink(blocks[j-1]):
+			return true
+		}
+	}
+	return false
+}
+
+// boxMarkerWords are in the headings of related-reading boxes that sit
+// inside an article.
+var boxMarkerWords = []string{"相关", "相關", "推荐阅读", "推薦閱讀", "延伸", "扩展", "擴展", "related", "read ", "recommended", "more on", "more from"}
+
+// extendOverList returns the new end of the run [from, to): when a list of
+// plain text follows it (a heading or label may introduce it), the list
+// ends the article — "Qualified teams" and its twenty lines, the steps
+// of a recipe — and the run takes it in.
+func extendOverList(blocks []*textBlock, from, to int) int {
+	if to <= from {
+		return to
+	}
+	j := to
+	for j < len(blocks) && blocks[j].tokens == 0 {
+		j++
+	}
+	if j < len(blocks) && blocks[j].tag != atom.Li && blocks[j].tokens <= maxListLabelTokens && blocks[j].links == 0 && !blocks[j].isJunk() {
+		j++ // the list's heading or label
+	}
+	items, end := 0, to
+	for ; j < len(blocks); j++ {
+		b := blocks[j]
+		if b.tokens == 0 {
+			continue
+		}
+		if b.tag != atom.Li || b.links > 0 || b.isJunk() {
+			break
+		}
+		items++
+		end = j + 1
+	}
+	if items < minListItems {
+		return to
+	}
+	return extendOverList(blocks, from, end) // the next list (steps after ingredients)
+}
+
+// A list that extendOverList takes in has at least minListItems items
+// after a label of at most maxListLabelTokens.
+const (
+	minListItems       = 2
+	maxListLabelTokens = 16
+)
 
 // removeEmpty removes the elements below root that hold neither text nor
 // media.

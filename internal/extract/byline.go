@@ -40,16 +40,30 @@ const (
 // date.
 func isBylineLine(line string) bool {
 	n := utf8.RuneCountInString(line)
-	if n > maxBylineRunes {
+	if n > maxBylineRunes || !hasTwoDigits(line) {
 		return false
 	}
-	if _, ok := ParseDate(line, time.UTC); !ok {
+	// The labels first: parsing a date is the dearer test.
+	if !reBylineLabel.MatchString(line) && (n > maxBareDateRunes || strings.ContainsAny(line, "。！？")) {
 		return false
 	}
-	if reBylineLabel.MatchString(line) {
-		return true
+	_, ok := ParseDate(line, time.UTC)
+	return ok
+}
+
+// hasTwoDigits reports whether s holds two or more ASCII or full-width
+// digits, as every date ParseDate reads does: lines without are not
+// bylines, and most lines a page has are let go without parsing.
+func hasTwoDigits(s string) bool {
+	n := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' || r >= '０' && r <= '９' {
+			if n++; n >= 2 {
+				return true
+			}
+		}
 	}
-	return n <= maxBareDateRunes && !strings.ContainsAny(line, "。！？")
+	return false
 }
 
 // authorFrom returns the author a byline or credit line names, or "".

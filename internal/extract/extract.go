@@ -268,8 +268,12 @@ const (
 // tooShort reports whether text is too short to be an article.
 func tooShort(text string) bool {
 	cjk, words := zh.CountHanAndWords(text)
-	return cjk < minCJK && words < minWords
+	// A one-sentence brief is an article.
+	return cjk < minCJK && words < minWords && !(cjk >= minBriefCJK && strings.ContainsAny(text, "。！？"))
 }
+
+// minBriefCJK is the length of a Chinese one-sentence brief.
+const minBriefCJK = 25
 
 // checkLanguage returns the page's declared language unless the article
 // text contradicts it: a page declared "en" (templates often are) whose

@@ -56,7 +56,7 @@ func (e *Extractor) extractHTML(ctx context.Context, pageURL *url.URL, text stri
 		c = rr.content
 	}
 	if c == nil && (rule == nil || rule.AutodetectOnFailure) {
-		if c, err = e.chooseContent(ctx, doc, pageURL); err != nil {
+		if c, err = e.chooseContent(ctx, doc, pageURL, findHeadline(doc, head.OGTitle, head.Title)); err != nil {
 			return nil, err
 		}
 		if c != nil && c.listing == nil {
@@ -156,11 +156,8 @@ func notSiteName(author string, head headInfo) string {
 // double the time for a small gain: readability's pruned candidate is the
 // better one on most pages, and on short ones trafilatura's more often
 // brings boilerplate along.)
-func (e *Extractor) chooseContent(ctx context.Context, doc *html.Node, pageURL *url.URL) (c *candidate, err error) {
-	rc, err := readabilityCandidate(doc, pageURL)
-	if err != nil {
-		rc = nil
-	}
+func (e *Extractor) chooseContent(ctx context.Context, doc *html.Node, pageURL *url.URL, headline string) (c *candidate, err error) {
+	rc := mainBlockCandidate(doc, headline)
 	if rc != nil && rc.tokens >= minConfidentTokens {
 		return rc, nil
 	}
@@ -168,7 +165,7 @@ func (e *Extractor) chooseContent(ctx context.Context, doc *html.Node, pageURL *
 		// Whichever wins, readability's view of the page's main block
 		// tells an index page best.
 		if c != nil && rc != nil {
-			c.listing = &rc.stats
+			c.listing = rc.listing
 		}
 	}()
 	tc, err := trafilaturaCandidate(ctx, doc, pageURL)

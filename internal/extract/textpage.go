@@ -126,14 +126,22 @@ func analyseLines(lines []string, chinese bool) textArticle {
 }
 
 // collectBody returns the prose lines from lines[k:], and the index where
-// it stopped: it skips image
-// placeholders, keeps a short line only when prose follows it (a
+// it stopped: it keeps the captions of pictures inside the body, skips
+// other image placeholders, keeps a short line only when prose follows it (a
 // subheading), and stops at keyword spam or at a short line that is not
 // followed by prose.
 func collectBody(lines []string, k int, chinese bool) (body []string, end int) {
 	for ; k < len(lines); k++ {
 		l := lines[k]
 		switch {
+		case len(body) > 0 && reCaption.MatchString(l):
+			// A photo's caption inside the article is part of it; the
+			// image file name the scraper left after it is not, nor is
+			// a bare "(图)".
+			if c := strings.TrimSpace(reCaptionFile.ReplaceAllString(l, "")); countTextTokens(c) >= minCaptionTokens {
+				body = append(body, c)
+			}
+			continue
 		case isPlaceholder(l):
 			continue
 		case isSpamLine(l, chinese):
@@ -154,6 +162,15 @@ func collectBody(lines []string, k int, chinese bool) (body []string, end int) {
 	return body, k
 }
 
+// minCaptionTokens is the text a caption line needs to be kept.
+const minCaptionTokens = 2
+
+// countTextTokens counts CJK characters and other words.
+func countTextTokens(s string) int {
+	cjk, words := zh.CountHanAndWords(s)
+	return cjk + words
+}
+
 // maxSubheadingRunes bounds a short non-prose line kept inside a body.
 const maxSubheadingRunes = 40
 
@@ -163,6 +180,8 @@ var (
 	// reCaption is a parenthesised caption line, maybe followed by the file
 	// name the scraper left for the image.
 	reCaption = regexp.MustCompile(`(?i)^[(（][^()（）]{1,80}[)）]\s*(?:\S*\.(?:png|jpe?g|gif|webp|bmp))?$`)
+	// reCaptionFile is the image file name after a caption.
+	reCaptionFile = regexp.MustCompile(`(?i)[\w.\-]*\.(?:png|jpe?g|gif|webp|bmp)$`)
 	// reListSep splits keyword and link lists.
 	reListSep = regexp.MustCompile(`[,，、|｜;；/]+`)
 )

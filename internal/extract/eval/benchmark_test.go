@@ -49,3 +49,22 @@ func TestExtractionBenchmarks(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkExtractDaniel extracts every DAnIEL dev page once per
+// iteration, for profiling (go test -bench ExtractDaniel -cpuprofile).
+func BenchmarkExtractDaniel(b *testing.B) {
+	dir := shareddata.Dir(b, "extraction")
+	sets, err := Load(filepath.Dir(dir), []string{SetDaniel})
+	if err != nil || len(sets) == 0 {
+		b.Skipf("no DAnIEL pages: %v", err)
+	}
+	x := Ours(extract.New(extract.Options{}))
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		for _, p := range sets[0].Pages {
+			x.Extract(ctx, p)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(sets[0].Pages))/b.Elapsed().Seconds(), "pages/s")
+}

@@ -12,6 +12,8 @@ import (
 	readability "codeberg.org/readeck/go-readability/v2"
 	distiller "github.com/markusmobius/go-domdistiller"
 	trafilatura "github.com/markusmobius/go-trafilatura"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/charset"
 
 	"github.com/newsvault/newsvault/internal/extract"
 )
@@ -55,9 +57,30 @@ func (o ours) Extract(ctx context.Context, p *Page) Output {
 // shows, on the raw bytes (each does its own charset detection and
 // parsing): go-trafilatura with default options and with its fallback
 // (go-readability and go-domdistiller) on, readeck's go-readability v2 and
-// go-domdistiller.
+// go-domdistiller; and, as the speed limit, a bare x/net/html parse.
 func Peers() []Extractor {
-	return []Extractor{trafilaturaPeer{fallback: false}, trafilaturaPeer{fallback: true}, readabilityPeer{}, distillerPeer{}}
+	return []Extractor{trafilaturaPeer{fallback: false}, trafilaturaPeer{fallback: true}, readabilityPeer{}, distillerPeer{}, BareParse()}
+}
+
+// BareParse returns the speed limit of extraction: an x/net/html parse of
+// the raw bytes (after charset detection, as every extractor needs),
+// extracting nothing. Run reports only its speed.
+func BareParse() Extractor { return bareParse{} }
+
+type bareParse struct{}
+
+func (bareParse) Name() string     { return "x/net/html parse" }
+func (bareParse) TimingOnly() bool { return true }
+
+func (bareParse) Extract(_ context.Context, p *Page) Output {
+	r, err := charset.NewReader(bytes.NewReader(p.Body), p.ContentType)
+	if err != nil {
+		return Output{Err: err}
+	}
+	if _, err := html.Parse(r); err != nil {
+		return Output{Err: err}
+	}
+	return Output{}
 }
 
 type trafilaturaPeer struct{ fallback bool }

@@ -41,11 +41,15 @@ type PageResult struct {
 
 // Result is one extractor's outcome on one set.
 type Result struct {
-	Extractor           string
-	Corpus              Corpus // pages with a reference only
-	Pages, Failed       int
-	Elapsed             time.Duration
-	Kinds               map[string]int
+	Extractor     string
+	Corpus        Corpus // pages with a reference only
+	Pages, Failed int
+	Elapsed       time.Duration
+	CPU           time.Duration // process CPU time (all threads, GC included) spent in the extractor
+	Kinds         map[string]int
+	// TimingOnly marks a reference point that extracts nothing (the bare
+	// parse): only its speed is reported.
+	TimingOnly          bool
 	Title, Author, Date Tally
 	PageResults         []PageResult
 }
@@ -56,6 +60,15 @@ func (r *Result) PagesPerSecond() float64 {
 		return 0
 	}
 	return float64(r.Pages) / r.Elapsed.Seconds()
+}
+
+// PagesPerCPUSecond is the extractor's throughput per second of CPU time
+// on the set: with GOMAXPROCS 1, its single-core speed.
+func (r *Result) PagesPerCPUSecond() float64 {
+	if r.CPU <= 0 {
+		return 0
+	}
+	return float64(r.Pages) / r.CPU.Seconds()
 }
 
 // SetReport is every extractor's outcome on one set.
@@ -74,13 +87,17 @@ func Run(ctx context.Context, sets []*Set, extractors []Extractor) ([]*SetReport
 		rep := &SetReport{Set: s}
 		for _, x := range extractors {
 			r := &Result{Extractor: x.Name(), Kinds: make(map[string]int)}
+			if t, ok := x.(interface{ TimingOnly() bool }); ok {
+				r.TimingOnly = t.TimingOnly()
+			}
 			for _, p := range s.Pages {
 				if err := ctx.Err(); err != nil {
 					return nil, err
 				}
-				start := time.Now()
+				start, cpu := time.Now(), processCPU()
 				out := x.Extract(ctx, p)
 				r.Elapsed += time.Since(start)
+				r.CPU += processCPU() - cpu
 				r.Pages++
 				if out.Err != nil {
 					r.Failed++
@@ -179,19 +196,45 @@ func Print(w io.Writer, reports []*SetReport) {
 			fmt.Fprintf(w, "  answers: %s\n", rep.Set.MetaNote)
 		}
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprint(tw, "  extractor\tprecision\trecall\tF1\tempty\tfailed\tpages/s\ttitle\tauthor\tdate\t\n")
+		fmt.Fprint(tw, "  extractor\tprecision\trecall\tF1\tempty\tfailed\tpages/s\tpages/CPU-s\ttitle\tauthor\tdate\t\n")
 		for _, r := range rep.Results {
-			fmt.Fprintf(tw, "  %s\t%.3f\t%.3f\t%.3f\t%d\t%d\t%.1f\t%s\t%s\t%s\t\n",
+			if r.TimingOnly {
+				fmt.Fprintf(tw, "  %s\t-\t-\t-\t-\t%d\t%.1f\t%.1f\t-\t-\t-\t\n", r.Extractor, r.Failed, r.PagesPerSecond(), r.PagesPerCPUSecond())
+				continue
+			}
+			fmt.Fprintf(tw, "  %s\t%.3f\t%.3f\t%.3f\t%d\t%d\t%.1f\t%.1f\t%s\t%s\t%s\t\n",
 				r.Extractor, r.Corpus.Precision(), r.Corpus.Recall(), r.Corpus.F1(), r.Corpus.EmptyOnText,
-				r.Failed, r.PagesPerSecond(), r.Title, r.Author, r.Date)
+				r.Failed, r.PagesPerSecond(), r.PagesPerCPUSecond(), r.Title, r.Author, r.Date)
 		}
 		tw.Flush()
+		printSplit(w, rep)
 		if len(rep.Results) > 0 {
 			if k := kindsLine(rep.Results[0].Kinds); k != "" {
 				fmt.Fprintf(w, "  %s page kinds: %s\n", rep.Results[0].Extractor, k)
 			}
 		}
 	}
+}
+
+// printSplit writes the by-site split of rep: each extractor's scores on
+// the tune part and on the measure-only part, side by side.
+func printSplit(w io.Writer, rep *SetReport) {
+	ts, tp, ms, mp := splitSites(rep.Set)
+	if tp == 0 || mp == 0 {
+		return
+	}
+	fmt.Fprintf(w, "  by site: tune %d sites, %d pages | measure-only %d sites, %d pages\n", ts, tp, ms, mp)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "  extractor\ttune P\tR\tF1\tmeasure P\tR\tF1\tgap F1\t\n")
+	for _, r := range rep.Results {
+		if r.TimingOnly {
+			continue
+		}
+		t, m := SplitScores(r)
+		fmt.Fprintf(tw, "  %s\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%+.3f\t\n", r.Extractor,
+			t.Precision(), t.Recall(), t.F1(), m.Precision(), m.Recall(), m.F1(), m.F1()-t.F1())
+	}
+	tw.Flush()
 }
 
 // kindsLine formats page-kind counts, most frequent first.
@@ -261,7 +304,7 @@ func Dump(dir string, reports []*SetReport) error {
 				fmt.Fprintf(&b, "F1 %.3f P %.3f R %.3f kind %s err %v\ntitle: %s\nauthor: %s\ndate: %s\n\n%s\n",
 					pr.Score.F1(), pr.Score.Precision, pr.Score.Recall, pr.Out.Kind, pr.Out.Err,
 					pr.Out.Title, pr.Out.Author, pr.Out.Published.Format(time.RFC3339), pr.Out.Text)
-				name := dumpName(pr.Page.ID) + "." + r.Extractor + ".txt"
+				name := dumpName(pr.Page.ID) + "." + strings.ReplaceAll(r.Extractor, "/", "_") + ".txt"
 				if err := os.WriteFile(filepath.Join(sdir, name), []byte(b.String()), 0o644); err != nil {
 					return err
 				}

@@ -1,0 +1,70 @@
+package extract
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestGenericFailureKinds pins the generic algorithm's behaviour on the
+// kinds of pages it used to get wrong (issue 14), one small page of each
+// kind under testdata/generic.
+func TestGenericFailureKinds(t *testing.T) {
+	tests := []struct {
+		file      string
+		want, not []string
+	}{
+		{"photo_story.html", // a short story under its headline beats a longer teaser list
+			[]string{"市民在公园里观赏盛开的樱花", "园内樱花进入盛花期"},
+			[]string{"推荐新闻的摘要", "更多推荐", "版权所有"}},
+		{"popup_after.html", // the login / VIP / red-packet pop-ups after the body stay out
+			[]string{"据气象部门预报", "今年的赏花季", "为了缓解客流压力"},
+			[]string{"红包", "开通会员", "登录"}},
+		{"next_article.html", // the next story of an infinite scroll is not appended
+			[]string{"今年的赏花季", "市民在公园里观赏盛开的樱花"},
+			[]string{"全市新增三百公里绿道", "绿道串联起主要公园"}},
+		{"inbody_box.html", // the lead before an in-body 推荐阅读 box is kept, the box is not
+			[]string{"为了缓解客流压力", "据气象部门预报"},
+			[]string{"推荐阅读", "地铁三号线"}},
+		{"photo_gallery.html", // a gallery's captions after its one paragraph are the story
+			[]string{"油菜花陆续进入盛花期", "远处是古镇的石拱桥", "记录花海中的古镇风光"},
+			[]string{"推荐新闻的摘要", "版权所有"}},
+		{"no_block.html", // a table-and-<br> page without blocks: the body, not the whole page
+			[]string{"城东老街改造工程", "青石板路", "王阿姨", "焕发新的活力"},
+			[]string{"热点新闻", "地铁五号线", "发表评论", "用户名", "关于我们", "注册"}},
+		{"short_article.html", // a one-paragraph brief beside a longer link list is an article
+			[]string{"人民路中山路口至解放路口路段禁止机动车通行"},
+			[]string{"快讯列表", "地铁五号线"}},
+		{"recipe_steps.html", // short list items (ingredients, steps) are kept
+			[]string{"番茄炒蛋是一道简单又下饭的家常菜", "鸡蛋三个", "葱花少许", "番茄洗净切块", "倒回鸡蛋加糖翻匀", "撒葱花出锅"},
+			[]string{"红烧肉", "版权所有"}},
+		{"pagination_teasers.html", // a pagination bar and a photo-teaser list after the body stay out
+			[]string{"第十届春季花展今天在市植物园开幕", "园方在各展区设置了讲解牌"},
+			[]string{"下一页", "郁金香花海吸引游客", "夜间灯光秀"}},
+	}
+	e := New(Options{})
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("testdata", "generic", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := e.Extract(context.Background(), Page{URL: "https://news.example.cn/a/1.html", ContentType: "text/html", Body: b})
+			if err != nil {
+				t.Fatalf("Extract: %v", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.Text, w) {
+					t.Errorf("text lacks %q:\n%s", w, r.Text)
+				}
+			}
+			for _, n := range tt.not {
+				if strings.Contains(r.Text, n) {
+					t.Errorf("text holds %q:\n%s", n, r.Text)
+				}
+			}
+		})
+	}
+}
