@@ -169,4 +169,11 @@ CREATE INDEX articles_source_sort ON articles(source_id, sort_at DESC, id DESC);
 	`
 ALTER TABLE versions ADD COLUMN sanitizer INTEGER NOT NULL DEFAULT 0;
 `,
+	// 6: a feed's network allowance, stored with it so that it reaches
+	// its own (internal) host and nothing else: allow_private opens every
+	// non-public address, allow_nets the comma-separated CIDR ranges.
+	`
+ALTER TABLE sources ADD COLUMN allow_private INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sources ADD COLUMN allow_nets TEXT NOT NULL DEFAULT '';
+`,
 }

@@ -8,22 +8,26 @@ import (
 	"time"
 
 	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/fetch"
 	"github.com/newsvault/newsvault/internal/store"
 )
 
 const sourceCols = `id, kind, feed_url, title, site_url, mode, time_zone, etag, last_modified,
-	interval_s, last_polled_at, last_status, last_error, error_count, next_poll_at, created_at`
+	interval_s, last_polled_at, last_status, last_error, error_count, next_poll_at, created_at, allow_private, allow_nets`
 
 // scanSource reads a row of sourceCols, then extra columns into extra.
-func scanSource(sc interface{ Scan(...any) error }, extra ...any) (archive.Source, error) {
-	var s archive.Source
+func scanSource(sc interface{ Scan(...any) error }, extra ...any) (s archive.Source, err error) {
 	var kind, mode string
 	var interval int64
 	var polled, next, created sql.NullInt64
+	var nets string
 	dest := []any{&s.ID, &kind, &s.FeedURL, &s.Title, &s.SiteURL, &mode, &s.TimeZone, &s.ETag, &s.LastModified,
-		&interval, &polled, &s.LastStatus, &s.LastError, &s.ErrorCount, &next, &created}
+		&interval, &polled, &s.LastStatus, &s.LastError, &s.ErrorCount, &next, &created, &s.AllowPrivate, &nets}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return s, err
+	}
+	if s.AllowNets, err = fetch.ParseNets(nets); err != nil {
+		return s, fmt.Errorf("source %d allow_nets: %w", s.ID, err)
 	}
 	s.Kind = archive.SourceKind(kind)
 	s.Mode = archive.ContentMode(mode)
@@ -50,8 +54,9 @@ func (s *Store) CreateSource(ctx context.Context, src *archive.Source) error {
 		return fmt.Errorf("create source %s: %w", src.FeedURL, store.ErrConflict)
 	case err == nil:
 		_, err = s.db.ExecContext(ctx, `UPDATE sources SET removed_at = NULL, kind = ?, title = ?, site_url = ?, mode = ?, time_zone = ?,
-			interval_s = ?, next_poll_at = ?, error_count = 0 WHERE id = ?`,
-			string(src.Kind), src.Title, src.SiteURL, string(src.Mode), src.TimeZone, int64(src.Interval/time.Second), ms(src.NextPollAt), id)
+			interval_s = ?, next_poll_at = ?, error_count = 0, allow_private = ?, allow_nets = ? WHERE id = ?`,
+			string(src.Kind), src.Title, src.SiteURL, string(src.Mode), src.TimeZone, int64(src.Interval/time.Second), ms(src.NextPollAt),
+			src.AllowPrivate, fetch.FormatNets(src.AllowNets), id)
 		if err != nil {
 			return fmt.Errorf("create source %s: %w", src.FeedURL, err)
 		}
@@ -60,10 +65,11 @@ func (s *Store) CreateSource(ctx context.Context, src *archive.Source) error {
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("create source %s: %w", src.FeedURL, err)
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO sources (kind, feed_url, title, site_url, mode, time_zone, interval_s, next_poll_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	res, err := s.db.ExecContext(ctx, `INSERT INTO sources (kind, feed_url, title, site_url, mode, time_zone, interval_s, next_poll_at, created_at,
+		allow_private, allow_nets)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(src.Kind), src.FeedURL, src.Title, src.SiteURL, string(src.Mode), src.TimeZone,
-		int64(src.Interval/time.Second), ms(src.NextPollAt), ms(src.CreatedAt))
+		int64(src.Interval/time.Second), ms(src.NextPollAt), ms(src.CreatedAt), src.AllowPrivate, fetch.FormatNets(src.AllowNets))
 	if err != nil {
 		return fmt.Errorf("create source %s: %w", src.FeedURL, err)
 	}
@@ -158,10 +164,12 @@ func (s *Store) DueSources(ctx context.Context, now time.Time) ([]archive.Source
 // UpdateSource writes back a source's settings and poll state.
 func (s *Store) UpdateSource(ctx context.Context, src *archive.Source) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE sources SET title = ?, site_url = ?, mode = ?, time_zone = ?, etag = ?, last_modified = ?,
-		interval_s = ?, last_polled_at = ?, last_status = ?, last_error = ?, error_count = ?, next_poll_at = ?
+		interval_s = ?, last_polled_at = ?, last_status = ?, last_error = ?, error_count = ?, next_poll_at = ?,
+		allow_private = ?, allow_nets = ?
 		WHERE id = ?`,
 		src.Title, src.SiteURL, string(src.Mode), src.TimeZone, src.ETag, src.LastModified,
-		int64(src.Interval/time.Second), ms(src.LastPolledAt), src.LastStatus, src.LastError, src.ErrorCount, ms(src.NextPollAt), src.ID)
+		int64(src.Interval/time.Second), ms(src.LastPolledAt), src.LastStatus, src.LastError, src.ErrorCount, ms(src.NextPollAt),
+		src.AllowPrivate, fetch.FormatNets(src.AllowNets), src.ID)
 	if err != nil {
 		return fmt.Errorf("update source %d: %w", src.ID, err)
 	}
