@@ -17,6 +17,9 @@ import (
 	"github.com/newsvault/newsvault/internal/store"
 )
 
+// feedAccept is the Accept header of a feed request.
+const feedAccept = "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
+
 // DefaultInterval is the time between polls of a feed that sets none.
 const DefaultInterval = 30 * time.Minute
 
@@ -62,7 +65,7 @@ func (p *Pipeline) Poll(ctx context.Context, src archive.Source) PollResult {
 
 	resp, err := p.fetcher.Get(ctx, fetch.Request{
 		URL: src.FeedURL, ETag: src.ETag, LastModified: src.LastModified,
-		Accept: "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5",
+		Accept: feedAccept,
 	})
 	if err != nil {
 		if ctx.Err() != nil {
