@@ -267,10 +267,10 @@ func New(cfg Config) (*Server, error) {
 	s.handle("PATCH /api/v1/sources/{id}", s.api.PatchSource)
 	s.handle("DELETE /api/v1/sources/{id}", s.api.DeleteSource)
 	s.handleAs("POST /api/v1/archive", webauth.AccessSubmit, s.api.Archive)
-	s.handle("GET /api/v1/jobs", s.api.ListJobs)
+	s.handleAs("GET /api/v1/jobs", webauth.AccessSignedIn, s.api.ListJobs)
 	s.handle("GET /api/v1/jobs/{id}", s.api.GetJob)
 	s.handle("POST /api/v1/opml", s.api.ImportOPML)
-	s.handle("GET /api/v1/opml", s.api.ExportOPML)
+	s.handleAs("GET /api/v1/opml", webauth.AccessSignedIn, s.api.ExportOPML)
 	s.handle("/", s.fallback)
 
 	// Form posts and API writes from other origins are refused, signed in

@@ -458,7 +458,7 @@ func (s *API) PatchSource(w http.ResponseWriter, r *http.Request) {
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if in.FeedURL != nil && *in.FeedURL != src.FeedURL {
+	if in.FeedURL != nil && *in.FeedURL != src.FeedURL && *in.FeedURL != archive.Redact(src.FeedURL) {
 		reply.Error(w, http.StatusBadRequest, "bad_request", "feed_url cannot change; follow the new feed and delete this one")
 		return
 	}
@@ -561,7 +561,7 @@ func (s *API) Archive(w http.ResponseWriter, r *http.Request) {
 		reply.Error(w, refused.Code, code, refused.Msg)
 		return
 	}
-	job, err := s.jobs.Submit(urls)
+	job, err := s.jobs.Submit(urls, s.gate.SubmitPolicy(r))
 	switch {
 	case errors.Is(err, jobs.ErrOff):
 		reply.Error(w, http.StatusServiceUnavailable, "archiving_unavailable", err.Error())

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/net/idna"
 
 	"github.com/newsvault/newsvault/internal/auth"
+	"github.com/newsvault/newsvault/internal/fetch"
 	"github.com/newsvault/newsvault/internal/store"
 	"github.com/newsvault/newsvault/internal/web/input"
 	"github.com/newsvault/newsvault/internal/web/reply"
@@ -89,10 +90,14 @@ const (
 	AccessSubmit
 	// AccessOpen: anyone, always; the request is not even identified.
 	AccessOpen
+	// AccessSignedIn: a read for the signed-in only, whatever the read
+	// access (the operator's own data: archive jobs, the feed list as
+	// OPML with its URLs unredacted).
+	AccessSignedIn
 )
 
 func (a Access) String() string {
-	return [...]string{"read", "write", "submit", "open"}[a]
+	return [...]string{"read", "write", "submit", "open", "signed-in"}[a]
 }
 
 const (
@@ -481,6 +486,17 @@ func (s *Gate) CheckSubmit(r *http.Request, urls []string) *SubmitRefused {
 			Msg: fmt.Sprintf("without logging in you may submit %d URLs an hour; try again in %s seconds", s.anon.PerHour, RetryAfter(wait))}
 	}
 	return nil
+}
+
+// SubmitPolicy is the fetch policy of the URLs r submits: no network
+// allowance ever (the operator's --allow-private and --allow-net are for
+// the sources they add), and for an anonymous request the domain list,
+// applied to every redirect hop as well as to the URL submitted.
+func (s *Gate) SubmitPolicy(r *http.Request) fetch.Policy {
+	if IdentityOf(r).SignedIn() {
+		return fetch.Policy{}
+	}
+	return fetch.Policy{Domains: s.submitDomains}
 }
 
 // SubmitDomainAllowed reports whether rawURL's host is on the domain list

@@ -120,7 +120,7 @@ func (s *UI) AddURL(w http.ResponseWriter, r *http.Request) {
 		s.addFail(w, r, refused.Code, d, "url", refused.Msg)
 		return
 	}
-	job, err := s.jobs.Submit(urls)
+	job, err := s.jobs.Submit(urls, s.gate.SubmitPolicy(r))
 	if err != nil {
 		code := http.StatusServiceUnavailable
 		if !errors.Is(err, jobs.ErrOff) && !errors.Is(err, jobs.ErrBusy) && !errors.Is(err, jobs.ErrStopping) {

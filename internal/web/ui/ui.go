@@ -53,7 +53,7 @@ func sourceTitle(src archive.Source) string {
 	if src.Title != "" {
 		return src.Title
 	}
-	return src.FeedURL
+	return archive.Redact(src.FeedURL)
 }
 
 func (s *UI) items(ctx context.Context, sn *sourceNames, list []archive.Article) []articleItem {
@@ -146,10 +146,12 @@ type sourceView struct {
 
 func (s *UI) sourceView(src archive.Source) sourceView {
 	v := sourceView{ID: src.ID, Title: sourceTitle(src), Kind: string(src.Kind), IsFeed: src.Kind == archive.KindFeed,
-		SiteURL: src.SiteURL, Mode: string(src.Mode), TimeZone: src.TimeZone, ArticleCount: src.ArticleCount,
-		LastPolled: s.localTime(src.LastPolledAt), NextPoll: s.localTime(src.NextPollAt), Error: src.LastError, ErrorCount: src.ErrorCount}
+		SiteURL: archive.Redact(src.SiteURL), Mode: string(src.Mode), TimeZone: src.TimeZone, ArticleCount: src.ArticleCount,
+		LastPolled: s.localTime(src.LastPolledAt), NextPoll: s.localTime(src.NextPollAt), Error: archive.Redact(src.LastError), ErrorCount: src.ErrorCount}
 	if v.IsFeed {
-		v.FeedURL = src.FeedURL
+		// Feed URLs may carry the operator's credentials (user:password@,
+		// ?apikey=): readers see them masked.
+		v.FeedURL = archive.Redact(src.FeedURL)
 		v.Interval = input.FormatInterval(src.Interval)
 	}
 	switch src.LastStatus {
