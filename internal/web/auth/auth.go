@@ -348,19 +348,24 @@ func (s *Gate) LoginPage(w http.ResponseWriter, r *http.Request) {
 	s.showLogin(w, r, http.StatusOK, LoginForm{Next: next})
 }
 
-// Login checks the admin password and starts a session. Attempts are rate
-// limited per client address and in all; failures are logged without what
-// was typed.
+// Login checks the admin password and starts a session. Failures are rate
+// limited per client address, and in all for addresses that have failed
+// (see limiter.attempt), so others' failures never lock out a right
+// password from a fresh address; password checks run at most two at once.
+// Failures are logged without what was typed.
 func (s *Gate) Login(w http.ResponseWriter, r *http.Request) {
 	d := &LoginForm{Next: "/"}
 	client := ClientAddr(r)
-	if ok, wait := s.loginLimit.take(client, 1, time.Now()); !ok {
+	done, wait := s.loginLimit.attempt(client, time.Now())
+	if done == nil {
 		s.log.Warn("login refused: too many attempts", "client", client)
 		w.Header().Set("Retry-After", RetryAfter(wait))
 		d.Error = "Too many login attempts. Try again in " + RetryAfter(wait) + " seconds."
 		s.showLogin(w, r, http.StatusTooManyRequests, *d)
 		return
 	}
+	ok := false
+	defer func() { done(ok) }()
 	if !s.parseForm(w, r) {
 		return
 	}
