@@ -435,11 +435,15 @@ func (s *Server) asset(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	ct := a.ContentType
-	if !strings.HasPrefix(ct, "image/") {
-		ct = "application/octet-stream"
+	// Only an allow-listed image type is sent as what it is. Anything
+	// else stored before that rule (an "image/gif, text/html", an SVG) is
+	// a download: never rendered on this origin.
+	if archive.IsImageType(a.ContentType) {
+		w.Header().Set("Content-Type", a.ContentType)
+	} else {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Disposition", "attachment")
 	}
-	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
 	if s.readAccess == ReadPublic {
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
