@@ -36,11 +36,11 @@ type Store interface {
 
 // Config is what New needs; every field is required.
 type Config struct {
-	Store     Store
-	Jobs      *jobs.Runner
+	Store Store
+	Jobs  *jobs.Runner
 	// Feeds checks feeds added by form and polls one on demand; nil
 	// adds them unchecked and refuses "poll now".
-	Feeds input.Feeds
+	Feeds     input.Feeds
 	Query     *query.Searcher
 	Gate      *auth.Gate
 	Sanitizer *content.Sanitizer
