@@ -11,6 +11,7 @@ import (
 
 	"github.com/newsvault/newsvault/internal/apijson"
 	"github.com/newsvault/newsvault/internal/cli"
+	"github.com/newsvault/newsvault/internal/fetch"
 	"github.com/newsvault/newsvault/internal/pipeline"
 	"github.com/newsvault/newsvault/internal/publish"
 	"github.com/newsvault/newsvault/internal/store"
@@ -28,7 +29,7 @@ included. Archiving a URL again adds a version only when its content changed.`,
 			ctx := cmd.Context()
 			failed := 0
 			for _, u := range args {
-				out, err := a.Pipe.ArchiveURL(ctx, u, nil)
+				out, err := a.Pipe.ArchiveURL(fetch.WithPolicy(ctx, cfg.Policy(u)), u, nil)
 				if err != nil {
 					failed++
 					fmt.Fprintf(cmd.ErrOrStderr(), "failed  %s: %v\n", u, err)

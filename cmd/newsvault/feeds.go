@@ -23,7 +23,7 @@ func newFeedsCmd(cfg *cli.Config) *cobra.Command {
 		Use:   "feeds",
 		Short: "Add, list and remove the feeds newsvault follows; import and export OPML",
 	}
-	cmd.AddCommand(newFeedsAddCmd(cfg), newFeedsListCmd(cfg), newFeedsRemoveCmd(cfg), newImportOPMLCmd(cfg), newExportOPMLCmd(cfg))
+	cmd.AddCommand(newFeedsAddCmd(cfg), newFeedsEditCmd(cfg), newFeedsListCmd(cfg), newFeedsRemoveCmd(cfg), newImportOPMLCmd(cfg), newExportOPMLCmd(cfg))
 	return cmd
 }
 
@@ -57,6 +57,28 @@ func (f *feedFlags) source(url string) (*archive.Source, error) {
 	return &archive.Source{Kind: archive.KindFeed, FeedURL: url, Title: f.title, Mode: mode, TimeZone: f.tz, Interval: f.interval}, nil
 }
 
+// apply writes the settings given on cmd's command line to src.
+func (f *feedFlags) apply(cmd *cobra.Command, src *archive.Source) error {
+	set, err := f.source(src.FeedURL)
+	if err != nil {
+		return err
+	}
+	changed := func(name string) bool { return cmd.Flags().Changed(name) }
+	if changed("title") {
+		src.Title = set.Title
+	}
+	if changed("mode") {
+		src.Mode = set.Mode
+	}
+	if changed("time-zone") {
+		src.TimeZone = set.TimeZone
+	}
+	if changed("interval") {
+		src.Interval = set.Interval
+	}
+	return nil
+}
+
 func newFeedsAddCmd(cfg *cli.Config) *cobra.Command {
 	var ff feedFlags
 	var noCheck bool
@@ -65,7 +87,12 @@ func newFeedsAddCmd(cfg *cli.Config) *cobra.Command {
 		Short: "Follow a feed (RSS, Atom, RDF or JSON Feed)",
 		Long: `add follows the feed at URL. It fetches the URL first to check that it is a
 feed; when URL is a web page that links to feeds, the first feed it
-announces is followed instead. The feed is polled by "poll" or "serve".`,
+announces that can be fetched and parsed as a feed is followed instead. The
+feed is polled by "poll" or "serve".
+
+A feed on your own network needs --allow-net CIDR (or --allow-private): given
+here, it is stored with the feed and opens those addresses for the feed's own
+host only, at every poll; "feeds edit" changes it.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -79,41 +106,90 @@ announces is followed instead. The feed is polled by "poll" or "serve".`,
 			}
 			defer a.Close()
 			if !noCheck {
-				resp, err := a.Fetch.Get(ctx, fetch.Request{URL: u})
+				// Checked with the operator's allowance for this URL's
+				// host only: a feed the page announces elsewhere is
+				// fetched (and refused) like any other host.
+				checked, err := a.Pipe.CheckFeed(fetch.WithPolicy(ctx, cfg.Policy(u)), u)
 				if err != nil {
-					return fmt.Errorf("check feed %s: %w (use --no-check to add it anyway)", u, err)
+					return fmt.Errorf("%w%s", err, pipeline.BlockedHint(err, 0))
 				}
-				if !resp.OK() {
-					return fmt.Errorf("check feed %s: HTTP %d (use --no-check to add it anyway)", u, resp.Status)
+				if checked.Page != "" {
+					fmt.Fprintf(cmd.ErrOrStderr(), "%s is a web page; following its feed %s\n", u, checked.URL)
 				}
-				parsed, err := feed.Parse(resp.Body, resp.ContentType, feed.ParseOptions{BaseURL: resp.FinalURL})
-				if err != nil {
-					found := feed.Discover(resp.Body, resp.FinalURL)
-					if len(found) == 0 {
-						return fmt.Errorf("check feed %s: %w", u, err)
-					}
-					fmt.Fprintf(cmd.ErrOrStderr(), "%s is a web page; following its feed %s\n", u, found[0])
-					u = found[0]
-				} else if ff.title == "" {
-					ff.title = parsed.Title
+				u = checked.URL
+				if ff.title == "" {
+					ff.title = checked.Title
 				}
 			}
 			src, err := ff.source(u)
 			if err != nil {
 				return err
 			}
+			src.AllowPrivate, src.AllowNets = cfg.AllowPrivate, cfg.AllowNets
 			if err := a.Store.CreateSource(ctx, src); err != nil {
 				if errors.Is(err, store.ErrConflict) {
 					return fmt.Errorf("feed %s is already followed", u)
 				}
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "added feed %d: %s %s\n", src.ID, src.Title, src.FeedURL)
+			fmt.Fprintf(cmd.OutOrStdout(), "added feed %d: %s %s%s\n", src.ID, src.Title, archive.Redact(src.FeedURL), allowanceNote(src))
 			return nil
 		},
 	}
 	ff.bind(cmd)
 	cmd.Flags().BoolVar(&noCheck, "no-check", false, "add the feed without fetching it first")
+	return cmd
+}
+
+// allowanceNote describes a source's network allowance for messages.
+func allowanceNote(src *archive.Source) string {
+	switch {
+	case src.AllowPrivate:
+		return " (may reach private addresses of its host)"
+	case len(src.AllowNets) > 0:
+		return " (may reach " + fetch.FormatNets(src.AllowNets) + " on its host)"
+	}
+	return ""
+}
+
+func newFeedsEditCmd(cfg *cli.Config) *cobra.Command {
+	var ff feedFlags
+	cmd := &cobra.Command{
+		Use:   "edit ID|URL",
+		Short: "Change a followed feed's settings and network allowance",
+		Long: `edit changes the settings given on its command line and leaves the others.
+--allow-private and --allow-net set the addresses the feed's own host may
+resolve to (--allow-private=false and --allow-net "" take them away). A
+feed refused as a blocked address can be polled at once after this with
+"newsvault poll --now ID".`,
+		Args: cobra.ExactArgs(1),
+		RunE: withApp(cfg, func(cmd *cobra.Command, a *cli.App, args []string) error {
+			ctx := cmd.Context()
+			id, err := findSource(ctx, a, args[0])
+			if err != nil {
+				return err
+			}
+			src, err := a.Store.Source(ctx, id)
+			if err != nil {
+				return err
+			}
+			if err := ff.apply(cmd, &src); err != nil {
+				return err
+			}
+			if cmd.Flags().Changed("allow-private") {
+				src.AllowPrivate = cfg.AllowPrivate
+			}
+			if cmd.Flags().Changed("allow-net") {
+				src.AllowNets = cfg.AllowNets
+			}
+			if err := a.Store.UpdateSource(ctx, &src); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "updated feed %d: %s %s%s\n", src.ID, src.Title, archive.Redact(src.FeedURL), allowanceNote(&src))
+			return nil
+		}),
+	}
+	ff.bind(cmd)
 	return cmd
 }
 
@@ -287,6 +363,7 @@ func newExportOPMLCmd(cfg *cli.Config) *cobra.Command {
 
 func newPollCmd(cfg *cli.Config) *cobra.Command {
 	var once bool
+	var now string
 	var tick time.Duration
 	cmd := &cobra.Command{
 		Use:   "poll",
@@ -298,6 +375,9 @@ keeps polling as feeds come due, like serve without the HTTP server.`,
 		Args: cobra.NoArgs,
 		RunE: withApp(cfg, func(cmd *cobra.Command, a *cli.App, args []string) error {
 			ctx := cmd.Context()
+			if now != "" {
+				return pollNow(cmd, a, now)
+			}
 			if !once {
 				schedule(ctx, a, tick)
 				return nil
@@ -340,6 +420,33 @@ keeps polling as feeds come due, like serve without the HTTP server.`,
 		}),
 	}
 	cmd.Flags().BoolVar(&once, "once", false, "poll the due feeds once and exit")
+	cmd.Flags().StringVar(&now, "now", "", "poll this one feed (ID or URL) now, whatever its schedule or back-off, and exit")
 	cmd.Flags().DurationVar(&tick, "tick", 30*time.Second, "how often to look for due feeds (without --once)")
 	return cmd
+}
+
+// pollNow polls one feed at once, whatever its next-poll time.
+func pollNow(cmd *cobra.Command, a *cli.App, ref string) error {
+	ctx := cmd.Context()
+	id, err := findSource(ctx, a, ref)
+	if err != nil {
+		return err
+	}
+	src, err := a.Store.Source(ctx, id)
+	if err != nil {
+		return err
+	}
+	if src.Kind != archive.KindFeed {
+		return cli.Usagef("source %d is not a feed", id)
+	}
+	r := a.Pipe.Poll(ctx, src)
+	if r.Err != nil {
+		if r.Source.LastError == "" {
+			return r.Err
+		}
+		return errors.New(archive.Redact(r.Source.LastError))
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "polled feed %d: %d items, %d new articles, %d new versions, %d items failed\n",
+		id, r.Items, r.NewArticles, r.NewVersions, r.ItemErrors)
+	return nil
 }

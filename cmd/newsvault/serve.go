@@ -110,7 +110,7 @@ marked Secure; rate limits then count the proxy as one client.`,
 				}
 			}()
 			handler, err := web.New(web.Config{
-				Store: a.Store, Blobs: a.Blobs, Archiver: a.Pipe, Analyzer: a.Search, Logger: a.Log, Location: loc,
+				Store: a.Store, Blobs: a.Blobs, Archiver: a.Pipe, Feeds: a.Pipe, Analyzer: a.Search, Logger: a.Log, Location: loc,
 				Jobs: web.JobOptions{Workers: workers}, AllowedHosts: cli.LoopbackHosts(listen),
 				Auth: a.Store, ReadAccess: access, BehindTLS: behindTLS, SessionTTL: sessionTTL,
 				AnonymousSubmit: web.AnonymousSubmit{Enabled: anonSubmit, PerHour: submitRate, Domains: splitList(submitDomains)},

@@ -115,14 +115,16 @@ func FromVersion(v archive.Version, full bool) Version {
 }
 
 // FromSource describes src. Only feeds have a feed URL and an interval.
+// Its URLs and poll error are redacted (archive.Redact): credentials in a
+// feed URL are the operator's, never shown to readers.
 func FromSource(src archive.Source) Source {
-	j := Source{ID: src.ID, Kind: string(src.Kind), Title: src.Title, SiteURL: src.SiteURL, Mode: string(src.Mode),
+	j := Source{ID: src.ID, Kind: string(src.Kind), Title: src.Title, SiteURL: archive.Redact(src.SiteURL), Mode: string(src.Mode),
 		TimeZone: src.TimeZone, ArticleCount: src.ArticleCount, LastPolledAt: Time(src.LastPolledAt),
-		LastStatus: src.LastStatus, LastError: src.LastError, ErrorCount: src.ErrorCount, NextPollAt: Time(src.NextPollAt),
-		CreatedAt: Time(src.CreatedAt), ItemsFailed: src.LastItemsFailed, ItemErrors: src.LastItemErrors,
+		LastStatus: src.LastStatus, LastError: archive.Redact(src.LastError), ErrorCount: src.ErrorCount, NextPollAt: Time(src.NextPollAt),
+		CreatedAt: Time(src.CreatedAt), ItemsFailed: src.LastItemsFailed, ItemErrors: archive.RedactAll(src.LastItemErrors),
 		ItemsSkipped: src.LastItemsSkipped, MaxItems: src.MaxItems}
 	if src.Kind == archive.KindFeed {
-		j.FeedURL = src.FeedURL
+		j.FeedURL = archive.Redact(src.FeedURL)
 		j.Interval = Interval(src.Interval)
 	}
 	return j

@@ -5,6 +5,7 @@
 package archive
 
 import (
+	"net/netip"
 	"time"
 )
 
@@ -58,6 +59,13 @@ type Source struct {
 	// ("2023-02-28 14:12"). Empty means "infer from the feed's language,
 	// else UTC".
 	TimeZone string
+
+	// AllowPrivate and AllowNets are the source's network allowance, set
+	// by the operator who added it: non-public addresses (all of them, or
+	// these ranges) that requests to the feed's own host may reach. They
+	// never apply to other hosts, nor to anything but this source.
+	AllowPrivate bool
+	AllowNets    []netip.Prefix
 
 	ETag         string
 	LastModified string

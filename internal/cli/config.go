@@ -65,8 +65,8 @@ type Config struct {
 func Bind(root *cobra.Command, c *Config) {
 	f := root.PersistentFlags()
 	f.StringVar(&c.DataDir, "data", "./newsvault-data", "data directory holding the database and blobs (env NEWSVAULT_DATA)")
-	f.BoolVar(&c.AllowPrivate, "allow-private", false, "allow fetching loopback, private and link-local addresses (env NEWSVAULT_ALLOW_PRIVATE); off by default to stop SSRF")
-	f.Var(newNetsFlag(&c.AllowNets), "allow-net", "allow fetching this private range although --allow-private is off, e.g. 10.1.2.0/24 for an internal feed server; repeat it or separate ranges with commas (env NEWSVAULT_ALLOW_NETS, comma-separated)")
+	f.BoolVar(&c.AllowPrivate, "allow-private", false, "allow fetching loopback, private and link-local addresses from the host of a URL you archive or a feed you add or poll, never for web submissions or other hosts; \"feeds add\" and \"feeds edit\" store it with the feed (env NEWSVAULT_ALLOW_PRIVATE); off by default to stop SSRF")
+	f.Var(newNetsFlag(&c.AllowNets), "allow-net", "like --allow-private for this range only, e.g. 10.1.2.0/24 for an internal feed server; repeat it or separate ranges with commas (env NEWSVAULT_ALLOW_NETS, comma-separated)")
 	f.StringVar(&c.UserAgent, "user-agent", "", "User-Agent sent with every request (env NEWSVAULT_USER_AGENT; default names newsvault)")
 	f.Float64Var(&c.HostRate, "host-rate", 1, "requests per second allowed to any one host, shared by feeds, pages and images (env NEWSVAULT_HOST_RATE; 0 = unlimited)")
 	f.IntVar(&c.HostConns, "host-conns", fetch.DefaultHostConns, "requests to any one host allowed in flight at once (env NEWSVAULT_HOST_CONNS; 0 = unlimited)")
@@ -262,8 +262,8 @@ func Open(ctx context.Context, c *Config) (*App, error) {
 		return nil, err
 	}
 	client := fetch.New(fetch.Config{
-		UserAgent: c.UserAgent, Timeout: c.Timeout, MaxBodySize: c.MaxBody, AllowPrivate: c.AllowPrivate,
-		AllowNets: c.AllowNets, HostRate: unlimited(c.HostRate), HostConns: unlimited(c.HostConns),
+		UserAgent: c.UserAgent, Timeout: c.Timeout, MaxBodySize: c.MaxBody,
+		HostRate: unlimited(c.HostRate), HostConns: unlimited(c.HostConns),
 		IdleTimeout: unlimited(c.IdleTimeout), MaxHeaderBytes: c.MaxHeader, Proxy: c.Proxy, Logger: log,
 	})
 	an, err := search.NewAnalyzer()
@@ -271,8 +271,19 @@ func Open(ctx context.Context, c *Config) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	p := pipeline.New(st, blobs, client, x, log, pipeline.Options{Indexer: an, MaxImages: c.MaxImages, MaxItems: c.MaxItems, MaxPageSize: c.MaxPage})
+	// The network allowance is not the client's: it opens addresses only
+	// for the operator's own sources and URLs (see Policy), never for
+	// anonymous submissions or other hosts.
+	p := pipeline.New(st, blobs, client, x, log, pipeline.Options{Indexer: an, MaxImages: c.MaxImages, MaxItems: c.MaxItems,
+		MaxPageSize: c.MaxPage, AllowPrivate: c.AllowPrivate, AllowNets: c.AllowNets})
 	return &App{Cfg: c, Log: log, Store: st, Blobs: blobs, Fetch: client, Extractor: x, Search: an, Pipe: p}, nil
+}
+
+// Policy is the fetch policy of a request the operator makes from the
+// command line for rawURL: the --allow-private and --allow-net allowance,
+// for rawURL's host only (not for redirects to, or images on, other hosts).
+func (c *Config) Policy(rawURL string) fetch.Policy {
+	return fetch.Policy{Host: fetch.HostOf(rawURL), AllowPrivate: c.AllowPrivate, AllowNets: c.AllowNets}
 }
 
 // Close closes the store.

@@ -245,39 +245,14 @@ func New(cfg Config) *Client {
 		resolver:     cfg.Resolver,
 	}
 	c.guard = g
-	tr := &http.Transport{
-		TLSHandshakeTimeout:    tlsHandshakeTimeout,
-		ResponseHeaderTimeout:  responseHeaderTimeout,
-		ExpectContinueTimeout:  time.Second,
-		MaxResponseHeaderBytes: cfg.MaxHeaderBytes,
-		ForceAttemptHTTP2:      true,
-		MaxIdleConns:           100,
-		MaxIdleConnsPerHost:    4,
-		IdleConnTimeout:        90 * time.Second,
-		// do asks for and undoes the encodings itself, so that every one
-		// is counted against MaxBodySize the same way.
-		DisableCompression: true,
-		// Proxy stays nil unless configured: an HTTP_PROXY from the
-		// environment would otherwise bypass the dial-time guard.
+	// Connections opened under a request's Policy allowance are never
+	// pooled: a kept-alive connection to an internal address must not be
+	// handed to a later request that carries no allowance for it.
+	shared := c.transport(cfg, g, false)
+	rt := http.RoundTripper(shared)
+	if c.cfgErr == nil {
+		rt = &policyRouter{shared: shared, single: c.transport(cfg, g, true)}
 	}
-	var rt http.RoundTripper = tr
-	if cfg.Proxy != "" {
-		pu, err := parseProxy(cfg.Proxy)
-		if err != nil {
-			c.cfgErr = err
-		} else {
-			tr.Proxy = http.ProxyURL(pu)
-			// Every connection goes to the trusted proxy, so dials are not
-			// checked; the target is checked before each request instead.
-			d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
-			tr.DialContext = d.DialContext
-			rt = &proxyGuard{next: tr, guard: g}
-		}
-	}
-	if tr.DialContext == nil {
-		tr.DialContext = g.dialContext
-	}
-
 	c.http = &http.Client{
 		Transport: rt,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
@@ -288,6 +263,58 @@ func New(cfg Config) *Client {
 		c.http.Timeout = cfg.Timeout
 	}
 	return c
+}
+
+// transport builds the round tripper for cfg: dial-time guard, or the
+// trusted proxy with a check before each request. Without keepAlive every
+// connection serves one request. An invalid proxy is recorded in c.cfgErr.
+func (c *Client) transport(cfg Config, g *guard, single bool) http.RoundTripper {
+	tr := &http.Transport{
+		TLSHandshakeTimeout:    tlsHandshakeTimeout,
+		ResponseHeaderTimeout:  responseHeaderTimeout,
+		ExpectContinueTimeout:  time.Second,
+		MaxResponseHeaderBytes: cfg.MaxHeaderBytes,
+		ForceAttemptHTTP2:      !single,
+		DisableKeepAlives:      single,
+		MaxIdleConns:           100,
+		MaxIdleConnsPerHost:    4,
+		IdleConnTimeout:        90 * time.Second,
+		// do asks for and undoes the encodings itself, so that every one
+		// is counted against MaxBodySize the same way.
+		DisableCompression: true,
+		// Proxy stays nil unless configured: an HTTP_PROXY from the
+		// environment would otherwise bypass the dial-time guard.
+	}
+	if cfg.Proxy == "" {
+		tr.DialContext = g.dialContext
+		return tr
+	}
+	pu, err := parseProxy(cfg.Proxy)
+	if err != nil {
+		c.cfgErr = err
+		tr.DialContext = g.dialContext
+		return tr
+	}
+	tr.Proxy = http.ProxyURL(pu)
+	// Every connection goes to the trusted proxy, so dials are not
+	// checked; the target is checked before each request instead.
+	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
+	tr.DialContext = d.DialContext
+	return &proxyGuard{next: tr, guard: g}
+}
+
+// policyRouter sends requests whose Policy opens addresses through a
+// transport that keeps no connection, the rest through the shared one.
+type policyRouter struct {
+	shared, single http.RoundTripper
+}
+
+// RoundTrip implements http.RoundTripper.
+func (p *policyRouter) RoundTrip(req *http.Request) (*http.Response, error) {
+	if PolicyFrom(req.Context()).Opens() {
+		return p.single.RoundTrip(req)
+	}
+	return p.shared.RoundTrip(req)
 }
 
 func withDefaults(cfg Config) Config {
@@ -377,6 +404,9 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request, maxRedire
 	if err := c.guard.checkURLHost(req.URL); err != nil {
 		return err
 	}
+	if err := PolicyFrom(req.Context()).checkDomain(req.URL); err != nil {
+		return err
+	}
 	return c.limiters.wait(req.Context(), hostKey(req.URL))
 }
 
@@ -422,6 +452,9 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 		return nil, fmt.Errorf("fetch %s: %w", req.URL, c.cfgErr)
 	}
 	u, err := c.parseTarget(req.URL)
+	if err == nil {
+		err = PolicyFrom(ctx).checkDomain(u)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", req.URL, err)
 	}

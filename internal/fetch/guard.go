@@ -44,7 +44,14 @@ type guard struct {
 	resolver     Resolver
 }
 
-// permits reports whether ap may be contacted.
+// permitsFor reports whether ap may be contacted for a connection to host
+// under the request's policy: the Client's rules, or the policy's allowance
+// when host is the policy's host.
+func (g *guard) permitsFor(pol Policy, host string, ap netip.AddrPort) bool {
+	return g.permits(ap) || pol.permits(host, ap)
+}
+
+// permits reports whether ap may be contacted under the Client's own rules.
 func (g *guard) permits(ap netip.AddrPort) bool {
 	if g.allow != nil && g.allow(ap) {
 		return true
@@ -99,6 +106,7 @@ func (g *guard) dialContext(ctx context.Context, network, address string) (net.C
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", address, err)
 	}
+	pol := PolicyFrom(ctx)
 
 	var allowed []netip.AddrPort
 	var blocked []netip.Addr
@@ -107,7 +115,7 @@ func (g *guard) dialContext(ctx context.Context, network, address string) (net.C
 			continue
 		}
 		ap := netip.AddrPortFrom(a, uint16(port))
-		if g.permits(ap) {
+		if g.permitsFor(pol, host, ap) {
 			allowed = append(allowed, ap)
 		} else {
 			blocked = append(blocked, a)
@@ -123,7 +131,9 @@ func (g *guard) dialContext(ctx context.Context, network, address string) (net.C
 	d := &net.Dialer{
 		Timeout:   dialTimeout,
 		KeepAlive: 30 * time.Second,
-		Control:   g.control,
+		Control: func(network, address string, c syscall.RawConn) error {
+			return g.control(pol, host, address)
+		},
 	}
 	var firstErr error
 	tried := 0
@@ -146,13 +156,14 @@ func (g *guard) dialContext(ctx context.Context, network, address string) (net.C
 	return nil, fmt.Errorf("dial %s: %w", address, firstErr)
 }
 
-// control re-checks, just before connect(2), the exact address dialled.
-func (g *guard) control(_, address string, _ syscall.RawConn) error {
+// control re-checks, just before connect(2), the exact address dialled
+// for a connection to host.
+func (g *guard) control(pol Policy, host, address string) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
 		return fmt.Errorf("%w: unparsable address %q", ErrBlockedAddress, address)
 	}
-	if !g.permits(ap) {
+	if !g.permitsFor(pol, host, ap) {
 		return fmt.Errorf("%w %s", ErrBlockedAddress, ap.Addr())
 	}
 	return nil
@@ -176,8 +187,9 @@ func (g *guard) checkHost(ctx context.Context, req *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("check %s: %w", req.URL.Host, err)
 	}
+	pol := PolicyFrom(ctx)
 	for _, a := range addrs {
-		if !g.permits(netip.AddrPortFrom(a, uint16(p))) {
+		if !g.permitsFor(pol, req.URL.Hostname(), netip.AddrPortFrom(a, uint16(p))) {
 			return fmt.Errorf("check %s: %w %s", req.URL.Host, ErrBlockedAddress, a)
 		}
 	}
@@ -196,7 +208,8 @@ func (p *proxyGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := checkScheme(req.URL); err != nil {
 		return nil, err
 	}
-	if p.guard.allowPrivate {
+	pol := PolicyFrom(req.Context())
+	if p.guard.allowPrivate || pol.AllowPrivate && pol.Opens() && normHost(req.URL.Hostname()) == pol.Host {
 		// Everything is permitted; do not fail on names only the proxy
 		// can resolve.
 		return p.next.RoundTrip(req)

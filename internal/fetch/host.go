@@ -171,3 +171,12 @@ func parseNet(s string) (netip.Prefix, error) {
 	}
 	return p.Masked(), nil
 }
+
+// FormatNets writes ranges the way ParseNets reads them: comma-separated.
+func FormatNets(nets []netip.Prefix) string {
+	parts := make([]string, len(nets))
+	for i, n := range nets {
+		parts[i] = n.String()
+	}
+	return strings.Join(parts, ",")
+}

@@ -53,25 +53,31 @@ func (r *scriptedResolver) lookups(host string) int {
 	return r.asked[host]
 }
 
-// recordDials makes c's transport record the remote address of every
-// connection it establishes, and returns a func that lists them.
+// recordDials makes c's transports record the remote address of every
+// connection they establish, and returns a func that lists them.
 func recordDials(t *testing.T, c *Client) func() []string {
 	t.Helper()
-	tr, ok := c.http.Transport.(*http.Transport)
+	router, ok := c.http.Transport.(*policyRouter)
 	if !ok {
-		t.Fatalf("transport is %T; want *http.Transport", c.http.Transport)
+		t.Fatalf("transport is %T; want *policyRouter", c.http.Transport)
 	}
 	var mu sync.Mutex
 	var dialled []string
-	inner := tr.DialContext
-	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		conn, err := inner(ctx, network, addr)
-		if err == nil {
-			mu.Lock()
-			dialled = append(dialled, conn.RemoteAddr().String())
-			mu.Unlock()
+	for _, rt := range []http.RoundTripper{router.shared, router.single} {
+		tr, ok := rt.(*http.Transport)
+		if !ok {
+			t.Fatalf("transport is %T; want *http.Transport", rt)
 		}
-		return conn, err
+		inner := tr.DialContext
+		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := inner(ctx, network, addr)
+			if err == nil {
+				mu.Lock()
+				dialled = append(dialled, conn.RemoteAddr().String())
+				mu.Unlock()
+			}
+			return conn, err
+		}
 	}
 	return func() []string {
 		mu.Lock()

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/fetch"
 	"github.com/newsvault/newsvault/internal/pipeline"
 )
 
@@ -53,6 +54,8 @@ type Job struct {
 	StartedAt  time.Time
 	FinishedAt time.Time
 	Items      []Item
+
+	policy fetch.Policy
 }
 
 // Item is one URL of a job and what archiving it did.
@@ -116,15 +119,17 @@ func New(arch Archiver, log *slog.Logger, opts Options) *Runner {
 	return r
 }
 
-// Submit queues a job archiving urls and returns its first snapshot.
-func (r *Runner) Submit(urls []string) (Job, error) {
+// Submit queues a job archiving urls and returns its first snapshot. Every
+// request the job makes carries pol (fetch.WithPolicy): whoever submitted
+// it decides what it may reach.
+func (r *Runner) Submit(urls []string, pol fetch.Policy) (Job, error) {
 	if r.arch == nil {
 		return Job{}, ErrOff
 	}
 	if len(urls) == 0 || len(urls) > r.opts.MaxURLs {
 		return Job{}, fmt.Errorf("a job archives 1 to %d URLs, not %d", r.opts.MaxURLs, len(urls))
 	}
-	j := &Job{ID: newJobID(), State: Queued, CreatedAt: time.Now().UTC()}
+	j := &Job{ID: newJobID(), State: Queued, CreatedAt: time.Now().UTC(), policy: pol}
 	for _, u := range urls {
 		j.Items = append(j.Items, Item{URL: u, State: Queued})
 	}
@@ -182,9 +187,14 @@ func (r *Runner) Counts() map[State]int {
 	return m
 }
 
+// snapshot copies j for showing: URLs and errors are redacted
+// (archive.Redact), since anyone holding a job's ID may see it.
 func snapshot(j *Job) Job {
 	c := *j
 	c.Items = append([]Item(nil), j.Items...)
+	for i := range c.Items {
+		c.Items[i].URL, c.Items[i].Error = archive.Redact(c.Items[i].URL), archive.Redact(c.Items[i].Error)
+	}
 	return c
 }
 
@@ -226,7 +236,7 @@ func (r *Runner) run(j *Job) {
 		u := j.Items[i].URL
 		r.mu.Unlock()
 
-		out, err := r.arch.ArchiveURL(r.ctx, u, nil)
+		out, err := r.arch.ArchiveURL(fetch.WithPolicy(r.ctx, j.policy), u, nil)
 
 		r.mu.Lock()
 		it := &j.Items[i]

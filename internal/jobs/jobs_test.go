@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/newsvault/newsvault/internal/fetch"
 	"log/slog"
 	"strings"
 	"sync"
@@ -78,7 +79,7 @@ func TestAJobRecordsTheOutcomeOfEachURL(t *testing.T) {
 	g := newGateArchiver()
 	r := New(g, slog.New(slog.DiscardHandler), Options{Workers: 1})
 	defer r.Shutdown(t.Context())
-	j, err := r.Submit([]string{"https://a.example/ok", "https://a.example/fail"})
+	j, err := r.Submit([]string{"https://a.example/ok", "https://a.example/fail"}, fetch.Policy{})
 	if err != nil || j.State != Queued || len(j.Items) != 2 {
 		t.Fatalf("submit: %+v %v", j, err)
 	}
@@ -100,7 +101,7 @@ func TestAJobWithNothingArchivedFails(t *testing.T) {
 	r := New(g, slog.New(slog.DiscardHandler), Options{})
 	defer r.Shutdown(t.Context())
 	close(g.gate("https://a.example/fail"))
-	j, _ := r.Submit([]string{"https://a.example/fail"})
+	j, _ := r.Submit([]string{"https://a.example/fail"}, fetch.Policy{})
 	if got := waitJob(t, r, j.ID, Done, Failed); got.State != Failed {
 		t.Errorf("state %s, want failed", got.State)
 	}
@@ -110,14 +111,14 @@ func TestTheRunnerBoundsItsQueueAndHistory(t *testing.T) {
 	g := newGateArchiver()
 	r := New(g, slog.New(slog.DiscardHandler), Options{Workers: 1, Queue: 2, History: 3, MaxURLs: 2})
 	defer r.Shutdown(t.Context())
-	if _, err := r.Submit([]string{"a", "b", "c"}); err == nil {
+	if _, err := r.Submit([]string{"a", "b", "c"}, fetch.Policy{}); err == nil {
 		t.Error("a job over MaxURLs was accepted")
 	}
-	first, _ := r.Submit([]string{"https://x.example/1"})
+	first, _ := r.Submit([]string{"https://x.example/1"}, fetch.Policy{})
 	<-g.started // the worker holds job 1; the queue has room for two more
-	r.Submit([]string{"https://x.example/2"})
-	r.Submit([]string{"https://x.example/3"})
-	if _, err := r.Submit([]string{"https://x.example/4"}); !errors.Is(err, ErrBusy) {
+	r.Submit([]string{"https://x.example/2"}, fetch.Policy{})
+	r.Submit([]string{"https://x.example/3"}, fetch.Policy{})
+	if _, err := r.Submit([]string{"https://x.example/4"}, fetch.Policy{}); !errors.Is(err, ErrBusy) {
 		t.Errorf("a full queue accepted a job: %v", err)
 	}
 	for i := 1; i <= 3; i++ {
@@ -128,7 +129,7 @@ func TestTheRunnerBoundsItsQueueAndHistory(t *testing.T) {
 		u := fmt.Sprintf("https://x.example/%d", i)
 		close(g.gate(u))
 		var err error
-		for last, err = r.Submit([]string{u}); errors.Is(err, ErrBusy); last, err = r.Submit([]string{u}) {
+		for last, err = r.Submit([]string{u}, fetch.Policy{}); errors.Is(err, ErrBusy); last, err = r.Submit([]string{u}, fetch.Policy{}) {
 			time.Sleep(time.Millisecond)
 		}
 		waitJob(t, r, last.ID, Done)
@@ -147,9 +148,9 @@ func TestTheRunnerBoundsItsQueueAndHistory(t *testing.T) {
 func TestShutdownWaitsForRunningJobsAndFailsQueuedOnes(t *testing.T) {
 	g := newGateArchiver()
 	r := New(g, slog.New(slog.DiscardHandler), Options{Workers: 1})
-	running, _ := r.Submit([]string{"https://x.example/slow"})
+	running, _ := r.Submit([]string{"https://x.example/slow"}, fetch.Policy{})
 	<-g.started
-	queued, _ := r.Submit([]string{"https://x.example/never"})
+	queued, _ := r.Submit([]string{"https://x.example/never"}, fetch.Policy{})
 
 	done := make(chan error, 1)
 	go func() { done <- r.Shutdown(context.Background()) }()
@@ -159,7 +160,7 @@ func TestShutdownWaitsForRunningJobsAndFailsQueuedOnes(t *testing.T) {
 		t.Fatalf("shutdown returned %v while a job ran", err)
 	default:
 	}
-	if _, err := r.Submit([]string{"https://x.example/late"}); !errors.Is(err, ErrStopping) {
+	if _, err := r.Submit([]string{"https://x.example/late"}, fetch.Policy{}); !errors.Is(err, ErrStopping) {
 		t.Errorf("a job was accepted during shutdown: %v", err)
 	}
 	close(g.gate("https://x.example/slow"))
@@ -180,7 +181,7 @@ func TestShutdownWaitsForRunningJobsAndFailsQueuedOnes(t *testing.T) {
 func TestShutdownCancelsJobsPastItsDeadline(t *testing.T) {
 	g := newGateArchiver()
 	r := New(g, slog.New(slog.DiscardHandler), Options{Workers: 1})
-	j, _ := r.Submit([]string{"https://x.example/forever"})
+	j, _ := r.Submit([]string{"https://x.example/forever"}, fetch.Policy{})
 	<-g.started
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()

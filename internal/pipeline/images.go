@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"strings"
 
 	"github.com/newsvault/newsvault/internal/archive"
 	"github.com/newsvault/newsvault/internal/content"
@@ -14,8 +12,8 @@ import (
 )
 
 // ErrNotImage is wrapped when an image URL returns something that is not an
-// image.
-var ErrNotImage = errors.New("not an image")
+// image of a type we keep (archive.ImageType).
+var ErrNotImage = archive.ErrNotImage
 
 // ErrTooManyImages is wrapped in the log record of an article whose images
 // past Options.MaxImages were not fetched.
@@ -71,17 +69,12 @@ func (p *Pipeline) asset(ctx context.Context, u string) (archive.Asset, error) {
 	if !resp.OK() {
 		return archive.Asset{}, fmt.Errorf("image %s: %w %d", u, ErrHTTPStatus, resp.Status)
 	}
-	ct := resp.ContentType
-	sniffed := http.DetectContentType(resp.Body)
-	if !strings.HasPrefix(sniffed, "image/") {
-		if !strings.HasPrefix(strings.ToLower(ct), "image/") || strings.HasPrefix(sniffed, "text/html") {
-			return archive.Asset{}, fmt.Errorf("image %s: %w (%s)", u, ErrNotImage, sniffed)
-		}
-	} else if ct == "" || !strings.HasPrefix(strings.ToLower(ct), "image/") {
-		ct = sniffed
-	}
-	if i := strings.IndexByte(ct, ';'); i >= 0 {
-		ct = strings.TrimSpace(ct[:i])
+	// Only an allow-listed type, from the declared type and the bytes
+	// together; the refusal is recorded with its reason.
+	ct, err := archive.ImageType(resp.ContentType, resp.Body)
+	if err != nil {
+		p.failedCapture(ctx, u, resp, err)
+		return archive.Asset{}, fmt.Errorf("image %s: %w", u, err)
 	}
 	hash, err := p.blobs.Put(resp.Body)
 	if err != nil {

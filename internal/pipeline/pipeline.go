@@ -11,6 +11,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/newsvault/newsvault/internal/archive"
@@ -91,6 +92,12 @@ type Options struct {
 	AssetPrefix string
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
+	// AllowPrivate and AllowNets are the operator's network allowance
+	// from the command line; with each source's own (archive.Source
+	// AllowPrivate, AllowNets) they open non-public addresses for that
+	// source's feed host while it is polled, and nothing else.
+	AllowPrivate bool
+	AllowNets    []netip.Prefix
 }
 
 // Defaults of Options.
@@ -183,4 +190,15 @@ func headerCopy(h http.Header) http.Header {
 		out[k] = append([]string(nil), v...)
 	}
 	return out
+}
+
+// SourcePolicy is the fetch policy of requests made for src: its own and
+// the operator's network allowance, for the feed's host only. Its pages and
+// images on other hosts, and redirects to them, get none.
+func (p *Pipeline) SourcePolicy(src *archive.Source) fetch.Policy {
+	return fetch.Policy{
+		Host:         fetch.HostOf(src.FeedURL),
+		AllowPrivate: src.AllowPrivate || p.opts.AllowPrivate,
+		AllowNets:    append(append([]netip.Prefix(nil), src.AllowNets...), p.opts.AllowNets...),
+	}
 }

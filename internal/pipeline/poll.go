@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +16,9 @@ import (
 	"github.com/newsvault/newsvault/internal/fetch"
 	"github.com/newsvault/newsvault/internal/store"
 )
+
+// feedAccept is the Accept header of a feed request.
+const feedAccept = "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
 
 // DefaultInterval is the time between polls of a feed that sets none.
 const DefaultInterval = 30 * time.Minute
@@ -47,7 +51,11 @@ const maxItemFailures = 5
 // records the outcome and the next poll time on the source. It returns the
 // failure also recorded on the source; per-item failures are counted, logged
 // and do not fail the poll.
+//
+// Requests for the feed carry the source's fetch policy (SourcePolicy),
+// replacing any the caller's ctx carries.
 func (p *Pipeline) Poll(ctx context.Context, src archive.Source) PollResult {
+	ctx = fetch.WithPolicy(ctx, p.SourcePolicy(&src))
 	now := p.opts.Now()
 	res := PollResult{Source: src}
 	interval := src.Interval
@@ -57,7 +65,7 @@ func (p *Pipeline) Poll(ctx context.Context, src archive.Source) PollResult {
 	fail := func(err error, retryAfter time.Duration) PollResult {
 		src.LastPolledAt = now
 		src.LastStatus = archive.PollError
-		src.LastError = err.Error()
+		src.LastError = err.Error() + BlockedHint(err, src.ID)
 		src.ErrorCount++
 		src.NextPollAt = nextPoll(now, interval, src, retryAfter)
 		if uerr := p.store.UpdateSource(ctx, &src); uerr != nil {
@@ -70,7 +78,7 @@ func (p *Pipeline) Poll(ctx context.Context, src archive.Source) PollResult {
 
 	resp, err := p.fetcher.Get(ctx, fetch.Request{
 		URL: src.FeedURL, ETag: src.ETag, LastModified: src.LastModified,
-		Accept: "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5",
+		Accept: feedAccept,
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -301,4 +309,28 @@ func looksComplete(text, summary string) bool {
 		}
 	}
 	return true
+}
+
+// BlockedHint is what to add to a refusal by the SSRF guard so the operator
+// knows which settings help when the address is their own network: the
+// feed's allowance (stored with it), then polling it now. It is "" for any
+// other error. id is the source, 0 for one not yet added.
+func BlockedHint(err error, id int64) string {
+	var addr string
+	if !errors.Is(err, fetch.ErrBlockedAddress) {
+		return ""
+	}
+	if _, after, ok := strings.Cut(err.Error(), fetch.ErrBlockedAddress.Error()+" "); ok {
+		if f := strings.Fields(after); len(f) > 0 {
+			addr = f[0]
+		}
+	}
+	cidr := "CIDR"
+	if a, perr := netip.ParseAddr(addr); perr == nil {
+		cidr = netip.PrefixFrom(a, a.BitLen()).String()
+	}
+	if id == 0 {
+		return fmt.Sprintf(" (if this feed is on your own network, add it with --allow-net %s, or --allow-private)", cidr)
+	}
+	return fmt.Sprintf(" (if this feed is on your own network: newsvault feeds edit %d --allow-net %s (or --allow-private), then newsvault poll --now %d)", id, cidr, id)
 }

@@ -22,6 +22,7 @@ const (
 	accessWrite     = webauth.AccessWrite
 	accessSubmit    = webauth.AccessSubmit
 	accessOpen      = webauth.AccessOpen
+	accessSignedIn  = webauth.AccessSignedIn
 	sessionCookie   = webauth.SessionCookie
 	csrfField       = webauth.CSRFField
 	csrfHeader      = webauth.CSRFHeader

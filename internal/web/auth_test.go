@@ -518,10 +518,10 @@ func TestPrivateReadsNeedALoginAndPublicReadsDoNot(t *testing.T) {
 					t.Errorf("private, signed in (%v): %d", as.bearer != "", resp.StatusCode)
 				}
 			}
-			// Public: anyone reads; only the operator's add page wants a
-			// login.
+			// Public: anyone reads; only the operator's add page, job
+			// list and OPML export want a login.
 			resp, _ = public.anon("GET", path, nil)
-			if refused(resp) != (r.Access == accessSubmit) {
+			if refused(resp) != (r.Access == accessSubmit || r.Access == accessSignedIn) {
 				t.Errorf("public, anonymous (access %s): %d %s", r.Access, resp.StatusCode, resp.Header.Get("Location"))
 			}
 		})

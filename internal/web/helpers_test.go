@@ -75,6 +75,9 @@ type envOptions struct {
 	anonymous AnonymousSubmit
 	behindTLS bool
 	log       *slog.Logger
+	// feeds has the server check added feeds and poll on demand
+	// through the env's pipeline.
+	feeds bool
 }
 
 // testPassword is the admin password of every env. It is hashed with
@@ -125,6 +128,9 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	if !o.noArchiver {
 		cfg.Archiver = pipe
+	}
+	if o.feeds {
+		cfg.Feeds = pipe
 	}
 	srv, err := New(cfg)
 	if err != nil {

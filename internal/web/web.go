@@ -48,6 +48,7 @@ import (
 	"github.com/newsvault/newsvault/internal/store"
 	"github.com/newsvault/newsvault/internal/web/api"
 	webauth "github.com/newsvault/newsvault/internal/web/auth"
+	"github.com/newsvault/newsvault/internal/web/input"
 	webquery "github.com/newsvault/newsvault/internal/web/query"
 	"github.com/newsvault/newsvault/internal/web/reply"
 	"github.com/newsvault/newsvault/internal/web/ui"
@@ -78,6 +79,9 @@ type Blobs interface {
 // Archiver archives one URL under a source (the manual pseudo-source when
 // src is nil). *pipeline.Pipeline satisfies it.
 type Archiver = jobs.Archiver
+
+// Feeds checks and polls feeds; *pipeline.Pipeline satisfies it.
+type Feeds = input.Feeds
 
 // Analyzer turns what a reader typed into a store search expression and
 // marks matches in result text. *search.Analyzer satisfies it.
@@ -112,7 +116,12 @@ type Config struct {
 	// Archiver runs the archive jobs of /add and POST /api/v1/archive. Nil
 	// turns those routes off (they answer 503).
 	Archiver Archiver
-	Logger   *slog.Logger
+	// Feeds checks a feed added on the web before following it, and
+	// polls one at once for the "poll now" button and
+	// POST /api/v1/sources/{id}/poll. Nil: feeds are added unchecked and
+	// polling on demand answers 503.
+	Feeds  Feeds
+	Logger *slog.Logger
 	// Location shows the times newsvault itself recorded (first and last
 	// seen, polls, jobs) and reads the dates typed into search filters.
 	// Article dates are shown in the zone they were published in. Nil means
@@ -213,14 +222,14 @@ func New(cfg Config) (*Server, error) {
 		},
 		ParseForm: func(w http.ResponseWriter, r *http.Request) bool { return s.ui.ParseForm(w, r) }})
 	pages, err := ui.New(ui.Config{Store: cfg.Store, Jobs: s.jobs, Query: q, Gate: s.gate, Sanitizer: san, Logger: log, Location: loc,
-		PageSize: cfg.PageSize, ReadAccess: cfg.ReadAccess, AnonymousSubmit: cfg.AnonymousSubmit.Enabled,
+		PageSize: cfg.PageSize, ReadAccess: cfg.ReadAccess, AnonymousSubmit: cfg.AnonymousSubmit.Enabled, Feeds: cfg.Feeds,
 		Fail: s.fail, Internal: s.internal})
 	if err != nil {
 		_ = s.jobs.Shutdown(context.Background())
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	s.ui = pages
-	s.api = api.New(cfg.Store, s.jobs, q, s.gate, san, log, s.internal)
+	s.api = api.New(cfg.Store, s.jobs, cfg.Feeds, q, s.gate, san, log, s.internal)
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "newsvault_http_requests_total", Help: "HTTP requests served, by route and status code.",
 	}, []string{"route", "code"})
@@ -245,6 +254,7 @@ func New(cfg Config) (*Server, error) {
 	s.handle("POST /add/feed", s.ui.AddFeed)
 	s.handle("POST /add/opml", s.ui.AddOPML)
 	s.handle("POST /sources/{id}/remove", s.ui.RemoveSourceForm)
+	s.handle("POST /sources/{id}/poll", s.ui.PollSourceForm)
 	s.handle("GET /jobs/{id}", s.ui.JobPage)
 	// Files.
 	s.handleAs("GET /static/{file}", webauth.AccessOpen, s.ui.Static)
@@ -266,11 +276,12 @@ func New(cfg Config) (*Server, error) {
 	s.handle("GET /api/v1/sources/{id}", s.api.GetSource)
 	s.handle("PATCH /api/v1/sources/{id}", s.api.PatchSource)
 	s.handle("DELETE /api/v1/sources/{id}", s.api.DeleteSource)
+	s.handle("POST /api/v1/sources/{id}/poll", s.api.PollSource)
 	s.handleAs("POST /api/v1/archive", webauth.AccessSubmit, s.api.Archive)
-	s.handle("GET /api/v1/jobs", s.api.ListJobs)
+	s.handleAs("GET /api/v1/jobs", webauth.AccessSignedIn, s.api.ListJobs)
 	s.handle("GET /api/v1/jobs/{id}", s.api.GetJob)
 	s.handle("POST /api/v1/opml", s.api.ImportOPML)
-	s.handle("GET /api/v1/opml", s.api.ExportOPML)
+	s.handleAs("GET /api/v1/opml", webauth.AccessSignedIn, s.api.ExportOPML)
 	s.handle("/", s.fallback)
 
 	// Form posts and API writes from other origins are refused, signed in
@@ -435,11 +446,15 @@ func (s *Server) asset(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	ct := a.ContentType
-	if !strings.HasPrefix(ct, "image/") {
-		ct = "application/octet-stream"
+	// Only an allow-listed image type is sent as what it is. Anything
+	// else stored before that rule (an "image/gif, text/html", an SVG) is
+	// a download: never rendered on this origin.
+	if archive.IsImageType(a.ContentType) {
+		w.Header().Set("Content-Type", a.ContentType)
+	} else {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Disposition", "attachment")
 	}
-	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
 	if s.readAccess == ReadPublic {
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")

@@ -179,4 +179,11 @@ ALTER TABLE sources ADD COLUMN last_items_failed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sources ADD COLUMN last_item_errors TEXT NOT NULL DEFAULT '';
 ALTER TABLE sources ADD COLUMN last_items_skipped INTEGER NOT NULL DEFAULT 0;
 `,
+	// 7: a feed's network allowance, stored with it so that it reaches
+	// its own (internal) host and nothing else: allow_private opens every
+	// non-public address, allow_nets the comma-separated CIDR ranges.
+	`
+ALTER TABLE sources ADD COLUMN allow_private INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sources ADD COLUMN allow_nets TEXT NOT NULL DEFAULT '';
+`,
 }

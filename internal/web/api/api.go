@@ -49,6 +49,7 @@ type Store interface {
 type API struct {
 	store     Store
 	jobs      *jobs.Runner
+	feeds     input.Feeds
 	query     *query.Searcher
 	gate      *auth.Gate
 	sanitizer *content.Sanitizer
@@ -58,9 +59,9 @@ type API struct {
 
 // New returns the API's handlers. internal answers unexpected errors (it
 // logs them and answers 500).
-func New(st Store, runner *jobs.Runner, q *query.Searcher, gate *auth.Gate, san *content.Sanitizer, log *slog.Logger,
+func New(st Store, runner *jobs.Runner, feeds input.Feeds, q *query.Searcher, gate *auth.Gate, san *content.Sanitizer, log *slog.Logger,
 	internal func(w http.ResponseWriter, r *http.Request, err error)) *API {
-	return &API{store: st, jobs: runner, query: q, gate: gate, sanitizer: san, log: log, internal: internal}
+	return &API{store: st, jobs: runner, feeds: feeds, query: q, gate: gate, sanitizer: san, log: log, internal: internal}
 }
 
 // Errors are
@@ -422,6 +423,10 @@ func (s *API) CreateSource(w http.ResponseWriter, r *http.Request) {
 	if in.SiteURL != nil {
 		src.SiteURL = *in.SiteURL
 	}
+	if err := input.CheckFeed(r.Context(), s.feeds, src); err != nil {
+		reply.Error(w, http.StatusBadRequest, "bad_request", input.Message(err))
+		return
+	}
 	if err := s.store.CreateSource(r.Context(), src); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			reply.Error(w, http.StatusConflict, "conflict", "the feed "+src.FeedURL+" is already followed")
@@ -433,6 +438,26 @@ func (s *API) CreateSource(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("feed added", "id", src.ID, "url", src.FeedURL)
 	w.Header().Set("Location", "/api/v1/sources/"+strconv.FormatInt(src.ID, 10))
 	reply.JSON(w, http.StatusCreated, sourceToJSON(*src))
+}
+
+// PollSource polls a followed feed now, whatever its schedule or back-off,
+// and answers the source with the outcome recorded on it.
+func (s *API) PollSource(w http.ResponseWriter, r *http.Request) {
+	src, ok := s.apiSource(w, r)
+	if !ok {
+		return
+	}
+	if s.feeds == nil {
+		reply.Error(w, http.StatusServiceUnavailable, "polling_unavailable", "this server does not poll feeds")
+		return
+	}
+	if src.Kind != archive.KindFeed {
+		reply.Error(w, http.StatusBadRequest, "bad_request", "source "+strconv.FormatInt(src.ID, 10)+" is not a feed")
+		return
+	}
+	res := s.feeds.Poll(r.Context(), src)
+	s.log.Info("polled on demand", "id", src.ID, "err", res.Err)
+	reply.JSON(w, http.StatusOK, sourceToJSON(res.Source))
 }
 
 // apiSource loads the source of the {id} path value, answering errors.
@@ -466,7 +491,7 @@ func (s *API) PatchSource(w http.ResponseWriter, r *http.Request) {
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if in.FeedURL != nil && *in.FeedURL != src.FeedURL {
+	if in.FeedURL != nil && *in.FeedURL != src.FeedURL && *in.FeedURL != archive.Redact(src.FeedURL) {
 		reply.Error(w, http.StatusBadRequest, "bad_request", "feed_url cannot change; follow the new feed and delete this one")
 		return
 	}
@@ -569,7 +594,7 @@ func (s *API) Archive(w http.ResponseWriter, r *http.Request) {
 		reply.Error(w, refused.Code, code, refused.Msg)
 		return
 	}
-	job, err := s.jobs.Submit(urls)
+	job, err := s.jobs.Submit(urls, s.gate.SubmitPolicy(r))
 	switch {
 	case errors.Is(err, jobs.ErrOff):
 		reply.Error(w, http.StatusServiceUnavailable, "archiving_unavailable", err.Error())

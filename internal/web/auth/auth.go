@@ -21,6 +21,7 @@ import (
 	"golang.org/x/net/idna"
 
 	"github.com/newsvault/newsvault/internal/auth"
+	"github.com/newsvault/newsvault/internal/fetch"
 	"github.com/newsvault/newsvault/internal/store"
 	"github.com/newsvault/newsvault/internal/web/input"
 	"github.com/newsvault/newsvault/internal/web/reply"
@@ -89,10 +90,14 @@ const (
 	AccessSubmit
 	// AccessOpen: anyone, always; the request is not even identified.
 	AccessOpen
+	// AccessSignedIn: a read for the signed-in only, whatever the read
+	// access (the operator's own data: archive jobs, the feed list as
+	// OPML with its URLs unredacted).
+	AccessSignedIn
 )
 
 func (a Access) String() string {
-	return [...]string{"read", "write", "submit", "open"}[a]
+	return [...]string{"read", "write", "submit", "open", "signed-in"}[a]
 }
 
 const (
@@ -343,19 +348,24 @@ func (s *Gate) LoginPage(w http.ResponseWriter, r *http.Request) {
 	s.showLogin(w, r, http.StatusOK, LoginForm{Next: next})
 }
 
-// Login checks the admin password and starts a session. Attempts are rate
-// limited per client address and in all; failures are logged without what
-// was typed.
+// Login checks the admin password and starts a session. Failures are rate
+// limited per client address, and in all for addresses that have failed
+// (see limiter.attempt), so others' failures never lock out a right
+// password from a fresh address; password checks run at most two at once.
+// Failures are logged without what was typed.
 func (s *Gate) Login(w http.ResponseWriter, r *http.Request) {
 	d := &LoginForm{Next: "/"}
 	client := ClientAddr(r)
-	if ok, wait := s.loginLimit.take(client, 1, time.Now()); !ok {
+	done, wait := s.loginLimit.attempt(client, time.Now())
+	if done == nil {
 		s.log.Warn("login refused: too many attempts", "client", client)
 		w.Header().Set("Retry-After", RetryAfter(wait))
 		d.Error = "Too many login attempts. Try again in " + RetryAfter(wait) + " seconds."
 		s.showLogin(w, r, http.StatusTooManyRequests, *d)
 		return
 	}
+	ok := false
+	defer func() { done(ok) }()
 	if !s.parseForm(w, r) {
 		return
 	}
@@ -481,6 +491,17 @@ func (s *Gate) CheckSubmit(r *http.Request, urls []string) *SubmitRefused {
 			Msg: fmt.Sprintf("without logging in you may submit %d URLs an hour; try again in %s seconds", s.anon.PerHour, RetryAfter(wait))}
 	}
 	return nil
+}
+
+// SubmitPolicy is the fetch policy of the URLs r submits: no network
+// allowance ever (the operator's --allow-private and --allow-net are for
+// the sources they add), and for an anonymous request the domain list,
+// applied to every redirect hop as well as to the URL submitted.
+func (s *Gate) SubmitPolicy(r *http.Request) fetch.Policy {
+	if IdentityOf(r).SignedIn() {
+		return fetch.Policy{}
+	}
+	return fetch.Policy{Domains: s.submitDomains}
 }
 
 // SubmitDomainAllowed reports whether rawURL's host is on the domain list

@@ -53,10 +53,12 @@ func NewGate(cfg Config) *Gate {
 	s := &Gate{
 		auth: cfg.Credentials, log: cfg.Logger, readAccess: cfg.ReadAccess, behindTLS: cfg.BehindTLS, sessionTTL: cfg.SessionTTL,
 		anon: cfg.AnonymousSubmit, submitDomains: cleanDomains(cfg.AnonymousSubmit.Domains),
-		// 5 login attempts a minute from one address, 60 a minute in all:
-		// enough for a person who mistypes, too few to guess a password,
-		// and a bound on the argon2 work others can cause, of which two
-		// checks (some 46 MiB each) run at once.
+		// 5 failed logins a minute from one address, 60 a minute in all
+		// from addresses that have failed: enough for a person who
+		// mistypes, too few to guess a password. Successes cost nothing,
+		// and an address with no failures is never refused, so others
+		// cannot lock the admin out. The argon2 work anyone can cause is
+		// bounded by hashSlots: two checks (some 46 MiB each) at once.
 		loginLimit: newLimiter(12*time.Second, 5, time.Second, 20),
 		hashSlots:  make(chan struct{}, 2),
 		fail:       cfg.Fail, internal: cfg.Internal, showLogin: cfg.ShowLogin, parseForm: cfg.ParseForm,

@@ -23,8 +23,9 @@ type limiter struct {
 }
 
 type clientBucket struct {
-	lim  *rate.Limiter
-	seen time.Time
+	lim      *rate.Limiter
+	seen     time.Time
+	inFlight int // attempts begun and not yet done
 }
 
 // newLimiter allows each client burst events, then one every every. A
@@ -71,6 +72,55 @@ func (l *limiter) take(client string, n int, now time.Time) (bool, time.Duration
 		}
 	}
 	return true, 0
+}
+
+// attempt reserves one event of client's bucket for an attempt that counts
+// only if it fails: done(false) keeps it used and also uses one of the
+// shared bucket; done(true) gives it back. A client with no failures
+// always gets a turn, however empty the shared bucket, so failures
+// elsewhere never lock out a right password from a fresh address; a client
+// that has failed is refused while its own bucket, or the shared one, is
+// empty. When refused, attempt says how long until a turn.
+func (l *limiter) attempt(client string, now time.Time) (done func(ok bool), wait time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.clients[client]
+	if b == nil {
+		l.sweep(now)
+		b = &clientBucket{lim: rate.NewLimiter(rate.Every(l.every), l.burst)}
+		l.clients[client] = b
+	}
+	b.seen = now
+	// Attempts in flight count as failures until they are done, so that
+	// concurrent guesses cannot overshoot the bucket.
+	tokens := b.lim.TokensAt(now) - float64(b.inFlight)
+	if tokens < 1 {
+		return nil, lackWait(b.lim, tokens)
+	}
+	if l.global != nil && tokens < float64(l.burst) {
+		if g := l.global.TokensAt(now); g < 1 {
+			return nil, lackWait(l.global, g)
+		}
+	}
+	b.inFlight++
+	return func(ok bool) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		b.inFlight--
+		if !ok {
+			now := time.Now()
+			b.lim.AllowN(now, 1)
+			if l.global != nil {
+				l.global.AllowN(now, 1)
+			}
+		}
+	}, 0
+}
+
+// lackWait is how long until lim, holding tokens, holds one (at least a
+// second, for Retry-After).
+func lackWait(lim *rate.Limiter, tokens float64) time.Duration {
+	return max(time.Duration((1-tokens)/float64(lim.Limit())*float64(time.Second)), time.Second)
 }
 
 // sweep forgets buckets that have refilled, every 1024 new buckets. l.mu

@@ -18,6 +18,8 @@ import (
 
 	"github.com/newsvault/newsvault/internal/archive"
 	"github.com/newsvault/newsvault/internal/feed"
+	"github.com/newsvault/newsvault/internal/fetch"
+	"github.com/newsvault/newsvault/internal/pipeline"
 	"github.com/newsvault/newsvault/internal/store"
 )
 
@@ -213,4 +215,32 @@ func FormatInterval(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// Feeds checks a feed before it is followed and polls one on demand.
+// *pipeline.Pipeline satisfies it.
+type Feeds interface {
+	CheckFeed(ctx context.Context, url string) (pipeline.CheckedFeed, error)
+	Poll(ctx context.Context, src archive.Source) pipeline.PollResult
+}
+
+// CheckFeed fetches src's feed URL and parses it as a feed before it is
+// followed; a web page is replaced by the feed it announces only once that
+// feed was fetched and parsed too (pipeline.CheckFeed). A feed added on the
+// web gets no network allowance: the fetch is as guarded as any. A feed
+// that fails is an ErrInvalid error saying why, credentials masked. With
+// no Feeds nothing is checked.
+func CheckFeed(ctx context.Context, f Feeds, src *archive.Source) error {
+	if f == nil {
+		return nil
+	}
+	checked, err := f.CheckFeed(fetch.WithPolicy(ctx, fetch.Policy{}), src.FeedURL)
+	if err != nil {
+		return invalid("%s", archive.Redact(err.Error()))
+	}
+	src.FeedURL = checked.URL
+	if src.Title == "" {
+		src.Title = checked.Title
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/newsvault/newsvault/internal/archive"
 	"github.com/newsvault/newsvault/internal/jobs"
 	"github.com/newsvault/newsvault/internal/store"
 	"github.com/newsvault/newsvault/internal/web/auth"
@@ -120,7 +121,7 @@ func (s *UI) AddURL(w http.ResponseWriter, r *http.Request) {
 		s.addFail(w, r, refused.Code, d, "url", refused.Msg)
 		return
 	}
-	job, err := s.jobs.Submit(urls)
+	job, err := s.jobs.Submit(urls, s.gate.SubmitPolicy(r))
 	if err != nil {
 		code := http.StatusServiceUnavailable
 		if !errors.Is(err, jobs.ErrOff) && !errors.Is(err, jobs.ErrBusy) && !errors.Is(err, jobs.ErrStopping) {
@@ -148,6 +149,9 @@ func (s *UI) AddFeed(w http.ResponseWriter, r *http.Request) {
 	f := r.PostForm
 	d.Feed = feedForm{URL: f.Get("feed_url"), Title: f.Get("title"), Mode: f.Get("mode"), TimeZone: f.Get("time_zone")}
 	src, err := input.NewFeed(d.Feed.URL, input.FeedSettings{Title: &d.Feed.Title, Mode: &d.Feed.Mode, TimeZone: &d.Feed.TimeZone})
+	if err == nil {
+		err = input.CheckFeed(r.Context(), s.feeds, src)
+	}
 	if err != nil {
 		s.addFail(w, r, http.StatusBadRequest, d, "feed", input.Message(err))
 		return
@@ -218,6 +222,32 @@ func (s *UI) RemoveSourceForm(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("source removed", "id", id)
 	http.Redirect(w, r, "/sources", http.StatusSeeOther)
+}
+
+// PollSourceForm polls a followed feed now, whatever its schedule or
+// back-off (the "poll now" button), and shows its page with the outcome.
+func (s *UI) PollSourceForm(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.ErrorPage(w, r, http.StatusNotFound, "no source "+r.PathValue("id"))
+		return
+	}
+	src, err := s.store.Source(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) || err == nil && src.Kind != archive.KindFeed {
+		s.ErrorPage(w, r, http.StatusNotFound, "no followed feed with id "+strconv.FormatInt(id, 10))
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if s.feeds == nil {
+		s.ErrorPage(w, r, http.StatusServiceUnavailable, "this server does not poll feeds")
+		return
+	}
+	res := s.feeds.Poll(r.Context(), src)
+	s.log.Info("polled on demand", "id", id, "err", res.Err)
+	http.Redirect(w, r, "/sources/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 }
 
 // jobView is a job as the pages show it.

@@ -18,6 +18,7 @@ import (
 	"github.com/newsvault/newsvault/internal/jobs"
 	"github.com/newsvault/newsvault/internal/store"
 	"github.com/newsvault/newsvault/internal/web/auth"
+	"github.com/newsvault/newsvault/internal/web/input"
 	"github.com/newsvault/newsvault/internal/web/query"
 )
 
@@ -35,8 +36,11 @@ type Store interface {
 
 // Config is what New needs; every field is required.
 type Config struct {
-	Store     Store
-	Jobs      *jobs.Runner
+	Store Store
+	Jobs  *jobs.Runner
+	// Feeds checks feeds added by form and polls one on demand; nil
+	// adds them unchecked and refuses "poll now".
+	Feeds     input.Feeds
 	Query     *query.Searcher
 	Gate      *auth.Gate
 	Sanitizer *content.Sanitizer
@@ -59,6 +63,7 @@ type Config struct {
 type UI struct {
 	store      Store
 	jobs       *jobs.Runner
+	feeds      input.Feeds
 	query      *query.Searcher
 	gate       *auth.Gate
 	sanitizer  *content.Sanitizer
@@ -81,7 +86,7 @@ func New(cfg Config) (*UI, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &UI{store: cfg.Store, jobs: cfg.Jobs, query: cfg.Query, gate: cfg.Gate, sanitizer: cfg.Sanitizer, log: cfg.Logger,
+	return &UI{store: cfg.Store, jobs: cfg.Jobs, feeds: cfg.Feeds, query: cfg.Query, gate: cfg.Gate, sanitizer: cfg.Sanitizer, log: cfg.Logger,
 		loc: cfg.Location, pageSize: cfg.PageSize, readAccess: cfg.ReadAccess, anonSubmit: cfg.AnonymousSubmit, pages: pages,
 		fail: cfg.Fail, internal: cfg.Internal}, nil
 }

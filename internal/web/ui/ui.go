@@ -58,7 +58,7 @@ func sourceTitle(src archive.Source) string {
 	if src.Title != "" {
 		return src.Title
 	}
-	name := src.FeedURL
+	name := archive.Redact(src.FeedURL)
 	if u, err := url.Parse(src.FeedURL); err == nil && u.Hostname() != "" {
 		name = strings.TrimPrefix(u.Hostname(), "www.")
 	}
@@ -162,11 +162,13 @@ type sourceView struct {
 
 func (s *UI) sourceView(src archive.Source) sourceView {
 	v := sourceView{ID: src.ID, Title: sourceTitle(src), Kind: string(src.Kind), IsFeed: src.Kind == archive.KindFeed,
-		SiteURL: src.SiteURL, Mode: string(src.Mode), TimeZone: src.TimeZone, ArticleCount: src.ArticleCount,
-		LastPolled: s.localTime(src.LastPolledAt), NextPoll: s.localTime(src.NextPollAt), Error: src.LastError, ErrorCount: src.ErrorCount,
-		ItemsFailed: src.LastItemsFailed, ItemErrors: src.LastItemErrors, ItemsSkipped: src.LastItemsSkipped}
+		SiteURL: archive.Redact(src.SiteURL), Mode: string(src.Mode), TimeZone: src.TimeZone, ArticleCount: src.ArticleCount,
+		LastPolled: s.localTime(src.LastPolledAt), NextPoll: s.localTime(src.NextPollAt), Error: archive.Redact(src.LastError), ErrorCount: src.ErrorCount,
+		ItemsFailed: src.LastItemsFailed, ItemErrors: archive.RedactAll(src.LastItemErrors), ItemsSkipped: src.LastItemsSkipped}
 	if v.IsFeed {
-		v.FeedURL = src.FeedURL
+		// Feed URLs may carry the operator's credentials (user:password@,
+		// ?apikey=): readers see them masked.
+		v.FeedURL = archive.Redact(src.FeedURL)
 		v.Interval = input.FormatInterval(src.Interval)
 	}
 	switch src.LastStatus {
