@@ -133,9 +133,12 @@ func AbsoluteImages(s string, fn func(src string) string) string {
 	if err != nil {
 		return s
 	}
-	var b strings.Builder
 	for _, n := range nodes {
-		rewriteImgs(n, fn)
+		ctx.AppendChild(n)
+	}
+	rewriteImgs(ctx, fn)
+	var b strings.Builder
+	for n := ctx.FirstChild; n != nil; n = n.NextSibling {
 		if err := html.Render(&b, n); err != nil {
 			return s
 		}
@@ -160,11 +163,7 @@ func rewriteImgs(n *html.Node, fn func(string) string) {
 	}
 	ns := fn(src)
 	if ns == "" {
-		if n.Parent != nil {
-			n.Parent.RemoveChild(n)
-		} else {
-			n.Attr = nil
-		}
+		n.Parent.RemoveChild(n)
 		return
 	}
 	for i := range n.Attr {

@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,9 +17,13 @@ import (
 	"github.com/mmcdole/gofeed"
 )
 
-// pngBytes is a tiny valid PNG (1×1, one colour per n).
+// pngBytes is a small valid PNG, one colour per n.
 func pngBytes(n byte) []byte {
-	return append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{n}, 32)...)
+	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	draw.Draw(img, img.Bounds(), &image.Uniform{color.RGBA{n * 20, 90, 160, 255}}, image.Point{}, draw.Src)
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	return b.Bytes()
 }
 
 func smallArchive(t *testing.T) (*testArchive, []int64) {

@@ -522,3 +522,6 @@ func (r *siteRun) searchIndex(ctx context.Context, changed []*entry) error {
 	_, err := tr.put("search/meta.js", fmt.Appendf(nil, "nvMeta({\"main\":%d,\"delta\":%d,\"docs\":%d});\n", next.Main, nDelta, len(r.snap.entries)))
 	return err
 }
+
+// pagePath is where article id's page is, from the site's root.
+func pagePath(id int64) string { return "a/" + strconv.FormatInt(id, 10) + ".html" }
