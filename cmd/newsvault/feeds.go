@@ -281,7 +281,7 @@ keeps polling as feeds come due, like serve without the HTTP server.`,
 		RunE: withApp(cfg, func(cmd *cobra.Command, a *cli.App, args []string) error {
 			ctx := cmd.Context()
 			if !once {
-				schedule(ctx, a, tick)
+				schedule(ctx, a, tick, nil)
 				return nil
 			}
 			due, err := a.Store.DueSources(ctx, time.Now())

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mmcdole/gofeed"
 )
@@ -314,5 +315,48 @@ func TestFeedsReadBackWithGofeed(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "assets", img.Asset.Hash+".png")); err != nil {
 		t.Errorf("the image was not copied into the site: %v", err)
+	}
+}
+
+func TestAutoPublishesAfterKicksAtMostOncePerInterval(t *testing.T) {
+	ta, _ := smallArchive(t)
+	tick := make(chan time.Time)
+	rounds := make(chan []Report)
+	a := NewAuto(ta.publisher(), []Target{{Name: "s", Kind: KindSite, Dir: filepath.Join(t.TempDir(), "s")}}, time.Hour)
+	a.After = func(d time.Duration) <-chan time.Time {
+		if d != time.Hour {
+			t.Errorf("waited %v, want the interval", d)
+		}
+		return tick
+	}
+	a.Done = func(r []Report, err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		rounds <- r
+	}
+	go a.Run(t.Context())
+	a.Kick()
+	if r := <-rounds; r[0].Rendered != 30 {
+		t.Fatalf("first round: %+v", r)
+	}
+	// Kicks during the interval fold into one run, after it.
+	for range 5 {
+		a.Kick()
+	}
+	ta.save(ta.source("新"), "https://n.example/1", "新文章", "<p>新</p>", false)
+	select {
+	case r := <-rounds:
+		t.Fatalf("ran before the interval passed: %+v", r)
+	default:
+	}
+	tick <- time.Now()
+	if r := <-rounds; r[0].Rendered != 1 {
+		t.Fatalf("second round: %+v", r)
+	}
+	select {
+	case r := <-rounds:
+		t.Fatalf("a third round without a kick: %+v", r)
+	default:
 	}
 }
