@@ -296,4 +296,3 @@ func jsonArg(b []byte) []byte {
 	}
 	return nil
 }
-

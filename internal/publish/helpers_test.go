@@ -157,11 +157,11 @@ func zhParagraphs(i int) string {
 	return fmt.Sprintf("<p>第%d篇报道：白俄罗斯总统卢卡申科星期二抵达北京，对中国进行为期三天的国事访问。</p><p>編號%d的繁體段落：臺灣與華盛頓的關係受到關注。</p>", i, i)
 }
 
-// contextCancelledAfterStaging returns a context that ends once the first
-// file of a run has been staged.
-func contextCancelledAfterStaging(t *testing.T) (context.Context, context.CancelFunc) {
+// cancelWhenStaging makes p's next run see its context end as soon as it
+// stages its first file.
+func cancelWhenStaging(t *testing.T, p *Publisher) context.Context {
 	ctx, cancel := context.WithCancel(t.Context())
-	stagedHook = func() { cancel() }
-	t.Cleanup(func() { stagedHook = nil })
-	return ctx, cancel
+	p.onStage = cancel
+	t.Cleanup(cancel)
+	return ctx
 }

@@ -35,6 +35,8 @@ type Publisher struct {
 	// failAfter, when positive, stops a run after that many renames of
 	// its commit, as a kill would (tests).
 	failAfter int
+	// onStage, when set, runs as each file is staged (tests).
+	onStage func()
 }
 
 // Report says what one run did to one target.
@@ -87,7 +89,7 @@ func (p *Publisher) Run(ctx context.Context, t Target) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	tr.failAfter = p.failAfter
+	tr.failAfter, tr.onStage = p.failAfter, p.onStage
 	snap, err := p.snapshot(ctx)
 	if err != nil {
 		return rep, err

@@ -78,6 +78,8 @@ type tree struct {
 	// failAfter, when positive, makes the run fail after that many renames
 	// of the apply phase, as a kill would (tests).
 	failAfter int
+	// onStage, when set, runs as each file is staged (tests).
+	onStage func()
 }
 
 // openTree opens (or creates) the target directory dir of kind, refusing
@@ -189,8 +191,8 @@ func (t *tree) putHashed(rel, hash string, fill func(io.Writer) error) (bool, er
 	if err := writeAtomic(filepath.Join(t.dir, metaDir, stagingDir, filepath.FromSlash(rel)), fill); err != nil {
 		return false, err
 	}
-	if stagedHook != nil {
-		stagedHook()
+	if t.onStage != nil {
+		t.onStage()
 	}
 	if !t.isStage[rel] {
 		t.isStage[rel] = true
@@ -234,9 +236,6 @@ func (t *tree) commit() (written, removed int, err error) {
 	}
 	return len(j.Moves), len(j.Removes), nil
 }
-
-// stagedHook, set only by tests, runs after each staged file.
-var stagedHook func()
 
 // errKilled is the failure tests inject into the apply phase.
 var errKilled = errors.New("publish: run stopped mid-commit (test)")
