@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"strconv"
 	"sync"
 	"time"
@@ -141,23 +142,20 @@ func (p *Publisher) snapshot(ctx context.Context) (*snapshot, error) {
 			return nil, fmt.Errorf("publish: article statuses: %w", err)
 		}
 	}
-	const page = 1000
-	for offset := 0; ; offset += page {
-		as, err := p.Store.Articles(ctx, store.ArticleFilter{Limit: page, Offset: offset, NoContent: true})
-		if err != nil {
-			return nil, fmt.Errorf("publish: %w", err)
+	// One query for the whole listing: paging by OFFSET would sort the
+	// table once per page.
+	as, err := p.Store.Articles(ctx, store.ArticleFilter{Limit: math.MaxInt32, NoContent: true})
+	if err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	s.entries = make([]*entry, 0, len(as))
+	for _, a := range as {
+		e := &entry{Article: a, Status: s.statuses[a.ID]}
+		e.token = strconv.FormatInt(a.VersionID, 10) + "/" + strconv.Itoa(a.VersionCount) + "/" + e.Status.Status
+		if !e.Status.Since.IsZero() {
+			e.token += "@" + strconv.FormatInt(e.Status.Since.Unix(), 10)
 		}
-		for _, a := range as {
-			e := &entry{Article: a, Status: s.statuses[a.ID]}
-			e.token = strconv.FormatInt(a.VersionID, 10) + "/" + strconv.Itoa(a.VersionCount) + "/" + e.Status.Status
-			if !e.Status.Since.IsZero() {
-				e.token += "@" + strconv.FormatInt(e.Status.Since.Unix(), 10)
-			}
-			s.entries = append(s.entries, e)
-		}
-		if len(as) < page {
-			break
-		}
+		s.entries = append(s.entries, e)
 	}
 	return s, nil
 }
