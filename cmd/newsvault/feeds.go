@@ -379,7 +379,7 @@ keeps polling as feeds come due, like serve without the HTTP server.`,
 				return pollNow(cmd, a, now)
 			}
 			if !once {
-				schedule(ctx, a, tick)
+				schedule(ctx, a, tick, nil)
 				return nil
 			}
 			due, err := a.Store.DueSources(ctx, time.Now())

@@ -11,13 +11,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/newsvault/newsvault/internal/cli"
+	"github.com/newsvault/newsvault/internal/publish"
 	"github.com/newsvault/newsvault/internal/web"
 )
 
 func newServeCmd(cfg *cli.Config) *cobra.Command {
 	var listen, displayZone, readAccess, submitDomains string
 	var noPoll, behindTLS, anonSubmit bool
-	var tick, grace, sessionTTL time.Duration
+	var tick, grace, sessionTTL, publishEvery time.Duration
 	var workers, submitRate int
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -32,6 +33,8 @@ with back-off after errors) and an HTTP server with:
   /api/v1/...            the JSON API; its OpenAPI description is
                          /api/v1/openapi.json
   /assets/{sha256}       a stored image
+  /feeds/all.atom        Atom feeds (and .json for JSON Feed) of all articles,
+                         /feeds/source-{id}, /feeds/removed, /feeds/edited
   /healthz, /metrics     health and Prometheus metrics
 
 URLs submitted on /add or to POST /api/v1/archive are archived by background
@@ -140,8 +143,21 @@ marked Secure; rate limits then count the proxy as one client.`,
 			}
 			errc := make(chan error, 1)
 			go func() { errc <- srv.Serve(ln) }()
+			targets, pconf, err := publishTargets(cfg.DataDir, "", "", "", "")
+			if err != nil {
+				return err
+			}
+			var auto *publish.Auto
+			if len(targets) > 0 {
+				if publishEvery > 0 {
+					pconf.Interval.Duration = publishEvery
+				}
+				auto = publish.NewAuto(&publish.Publisher{Store: a.Store, Blobs: a.Blobs, Analyzer: a.Search, Log: a.Log}, targets, pconf.Interval.Duration)
+				go auto.Run(ctx)
+				auto.Kick() // bring the targets up to date at start
+			}
 			if !noPoll {
-				go schedule(ctx, a, tick)
+				go schedule(ctx, a, tick, auto)
 			}
 			var serveErr error
 			select {
@@ -172,6 +188,7 @@ marked Secure; rate limits then count the proxy as one client.`,
 	cmd.Flags().StringVar(&submitDomains, "submit-domains", "", "with --anonymous-submit: only URLs on these comma-separated domains or their subdomains (env NEWSVAULT_SUBMIT_DOMAINS; default any)")
 	cmd.Flags().BoolVar(&noPoll, "no-poll", false, "serve only; do not poll feeds")
 	cmd.Flags().DurationVar(&tick, "tick", 30*time.Second, "how often the scheduler looks for feeds that are due")
+	cmd.Flags().DurationVar(&publishEvery, "publish-interval", 0, "publish the targets of publish.toml at most this often, after poll rounds (default: its interval, 10m)")
 	cmd.Flags().IntVar(&workers, "jobs", 2, "archive jobs (submitted URLs) run at once")
 	cmd.Flags().DurationVar(&grace, "grace", 20*time.Second, "on shutdown, how long requests and running archive jobs may take to finish")
 	cmd.Flags().StringVar(&displayZone, "display-zone", "", "IANA time zone for the times newsvault records (first seen, polls) and for dates typed into search (env NEWSVAULT_DISPLAY_ZONE; default the system's); article dates show in their own zone")
@@ -189,13 +206,17 @@ func splitList(s string) []string {
 	return out
 }
 
-// schedule polls due feeds until ctx ends.
-func schedule(ctx context.Context, a *cli.App, tick time.Duration) {
+// schedule polls due feeds until ctx ends, asking auto (when set) to
+// publish after each round.
+func schedule(ctx context.Context, a *cli.App, tick time.Duration, auto *publish.Auto) {
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
 		if _, err := a.Pipe.PollDue(ctx, nil); err != nil && ctx.Err() == nil {
 			a.Log.Error("scheduler", "err", err)
+		}
+		if auto != nil {
+			auto.Kick()
 		}
 		select {
 		case <-ctx.Done():

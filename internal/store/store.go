@@ -82,6 +82,9 @@ type ArticleFilter struct {
 	Until    time.Time // published (or first seen) before
 	Limit    int       // default 50
 	Offset   int
+	// MinVersions, when above 1, keeps only articles with at least that
+	// many versions: 2 lists the edited ones.
+	MinVersions int
 	// NoContent leaves HTML and Text empty, for listings that show only
 	// titles and dates: the store then reads no article bodies.
 	NoContent bool

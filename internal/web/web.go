@@ -162,6 +162,8 @@ type Server struct {
 	ui         *ui.UI
 	api        *api.API
 	readAccess ReadAccess
+	san        *content.Sanitizer
+	behindTLS  bool
 	mux        *http.ServeMux
 	handler    http.Handler
 	routes     []route
@@ -212,6 +214,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.jobs = jobs.New(cfg.Archiver, log, cfg.Jobs)
 	san := content.NewSanitizer()
+	s.san, s.behindTLS = san, cfg.BehindTLS
 	q := webquery.New(cfg.Store, cfg.Analyzer, loc)
 	// The gate shows the login page and reads forms as the pages do; s.ui
 	// is set before the first request.
@@ -259,6 +262,7 @@ func New(cfg Config) (*Server, error) {
 	// Files.
 	s.handleAs("GET /static/{file}", webauth.AccessOpen, s.ui.Static)
 	s.handle("GET /assets/{hash}", s.asset)
+	s.handle("GET /feeds/{name}", s.feed)
 	s.handleAs("GET /favicon.ico", webauth.AccessOpen, s.ui.Favicon)
 	// Operations.
 	s.handleAs("GET /healthz", webauth.AccessOpen, s.healthz)

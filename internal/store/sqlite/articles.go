@@ -281,6 +281,10 @@ func filterWhere(f store.ArticleFilter) (string, []any) {
 		q += ` AND a.sort_at < ?`
 		args = append(args, f.Until.UnixMilli())
 	}
+	if f.MinVersions > 1 {
+		q += ` AND a.version_count >= ?`
+		args = append(args, f.MinVersions)
+	}
 	return q, args
 }
 

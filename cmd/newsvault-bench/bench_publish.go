@@ -1,0 +1,298 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/blob"
+	"github.com/newsvault/newsvault/internal/cli"
+	"github.com/newsvault/newsvault/internal/pipeline"
+	"github.com/newsvault/newsvault/internal/publish"
+	"github.com/newsvault/newsvault/internal/search"
+	"github.com/newsvault/newsvault/internal/shareddata"
+	"github.com/newsvault/newsvault/internal/store"
+	"github.com/newsvault/newsvault/internal/store/sqlite"
+)
+
+func newBenchPublishCmd(cfg *cli.Config) *cobra.Command {
+	var copies int
+	var keep bool
+	var cpuProfile string
+	cmd := &cobra.Command{
+		Use:   "publish [PATH]",
+		Short: "Publish a large archive to the static site and markdown mirror, then an increment of 10 articles",
+		Long: `publish stores PATH (default: the shared news-md corpus) --copies times under
+distinct URLs in a temporary store, publishes it in full to a static site and
+a markdown mirror (articles/s, peak memory), adds 10 new articles and
+publishes again (time and files written), and reports the site's bytes per
+article and the bytes a reader's browser downloads for one search.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			path := ""
+			if len(args) == 1 {
+				path = args[0]
+			} else if d := shareddata.Find(); d != "" {
+				path = filepath.Join(d, "news-md")
+			} else {
+				return cli.Usagef("no PATH given and no shared data found (set %s)", shareddata.EnvVar)
+			}
+			dir, err := os.MkdirTemp("", "newsvault-bench-publish-")
+			if err != nil {
+				return err
+			}
+			if !keep {
+				defer os.RemoveAll(dir)
+			}
+			w := cmd.OutOrStdout()
+			an, err := search.NewAnalyzer()
+			if err != nil {
+				return err
+			}
+			st, err := sqlite.Open(ctx, filepath.Join(dir, "newsvault.db"))
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			blobs, err := blob.Open(filepath.Join(dir, "blobs"), blob.Options{})
+			if err != nil {
+				return err
+			}
+			files, err := pipeline.ImportFiles([]string{path})
+			if err != nil {
+				return err
+			}
+			docs := prepareBenchDocs(an, files)
+			sources := map[string]int64{}
+			var batch []*store.ArticleWrite
+			for c := range copies {
+				for _, d := range docs {
+					src, ok := sources[d.outlet]
+					if !ok {
+						s, err := st.EnsureSource(ctx, &archive.Source{Kind: archive.KindImport, FeedURL: "import:" + d.outlet, Title: d.outlet, TimeZone: "Asia/Shanghai"})
+						if err != nil {
+							return err
+						}
+						src, sources[d.outlet] = s.ID, s.ID
+					}
+					aw := *d.w
+					aw.Article.URL = copyURL(d.w.Article.URL, c)
+					aw.Article.SourceID = src
+					aw.Index = nil
+					batch = append(batch, &aw)
+					if len(batch) == 500 {
+						if _, err := st.SaveArticles(ctx, batch); err != nil {
+							return err
+						}
+						batch = batch[:0]
+					}
+				}
+			}
+			if _, err := st.SaveArticles(ctx, batch); err != nil {
+				return err
+			}
+			stats, _ := st.Stats(ctx)
+			fmt.Fprintf(w, "archive:         %d articles (%d files ×%d)\n", stats.Articles, len(docs), copies)
+
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
+			p := &publish.Publisher{Store: st, Blobs: blobs, Analyzer: an}
+			site := publish.Target{Name: "site", Kind: publish.KindSite, Dir: filepath.Join(dir, "site"), BaseURL: "https://mirror.example.org/news/"}
+			md := publish.Target{Name: "md", Kind: publish.KindMarkdown, Dir: filepath.Join(dir, "md")}
+			for _, t := range []publish.Target{site, md} {
+				rep, err := p.Run(ctx, t)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "full %-8s     %d articles, %d files in %s: %.0f articles/s on %d CPUs; peak RSS so far %s\n", t.Kind+":", rep.Articles, rep.Written,
+					rep.Duration.Round(time.Millisecond), float64(rep.Articles)/rep.Duration.Seconds(), runtime.GOMAXPROCS(0), peakRSS())
+			}
+			// Ten new articles: the first ten of the corpus under new URLs.
+			for i, d := range docs[:min(10, len(docs))] {
+				aw := *d.w
+				aw.Article.URL = copyURL(d.w.Article.URL, copies+i+1)
+				aw.Article.SourceID = sources[d.outlet]
+				aw.Index = nil
+				if _, err := st.SaveArticle(ctx, &aw); err != nil {
+					return err
+				}
+			}
+			for _, t := range []publish.Target{site, md} {
+				rep, err := p.Run(ctx, t)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "incremental %-8s %d articles rendered, %d files written in %s\n", t.Kind+":", rep.Rendered, rep.Written, rep.Duration.Round(time.Millisecond))
+			}
+			total, n := dirBytes(site.Dir)
+			fmt.Fprintf(w, "site:            %.1f MB in %d files, %.1f KB per article\n", float64(total)/1e6, n, float64(total)/1024/float64(stats.Articles+10))
+			for _, q := range []string{"卢卡申科", "盧卡申科", "新冠病毒", "香港 国安法", "世界卫生组织", "特朗普", "Huawei"} {
+				b, hits, err := searchDownload(site.Dir, an, q)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "search %-12s %d hits shown, %.0f KB downloaded\n", q+":", hits, float64(b)/1024)
+			}
+			fmt.Fprintf(w, "peak RSS:        %s\n", peakRSS())
+			if keep {
+				fmt.Fprintf(w, "kept in:         %s\n", dir)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&copies, "copies", 10, "how many times the corpus is stored, under different URLs")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the publish runs to this file")
+	cmd.Flags().BoolVar(&keep, "keep", false, "keep the temporary store and targets")
+	return cmd
+}
+
+func dirBytes(dir string) (int64, int) {
+	var total int64
+	n := 0
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			if d != nil && d.Name() == ".newsvault" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if info, err := d.Info(); err == nil {
+			total += info.Size()
+			n++
+		}
+		return nil
+	})
+	return total, n
+}
+
+// searchDownload replays what the site's search.js downloads for query q:
+// meta.js and fold.js, the shard of each token in each segment, then the
+// text files of candidates, newest first in batches of 20, until 50 hits.
+func searchDownload(site string, an *search.Analyzer, q string) (int64, int, error) {
+	var bytes int64
+	read := func(rel string) ([]byte, error) {
+		b, err := os.ReadFile(filepath.Join(site, filepath.FromSlash(rel)))
+		if err != nil && !os.IsNotExist(err) {
+			return nil, err
+		}
+		bytes += int64(len(b))
+		return b, nil
+	}
+	metaJS, err := read("search/meta.js")
+	if err != nil {
+		return 0, 0, err
+	}
+	if _, err := read("search/fold.js"); err != nil {
+		return 0, 0, err
+	}
+	var meta struct{ Main, Delta int }
+	if err := json.Unmarshal(jsonArg(metaJS), &meta); err != nil {
+		return 0, 0, err
+	}
+	terms := strings.Fields(an.Fold(q))
+	var cand []int64
+	first := true
+	loadedShard := map[string]map[string]string{}
+	for _, term := range terms {
+		for _, tok := range an.Tokens(term) {
+			ids := map[int64]bool{}
+			for _, seg := range []struct {
+				name string
+				n    int
+			}{{"m", meta.Main}, {"d", meta.Delta}} {
+				if seg.n == 0 {
+					continue
+				}
+				h := fnv.New32a()
+				io.WriteString(h, tok)
+				rel := "search/" + seg.name + "/" + strconv.Itoa(int(h.Sum32()%uint32(seg.n))) + ".js"
+				sh, ok := loadedShard[rel]
+				if !ok {
+					b, err := read(rel)
+					if err != nil {
+						return 0, 0, err
+					}
+					sh = map[string]string{}
+					if len(b) > 0 {
+						if err := json.Unmarshal(jsonArg(b), &sh); err != nil {
+							return 0, 0, fmt.Errorf("%s: %w", rel, err)
+						}
+					}
+					loadedShard[rel] = sh
+				}
+				prev := int64(0)
+				if sh[tok] != "" {
+					for _, d := range strings.Split(sh[tok], ",") {
+						v, _ := strconv.ParseInt(d, 36, 64)
+						prev += v
+						ids[prev] = true
+					}
+				}
+			}
+			if first {
+				for id := range ids {
+					cand = append(cand, id)
+				}
+				first = false
+			} else {
+				cand = slices.DeleteFunc(cand, func(id int64) bool { return !ids[id] })
+			}
+		}
+	}
+	slices.Sort(cand)
+	slices.Reverse(cand)
+	hits := 0
+	for i := 0; i < len(cand) && hits < 50; i += 20 {
+		for _, id := range cand[i:min(i+20, len(cand))] {
+			b, err := read("search/t/" + strconv.FormatInt(id, 10) + ".js")
+			if err != nil {
+				return 0, 0, err
+			}
+			var d struct{ T, X string }
+			json.Unmarshal(jsonArg(b), &d)
+			text := an.Fold(d.T + "\n" + d.X)
+			ok := true
+			for _, t := range terms {
+				ok = ok && strings.Contains(text, t)
+			}
+			if ok && hits < 50 {
+				hits++
+			}
+		}
+	}
+	return bytes, hits, nil
+}
+
+// jsonArg is the last argument of a one-call script such as
+// nvPost("m",3,{…}); — its JSON object.
+func jsonArg(b []byte) []byte {
+	s := strings.TrimSpace(string(b))
+	s = strings.TrimSuffix(strings.TrimSuffix(s, ";"), ")")
+	if i := strings.Index(s, "{"); i >= 0 {
+		return []byte(s[i:])
+	}
+	return nil
+}

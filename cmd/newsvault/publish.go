@@ -1,0 +1,91 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/newsvault/newsvault/internal/cli"
+	"github.com/newsvault/newsvault/internal/publish"
+)
+
+// publishTargets resolves the targets of publish.toml and of the flags.
+func publishTargets(dataDir, name, site, markdown, baseURL string) ([]publish.Target, publish.Config, error) {
+	conf, err := publish.LoadConfig(dataDir)
+	if err != nil {
+		return nil, conf, cli.UsageError{Err: err}
+	}
+	if site != "" {
+		conf.Targets = append(conf.Targets, publish.Target{Name: "site", Kind: publish.KindSite, Dir: site, BaseURL: baseURL})
+	}
+	if markdown != "" {
+		conf.Targets = append(conf.Targets, publish.Target{Name: "markdown", Kind: publish.KindMarkdown, Dir: markdown, BaseURL: baseURL})
+	}
+	if err := conf.Validate(); err != nil {
+		return nil, conf, cli.UsageError{Err: err}
+	}
+	ts, err := conf.Find(name)
+	if err != nil {
+		return nil, conf, cli.UsageError{Err: err}
+	}
+	return ts, conf, nil
+}
+
+func newPublishCmd(cfg *cli.Config) *cobra.Command {
+	var target, site, markdown, baseURL string
+	cmd := &cobra.Command{
+		Use:   "publish",
+		Short: "Write the archive to its publish targets (markdown mirror, static site), incrementally",
+		Long: `publish writes every target named in publish.toml in the data directory (or
+only --target NAME), and the targets given by --site and --markdown.
+
+Each run writes only what changed since that target's last run: new
+articles, new versions, watch status changes, and the list pages, feeds and
+search index files they touch. A target is written atomically: a run killed
+midway leaves it as it was, or is completed by the next run. A directory
+that is not empty and was not made by publish is refused.
+
+publish.toml:
+
+  interval = "10m"            # serve publishes at most this often
+
+  [[target]]
+  name = "site"               # --target site
+  kind = "site"               # or "markdown"
+  dir = "publish/site"        # relative to the data directory
+  base_url = "https://example.org/news/"   # feeds' absolute links
+
+serve runs the same publish after each poll round (see serve --help).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			targets, _, err := publishTargets(cfg.DataDir, target, site, markdown, baseURL)
+			if err != nil {
+				return err
+			}
+			if len(targets) == 0 {
+				return cli.Usagef("no publish targets: add them to %s in the data directory or give --site or --markdown", publish.ConfigFile)
+			}
+			a, err := cli.Open(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			p := &publish.Publisher{Store: a.Store, Blobs: a.Blobs, Analyzer: a.Search, Log: a.Log}
+			for _, t := range targets {
+				rep, err := p.Run(ctx, t)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s (%s): %d articles, %d rendered, %d files written, %d removed in %s\n",
+					t.Name, t.Kind, rep.Articles, rep.Rendered, rep.Written, rep.Removed, rep.Duration.Round(1e6))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "", "publish only the target with this name")
+	cmd.Flags().StringVar(&site, "site", "", "also publish the static site to this directory (target name \"site\")")
+	cmd.Flags().StringVar(&markdown, "markdown", "", "also publish the markdown mirror to this directory (target name \"markdown\")")
+	cmd.Flags().StringVar(&baseURL, "base-url", "", "with --site: the URL the site is read at, for the feeds' absolute links")
+	return cmd
+}

@@ -1,0 +1,60 @@
+package publish
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfigReadsTargetsAndRejectsMistakes(t *testing.T) {
+	dir := t.TempDir()
+	c, err := LoadConfig(dir)
+	if err != nil || len(c.Targets) != 0 || c.Interval.Duration != DefaultInterval {
+		t.Fatalf("no file: %+v %v", c, err)
+	}
+	good := "interval = \"15m\"\n[[target]]\nname = \"site\"\nkind = \"site\"\ndir = \"out/site\"\nbase_url = \"https://e.org/n/\"\n"
+	os.WriteFile(filepath.Join(dir, ConfigFile), []byte(good), 0o644)
+	c, err = LoadConfig(dir)
+	if err != nil || c.Interval.Duration != 15*time.Minute || len(c.Targets) != 1 || c.Targets[0].Dir != filepath.Join(dir, "out/site") {
+		t.Fatalf("good file: %+v %v", c, err)
+	}
+	for _, bad := range []string{
+		"[[target]]\nname = \"x\"\nkind = \"pdf\"\ndir = \"d\"\n",
+		"[[target]]\nname = \"x\"\nkind = \"site\"\n",
+		"[[target]]\nname = \"../x\"\nkind = \"site\"\ndir = \"d\"\n",
+		"[[target]]\nname = \"x\"\nkind = \"site\"\ndir = \"d\"\nbase_url = \"javascript:alert(1)\"\n",
+		"[[target]]\nname = \"x\"\nkind = \"site\"\ndir = \"d\"\n[[target]]\nname = \"x\"\nkind = \"markdown\"\ndir = \"e\"\n",
+		"[[target]]\nname = \"x\"\nkind = \"site\"\ndir = \"d\"\ntypo = 1\n",
+		"interval = \"soon\"\n",
+	} {
+		os.WriteFile(filepath.Join(dir, ConfigFile), []byte(bad), 0o644)
+		if _, err := LoadConfig(dir); err == nil {
+			t.Errorf("accepted:\n%s", bad)
+		} else if !strings.Contains(err.Error(), ConfigFile) {
+			t.Errorf("error does not name the file: %v", err)
+		}
+	}
+}
+
+func FuzzLoadConfig(f *testing.F) {
+	f.Add("interval = \"15m\"\n[[target]]\nname = \"site\"\nkind = \"site\"\ndir = \"out\"\n")
+	f.Add("[[target]]\nname = \"m\"\nkind = \"markdown\"\ndir = \"/abs\"\noriginal_images = true\n")
+	f.Fuzz(func(t *testing.T, data string) {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, ConfigFile), []byte(data), 0o644)
+		c, err := LoadConfig(dir)
+		if err != nil {
+			return
+		}
+		if err := c.Validate(); err != nil {
+			t.Fatalf("LoadConfig returned a configuration that does not validate: %v", err)
+		}
+		for _, tg := range c.Targets {
+			if !filepath.IsAbs(tg.Dir) {
+				t.Fatalf("target dir %q not made absolute", tg.Dir)
+			}
+		}
+	})
+}

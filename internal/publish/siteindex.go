@@ -1,0 +1,168 @@
+package publish
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/newsvault/newsvault/internal/search"
+)
+
+// The static site's search index, read by site/search.js with no server:
+//
+//	search/meta.js      nvMeta({"main":S,"delta":D,"docs":N}) — shard counts
+//	search/fold.js      nvFold("…") — pairs of runes: character, its fold
+//	                    (traditional→simplified, full-width→half-width, lower case)
+//	search/m/<n>.js     nvPost("m",n,{token:"ids",…}) — the main segment
+//	search/d/<n>.js     nvPost("d",n,{…}) — the delta segment
+//	search/t/<id>.js    nvDoc(id,{t,u,d,s,x}) — title, page, date, source, text
+//
+// Tokens are package search's (the server's: CJK bigrams and words over
+// folded text); a token lives in shard fnv32a(token) mod S of a segment,
+// and its posting list is the sorted article IDs, delta-encoded in base 36,
+// comma-separated. A query's tokens are looked up in both segments, their
+// lists intersected, and each candidate verified by finding every query
+// term in its folded text: so every substring of two characters or more
+// that the server's search finds is found, and nothing else.
+//
+// Every file is a script that calls a function the page defines (JSONP
+// style), because fetch() of local files is refused on file://.
+//
+// Incremental runs put new and changed articles in the small delta
+// segment, which is rebuilt whole each run; the main segment is rebuilt
+// only when the delta outgrows deltaLimit. A changed article's stale
+// postings in the main segment only make it a candidate that its text
+// then rejects.
+type indexState struct {
+	Main     int     `json:"main"`      // shards in the main segment
+	MainDocs int     `json:"main_docs"` // articles indexed in it
+	Delta    []int64 `json:"delta"`     // articles in the delta segment
+}
+
+// deltaShards is the number of shards of the delta segment.
+const deltaShards = 16
+
+// deltaLimit is how many articles the delta segment may hold before the
+// main segment is rebuilt.
+func deltaLimit(mainDocs int) int { return max(1000, mainDocs/10) }
+
+// targetShardBytes is the size a main shard aims at.
+const targetShardBytes = 48 << 10
+
+// postings accumulates a segment.
+type postings map[string][]int32
+
+// addDoc adds the distinct tokens of title and text for article id.
+func (p postings) addDoc(an *search.Analyzer, seen map[string]struct{}, id int64, title, text string) {
+	clear(seen)
+	for _, s := range [2]string{title, text} {
+		for _, tok := range an.Tokens(s) {
+			if _, ok := seen[tok]; ok {
+				continue
+			}
+			seen[tok] = struct{}{}
+			p[tok] = append(p[tok], int32(id))
+		}
+	}
+}
+
+// shardOf is the shard of a token among n; search.js computes the same.
+func shardOf(tok string, n int) int {
+	h := fnv.New32a()
+	h.Write([]byte(tok))
+	return int(h.Sum32() % uint32(n))
+}
+
+// shardCount picks the number of main shards: a power of two giving
+// shards of about targetShardBytes.
+func (p postings) shardCount() int {
+	total := 0
+	for tok, ids := range p {
+		total += len(tok) + 4 + 3*len(ids)
+	}
+	n := 16
+	for n < 8192 && total/n > targetShardBytes {
+		n *= 2
+	}
+	return n
+}
+
+// shards renders the segment seg as n shard scripts.
+func (p postings) shards(seg string, n int) [][]byte {
+	toks := make([][]string, n)
+	for tok := range p {
+		s := shardOf(tok, n)
+		toks[s] = append(toks[s], tok)
+	}
+	out := make([][]byte, n)
+	for i := range n {
+		slices.Sort(toks[i])
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "nvPost(%q,%d,{", seg, i)
+		for j, tok := range toks[i] {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			k, _ := json.Marshal(tok)
+			b.Write(k)
+			b.WriteString(`:"`)
+			ids := p[tok]
+			slices.Sort(ids)
+			ids = slices.Compact(ids)
+			prev := int32(0)
+			for x, id := range ids {
+				if x > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(strconv.FormatInt(int64(id-prev), 36))
+				prev = id
+			}
+			b.WriteByte('"')
+		}
+		b.WriteString("});\n")
+		out[i] = b.Bytes()
+	}
+	return out
+}
+
+// docScript is the search/t/<id>.js of an article.
+func docScript(id int64, title, page, day, source, text string) ([]byte, error) {
+	d := struct {
+		T string `json:"t"`
+		U string `json:"u"`
+		D string `json:"d"`
+		S string `json:"s"`
+		X string `json:"x"`
+	}{title, page, day, source, text}
+	j, err := json.Marshal(d)
+	if err != nil {
+		return nil, err
+	}
+	return fmt.Appendf(nil, "nvDoc(%d,%s);\n", id, j), nil
+}
+
+// foldScript is search/fold.js: every rune whose fold differs from it
+// (beyond ASCII upper case, which the script lowers itself), as a string
+// of pairs.
+func foldScript(an *search.Analyzer) []byte {
+	var b strings.Builder
+	for r := rune(0x80); r <= utf8.MaxRune; r++ {
+		if r >= 0xD800 && r <= 0xDFFF {
+			continue
+		}
+		s := string(r)
+		f := an.Fold(s)
+		if f == s {
+			continue
+		}
+		b.WriteString(s)
+		b.WriteString(f)
+	}
+	j, _ := json.Marshal(b.String())
+	return fmt.Appendf(nil, "nvFold(%s);\n", j)
+}
