@@ -49,7 +49,7 @@ type Config struct {
 // DefaultConfig returns the parameters chosen on the labelled set.
 func DefaultConfig() Config {
 	return Config{
-		Threshold: 0.30, MergeThreshold: 0.55, SplitThreshold: 0.08,
+		Threshold: 0.20, MergeThreshold: 0.55, SplitThreshold: 0.08,
 		Window: 4 * 24 * time.Hour, HalfLife: 3 * 24 * time.Hour,
 		TitleWeight: 3, BodyRunes: 1500, ArticleTerms: 60, CentroidTerms: 60,
 		MaxPosting: 400, MaxStory: 300, MinTerms: 25,

@@ -16,7 +16,9 @@ func TestDumpCandidates(t *testing.T) {
 		t.Skip("set NEWSVAULT_DUMP_STORIES=1 to print candidate stories")
 	}
 	docs := corpus(t)
-	c := story.New(story.DefaultConfig(), folder(t))
+	cfg := story.DefaultConfig()
+	cfg.Threshold = 0.2
+	c := story.New(cfg, folder(t))
 	byID := map[string]doc{}
 	for _, d := range docs {
 		byID[d.ID] = d
@@ -25,7 +27,7 @@ func TestDumpCandidates(t *testing.T) {
 		}
 	}
 	c.Refine()
-	for _, s := range c.Stories(4) {
+	for _, s := range c.Stories(3) {
 		if len(s.Sources) < 2 {
 			continue
 		}
