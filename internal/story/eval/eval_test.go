@@ -13,7 +13,7 @@ import (
 )
 
 type labels struct {
-	Stories   map[string][]string `json:"stories"`
+	Stories   map[string][]string          `json:"stories"`
 	Copies    []struct{ A, B, Why string } `json:"copies"`
 	NonCopies []struct{ A, B, Why string } `json:"non_copies"`
 }
