@@ -36,8 +36,9 @@ type Config struct {
 	ArticleTerms int `json:"article_terms"`
 	// CentroidTerms is how many of a story's heaviest terms are indexed.
 	CentroidTerms int `json:"centroid_terms"`
-	// MaxPosting: a term indexed for this many live stories is too common
-	// to find candidates with, and is skipped.
+	// MaxPosting caps a term's posting list: it keeps the MaxPosting
+	// stories most recently updated, so a common term costs no more to
+	// look up at ten million articles than at ten thousand.
 	MaxPosting int `json:"max_posting"`
 	// MaxStory caps a story's size; a full story takes no more articles.
 	MaxStory int `json:"max_story"`
@@ -52,7 +53,7 @@ func DefaultConfig() Config {
 		Threshold: 0.20, MergeThreshold: 0.55, SplitThreshold: 0.08,
 		Window: 4 * 24 * time.Hour, HalfLife: 3 * 24 * time.Hour,
 		TitleWeight: 3, BodyRunes: 1500, ArticleTerms: 60, CentroidTerms: 60,
-		MaxPosting: 400, MaxStory: 300, MinTerms: 25,
+		MaxPosting: 64, MaxStory: 300, MinTerms: 25,
 	}
 }
 
@@ -77,6 +78,16 @@ type story struct {
 	first, last time.Time
 	closed      bool // no more joins: thin, detached, or full
 	indexed     vector
+	// acc and mark are best's scratch: the score accumulated in lookup
+	// number mark.
+	acc  float64
+	mark uint64
+}
+
+// posting is one story under a term, with the term's centroid weight.
+type posting struct {
+	s *story
+	w float32
 }
 
 // Assignment is where an arriving article went.
@@ -94,16 +105,26 @@ type Clusterer struct {
 	cfg  Config
 	fold Folder
 
-	mu      sync.Mutex
-	terms   map[string]uint32
-	df      []int32
-	n       int
-	clock   time.Time
-	nextID  int64
-	stories map[int64]*story
-	arts    map[string]*article
-	post    map[uint32]map[int64]float32
-	cons    constraints
+	mu         sync.Mutex
+	terms      map[string]uint32 // words to term IDs
+	bigrams    map[uint64]uint32 // CJK bigrams (see bigram) to term IDs
+	df         []int32
+	n          int
+	clock      time.Time
+	nextID     int64
+	stories    map[int64]*story
+	arts       map[string]*article
+	post       map[uint32][]posting
+	indexedSet map[int64]*story // the stories in the index
+	cons       constraints
+
+	// Scratch reused by every call, so assignment allocates little.
+	tf      []float64 // by term ID; zero outside vectorize
+	touched []uint32
+	termBuf []byte
+	vecBuf  vector
+	cands   []*story
+	epoch   uint64
 }
 
 // New returns an empty clusterer.
@@ -116,40 +137,68 @@ func New(cfg Config, fold Folder) *Clusterer {
 
 func (c *Clusterer) reset() {
 	c.terms = map[string]uint32{}
+	c.bigrams = map[uint64]uint32{}
 	c.df = nil
 	c.n = 0
 	c.clock = time.Time{}
 	c.nextID = 1
 	c.stories = map[int64]*story{}
 	c.arts = map[string]*article{}
-	c.post = map[uint32]map[int64]float32{}
+	c.post = map[uint32][]posting{}
+	c.indexedSet = map[int64]*story{}
+	c.tf = nil
 }
 
 // vectorize turns an article into its TF-IDF vector, learning document
-// frequencies as it goes.
+// frequencies as it goes. It returns the number of distinct terms.
 func (c *Clusterer) vectorize(a Article) (vector, int) {
-	tf := map[string]float64{}
-	title, body := a.Title, a.Text
+	title, body := a.Title, truncate(a.Text, c.cfg.BodyRunes)
 	if c.fold != nil {
-		title, body = c.fold(title), c.fold(truncate(body, c.cfg.BodyRunes))
+		title, body = c.fold(title), c.fold(body)
 	}
 	title, body = strings.ToLower(title), strings.ToLower(body)
-	eachTerm(title, c.cfg.BodyRunes, func(t string) { tf[t] += c.cfg.TitleWeight })
-	eachTerm(body, c.cfg.BodyRunes, func(t string) { tf[t]++ })
-	c.n++
-	w := make(map[uint32]float64, len(tf))
-	for t, f := range tf {
-		id, ok := c.terms[t]
+	if n := len(c.df) - len(c.tf); n > 0 {
+		c.tf = append(c.tf, make([]float64, n)...)
+	}
+	c.touched = c.touched[:0]
+	weight := 0.0
+	add := func(pair uint64, word []byte) {
+		var id uint32
+		var ok bool
+		if word == nil {
+			id, ok = c.bigrams[pair]
+		} else {
+			id, ok = c.terms[string(word)]
+		}
 		if !ok {
 			id = uint32(len(c.df))
-			c.terms[t] = id
+			if word == nil {
+				c.bigrams[pair] = id
+			} else {
+				c.terms[string(word)] = id
+			}
 			c.df = append(c.df, 0)
+			c.tf = append(c.tf, 0)
 		}
+		if c.tf[id] == 0 {
+			c.touched = append(c.touched, id)
+		}
+		c.tf[id] += weight
+	}
+	weight = c.cfg.TitleWeight
+	c.termBuf = eachTerm(title, c.cfg.BodyRunes, c.termBuf, add)
+	weight = 1
+	c.termBuf = eachTerm(body, c.cfg.BodyRunes, c.termBuf, add)
+	c.n++
+	v := c.vecBuf[:0]
+	for _, id := range c.touched {
 		c.df[id]++
 		idf := math.Log(1 + float64(c.n)/float64(c.df[id]))
-		w[id] = (1 + math.Log(f)) * idf
+		v = append(v, tw{id, float32((1 + math.Log(max(c.tf[id], 1))) * idf)})
+		c.tf[id] = 0
 	}
-	return topUnit(w, c.cfg.ArticleTerms), len(tf)
+	c.vecBuf = v
+	return topUnit(v, c.cfg.ArticleTerms), len(c.touched)
 }
 
 // truncate returns the first n runes of s.
@@ -214,37 +263,44 @@ func (c *Clusterer) place(art *article) Assignment {
 }
 
 // best finds the live story most similar to vec through the inverted index
-// over story centroids. skip excludes one story (for merging).
+// over story centroids; it reads at most len(vec)×MaxPosting postings.
+// skip excludes one story (for merging).
 func (c *Clusterer) best(vec vector, at time.Time, artID string, skip int64) (*story, float64) {
-	acc := map[int64]float64{}
+	c.epoch++
+	cands := c.cands[:0]
 	for _, e := range vec {
-		p := c.post[e.T]
-		if len(p) >= c.cfg.MaxPosting {
-			continue
-		}
-		for sid, w := range p {
-			acc[sid] += float64(e.W) * float64(w)
+		for _, p := range c.post[e.T] {
+			s := p.s
+			if s.mark != c.epoch {
+				s.mark, s.acc = c.epoch, 0
+				cands = append(cands, s)
+			}
+			s.acc += float64(e.W) * float64(p.w)
 		}
 	}
 	var best *story
 	bestScore := 0.0
-	for sid, cos := range acc {
-		if sid == skip {
+	for _, s := range cands {
+		if s.id == skip || !c.open(s) {
 			continue
 		}
-		s := c.stories[sid]
-		if s.closed || c.clock.Sub(s.last) > c.cfg.Window {
-			continue
-		}
-		score := cos * c.decay(s, at)
-		if score > bestScore || (score == bestScore && best != nil && sid < best.id) {
-			if artID != "" && !c.allowed(artID, sid) {
+		score := s.acc * c.decay(s, at)
+		if score > bestScore || (score == bestScore && best != nil && s.id < best.id) {
+			if artID != "" && !c.allowed(artID, s.id) {
 				continue
 			}
 			best, bestScore = s, score
 		}
 	}
+	clear(cands)
+	c.cands = cands[:0]
 	return best, bestScore
+}
+
+// open reports whether s takes articles: not closed, and not older than
+// the window.
+func (c *Clusterer) open(s *story) bool {
+	return !s.closed && c.clock.Sub(s.last) <= c.cfg.Window
 }
 
 // decay is 1 inside the story's time span and halves per HalfLife outside.
@@ -286,25 +342,19 @@ func (c *Clusterer) join(s *story, art *article) {
 	// Keep the centroid's memory bounded: prune to its heaviest terms
 	// when it grows well past what is indexed.
 	if len(s.sum) > 8*c.cfg.CentroidTerms {
-		s.sum = vectorMap(topUnitScaled(s.sum, 4*c.cfg.CentroidTerms))
+		v := appendMap(c.vecBuf[:0], s.sum)
+		k := 4 * c.cfg.CentroidTerms
+		selectTop(v, k)
+		clear(s.sum)
+		for _, e := range v[:min(k, len(v))] {
+			s.sum[e.T] = float64(e.W)
+		}
+		c.vecBuf = v
 	}
 	if len(s.members) >= c.cfg.MaxStory {
 		s.closed = true
 	}
 	c.reindex(s)
-}
-
-// topUnitScaled keeps the k heaviest entries of m at their own scale.
-func topUnitScaled(m map[uint32]float64, k int) vector {
-	v := make(vector, 0, len(m))
-	for t, w := range m {
-		v = append(v, tw{t, float32(w)})
-	}
-	slices.SortFunc(v, func(a, b tw) int { return cmp.Or(cmp.Compare(b.W, a.W), cmp.Compare(a.T, b.T)) })
-	if len(v) > k {
-		v = v[:k]
-	}
-	return v
 }
 
 func vectorMap(v vector) map[uint32]float64 {
@@ -315,33 +365,48 @@ func vectorMap(v vector) map[uint32]float64 {
 	return m
 }
 
-// reindex replaces s's postings with its current centroid's top terms.
+// centroid is s's unit centroid over its CentroidTerms heaviest terms.
+func (c *Clusterer) centroid(s *story) vector {
+	c.vecBuf = appendMap(c.vecBuf[:0], s.sum)
+	return topUnit(c.vecBuf, c.cfg.CentroidTerms)
+}
+
+// reindex replaces s's postings with its current centroid's top terms. A
+// full posting list first drops stories that take no more articles, then
+// the one least recently updated.
 func (c *Clusterer) reindex(s *story) {
 	c.unindex(s)
 	if s.closed || len(s.members) == 0 {
 		return
 	}
-	s.indexed = topUnit(s.sum, c.cfg.CentroidTerms)
+	s.indexed = c.centroid(s)
+	c.indexedSet[s.id] = s
 	for _, e := range s.indexed {
 		p := c.post[e.T]
-		if p == nil {
-			p = map[int64]float32{}
-			c.post[e.T] = p
+		if len(p) >= c.cfg.MaxPosting {
+			p = slices.DeleteFunc(p, func(q posting) bool { return !c.open(q.s) })
 		}
-		p[s.id] = e.W
+		if len(p) >= max(c.cfg.MaxPosting, 1) {
+			p = append(p[:0], p[1:]...)
+		}
+		c.post[e.T] = append(p, posting{s, e.W})
 	}
 }
 
 func (c *Clusterer) unindex(s *story) {
 	for _, e := range s.indexed {
-		if p := c.post[e.T]; p != nil {
-			delete(p, s.id)
+		p := c.post[e.T]
+		if i := slices.IndexFunc(p, func(q posting) bool { return q.s == s }); i >= 0 {
+			p = slices.Delete(p, i, i+1)
 			if len(p) == 0 {
 				delete(c.post, e.T)
+			} else {
+				c.post[e.T] = p
 			}
 		}
 	}
 	s.indexed = nil
+	delete(c.indexedSet, s.id)
 }
 
 // Expire takes stories whose newest article is older than the window out
@@ -355,8 +420,8 @@ func (c *Clusterer) Expire() int {
 
 func (c *Clusterer) expire() int {
 	n := 0
-	for _, s := range c.stories {
-		if s.indexed != nil && c.clock.Sub(s.last) > c.cfg.Window {
+	for _, s := range c.indexedSet {
+		if c.clock.Sub(s.last) > c.cfg.Window {
 			c.unindex(s)
 			n++
 		}
@@ -417,7 +482,7 @@ func (c *Clusterer) Stories(min int) []Story {
 
 func (c *Clusterer) view(s *story) Story {
 	v := Story{ID: s.id, First: s.first, Last: s.last}
-	cen := topUnit(s.sum, c.cfg.CentroidTerms)
+	cen := c.centroid(s)
 	best := -1.0
 	arts := make([]*article, 0, len(s.members))
 	for _, id := range s.members {

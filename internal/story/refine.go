@@ -1,6 +1,7 @@
 package story
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"iter"
@@ -22,13 +23,11 @@ func (c *Clusterer) Refine() (moved, merged int) {
 }
 
 func (c *Clusterer) live() []*story {
-	var out []*story
-	for _, s := range c.stories {
-		if s.indexed != nil {
-			out = append(out, s)
-		}
+	out := make([]*story, 0, len(c.indexedSet))
+	for _, s := range c.indexedSet {
+		out = append(out, s)
 	}
-	slices.SortFunc(out, func(a, b *story) int { return int(a.id - b.id) })
+	slices.SortFunc(out, func(a, b *story) int { return cmp.Compare(a.id, b.id) })
 	return out
 }
 
@@ -93,23 +92,18 @@ func (c *Clusterer) mergePass() int {
 		if c.stories[s.id] != s || s.indexed == nil {
 			continue // merged away or closed earlier in this pass
 		}
-		acc := map[int64]float64{}
+		acc := map[*story]float64{}
 		for _, e := range s.indexed {
-			p := c.post[e.T]
-			if len(p) >= c.cfg.MaxPosting {
-				continue
-			}
-			for sid, w := range p {
-				if sid != s.id {
-					acc[sid] += float64(e.W) * float64(w)
+			for _, p := range c.post[e.T] {
+				if p.s != s {
+					acc[p.s] += float64(e.W) * float64(p.w)
 				}
 			}
 		}
 		var best *story
 		bestCos := c.cfg.MergeThreshold
-		for sid, cos := range acc {
-			o := c.stories[sid]
-			if cos < bestCos || (cos == bestCos && best != nil && sid > best.id) {
+		for o, cos := range acc {
+			if cos < bestCos || (cos == bestCos && best != nil && o.id > best.id) {
 				continue
 			}
 			if gap(s, o) > c.cfg.Window || !c.storiesAllowed(s, o) {

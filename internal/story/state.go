@@ -46,6 +46,9 @@ func (c *Clusterer) Snapshot() State {
 	for t, id := range c.terms {
 		st.Terms[id] = t
 	}
+	for k, id := range c.bigrams {
+		st.Terms[id] = bigramString(k)
+	}
 	for id := int64(1); id < c.nextID; id++ {
 		s, ok := c.stories[id]
 		if !ok {
@@ -69,7 +72,11 @@ func Restore(st State, fold Folder) (*Clusterer, error) {
 		return nil, fmt.Errorf("restore stories: %d terms but %d frequencies", len(st.Terms), len(st.DF))
 	}
 	for i, t := range st.Terms {
-		c.terms[t] = uint32(i)
+		if r := []rune(t); len(r) == 2 && isCJK(r[0]) && isCJK(r[1]) {
+			c.bigrams[bigram(r[0], r[1])] = uint32(i)
+		} else {
+			c.terms[t] = uint32(i)
+		}
 	}
 	c.df, c.n, c.clock, c.nextID = st.DF, st.N, st.Clock, st.NextID
 	for _, d := range st.Decisions {

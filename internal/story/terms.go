@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Folder folds text to the form search compares (traditional to simplified,
@@ -17,23 +18,22 @@ func isCJK(r rune) bool {
 		unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r)
 }
 
-// eachTerm calls fn with every term of folded text: overlapping bigrams in a
-// CJK run (a lone character is skipped: too ambiguous to mean an event),
-// and words of two or more letters elsewhere (pure numbers are skipped:
-// dates and counts say little about which event). It stops after max runes.
-func eachTerm(text string, max int, fn func(string)) {
+// eachTerm calls fn with every term of folded text: overlapping bigrams in
+// a CJK run as pair (the two runes packed, word nil), and other words as
+// UTF-8 bytes valid only during the call (pair 0). A lone CJK
+// character is skipped (too ambiguous to mean an event), and so are words
+// of fewer than two letters and pure numbers (dates and counts say
+// little about which event). It stops after max runes and allocates
+// nothing once buf has grown.
+func eachTerm(text string, max int, buf []byte, fn func(pair uint64, word []byte)) []byte {
 	var prev rune
-	var word []rune
+	word := buf[:0]
+	letters, digits := 0, 0
 	flush := func() {
-		if len(word) >= 2 {
-			for _, r := range word {
-				if !unicode.IsDigit(r) {
-					fn(string(word))
-					break
-				}
-			}
+		if letters+digits >= 2 && letters > 0 {
+			fn(0, word)
 		}
-		word = word[:0]
+		word, letters, digits = word[:0], 0, 0
 	}
 	n := 0
 	for _, r := range text {
@@ -44,19 +44,31 @@ func eachTerm(text string, max int, fn func(string)) {
 		case isCJK(r):
 			flush()
 			if prev != 0 {
-				fn(string([]rune{prev, r}))
+				fn(bigram(prev, r), nil)
 			}
 			prev = r
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			prev = 0
-			word = append(word, unicode.ToLower(r))
+			if unicode.IsDigit(r) {
+				digits++
+			} else {
+				letters++
+			}
+			word = utf8.AppendRune(word, unicode.ToLower(r))
 		default:
 			prev = 0
 			flush()
 		}
 	}
 	flush()
+	return word
 }
+
+// bigram packs two runes into a term key (never 0).
+func bigram(a, b rune) uint64 { return uint64(a)<<32 | uint64(b) }
+
+// bigramString is the text of a packed bigram.
+func bigramString(k uint64) string { return string([]rune{rune(k >> 32), rune(uint32(k))}) }
 
 // tw is one term of a vector with its weight.
 type tw struct {
@@ -84,27 +96,73 @@ func (v vector) dot(u vector) float64 {
 	return s
 }
 
-// topUnit keeps the k heaviest entries of weights, scaled to unit length and
-// sorted by term.
-func topUnit(weights map[uint32]float64, k int) vector {
-	v := make(vector, 0, len(weights))
-	for t, w := range weights {
-		if w > 0 {
-			v = append(v, tw{t, float32(w)})
+// heavier orders terms by weight, heaviest first, then by term: a total
+// order, so which terms are kept never depends on the input's order.
+func heavier(a, b tw) bool { return a.W > b.W || (a.W == b.W && a.T < b.T) }
+
+// selectTop reorders v so that its k heaviest entries come first (in no
+// particular order), in time linear in len(v) on average.
+func selectTop(v vector, k int) {
+	if k <= 0 || k >= len(v) {
+		return
+	}
+	lo, hi, kth := 0, len(v)-1, k-1
+	for lo < hi {
+		x := v[kth]
+		i, j := lo, hi
+		for i <= j {
+			for heavier(v[i], x) {
+				i++
+			}
+			for heavier(x, v[j]) {
+				j--
+			}
+			if i <= j {
+				v[i], v[j] = v[j], v[i]
+				i++
+				j--
+			}
+		}
+		if j < kth {
+			lo = i
+		}
+		if kth < i {
+			hi = j
 		}
 	}
-	slices.SortFunc(v, func(a, b tw) int { return cmp.Or(cmp.Compare(b.W, a.W), cmp.Compare(a.T, b.T)) })
+}
+
+// topUnit keeps the k heaviest positive entries of v (which it reorders),
+// scaled to unit length, in a new vector sorted by term.
+func topUnit(v vector, k int) vector {
+	selectTop(v, k)
 	if len(v) > k {
 		v = v[:k]
 	}
 	norm := 0.0
 	for _, e := range v {
-		norm += float64(e.W) * float64(e.W)
+		if e.W > 0 {
+			norm += float64(e.W) * float64(e.W)
+		}
+	}
+	out := make(vector, 0, len(v))
+	if norm == 0 {
+		return out
 	}
 	norm = math.Sqrt(norm)
-	for i := range v {
-		v[i].W = float32(float64(v[i].W) / norm)
+	for _, e := range v {
+		if e.W > 0 {
+			out = append(out, tw{e.T, float32(float64(e.W) / norm)})
+		}
 	}
-	slices.SortFunc(v, func(a, b tw) int { return cmp.Compare(a.T, b.T) })
-	return v
+	slices.SortFunc(out, func(a, b tw) int { return cmp.Compare(a.T, b.T) })
+	return out
+}
+
+// appendMap appends the entries of m to buf.
+func appendMap(buf vector, m map[uint32]float64) vector {
+	for t, w := range m {
+		buf = append(buf, tw{t, float32(w)})
+	}
+	return buf
 }
