@@ -243,6 +243,11 @@ func (p *Pipeline) Import(ctx context.Context, paths []string, opts ImportOption
 	if err := flush(); err != nil {
 		return rep, err
 	}
+	if p.opts.Related != nil && rep.NewVersions > 0 {
+		if err := p.opts.Related.Flush(context.WithoutCancel(ctx)); err != nil {
+			p.log.Warn("saving stories failed", "err", err)
+		}
+	}
 	if (rep.NewVersions >= optimizeAfter || bulk && rep.NewVersions > 0) && p.opts.Indexer != nil && ctx.Err() == nil {
 		// Many small index segments cost space and query time; merging
 		// them once after a bulk import brings the index back under the
@@ -286,6 +291,7 @@ func (p *Pipeline) report(pr *prepared, rep *ImportReport) {
 // error only when the store itself is failing (e.g. ctx cancelled).
 func (p *Pipeline) saveBatch(ctx context.Context, batch []*prepared, sources map[string]archive.Source, opts ImportOptions, loc *time.Location, rep *ImportReport) error {
 	var writes []*store.ArticleWrite
+	var srcs []*archive.Source
 	var owners []*prepared
 	var outs []Outcome
 	var maxSeq uint64
@@ -300,7 +306,7 @@ func (p *Pipeline) saveBatch(ctx context.Context, batch []*prepared, sources map
 		}
 		w, out := p.buildWrite(ctx, versionWrite{src: &src, rawURL: pr.url, canon: pr.url, v: pr.version,
 			base: pr.url, capt: pr.capture, images: opts.Images && !p.opts.SkipImages, idx: pr.index})
-		writes, owners, outs = append(writes, w), append(owners, pr), append(outs, out)
+		writes, owners, outs, srcs = append(writes, w), append(owners, pr), append(outs, out), append(srcs, &src)
 		maxSeq = max(maxSeq, pr.blobSeq)
 	}
 	if len(writes) == 0 {
@@ -324,9 +330,13 @@ func (p *Pipeline) saveBatch(ctx context.Context, batch []*prepared, sources map
 			}
 		}
 	}
+	var arrivals []store.ArticleText
 	for i, r := range results {
 		if owners[i].err != nil {
 			continue
+		}
+		if r.NewVersion {
+			arrivals = append(arrivals, arrival(writes[i], r, srcs[i], ""))
 		}
 		out := p.saved(outs[i], r)
 		if out.NewArticle {
@@ -336,6 +346,16 @@ func (p *Pipeline) saveBatch(ctx context.Context, batch []*prepared, sources map
 			rep.NewVersions++
 		} else {
 			rep.Unchanged++
+		}
+	}
+	// Copies and stories are found once the batch is committed, for the
+	// whole batch at once.
+	if len(arrivals) > 0 && p.opts.Related != nil {
+		if err := p.opts.Related.Arrived(ctx, arrivals); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			p.log.Warn("finding copies and stories failed; they are found again at the next start", "err", err)
 		}
 	}
 	return nil
