@@ -29,6 +29,7 @@ import (
 	"github.com/newsvault/newsvault/internal/pipeline"
 	"github.com/newsvault/newsvault/internal/search"
 	"github.com/newsvault/newsvault/internal/store/sqlite"
+	"github.com/newsvault/newsvault/internal/stories"
 )
 
 // Config is everything the operator can set. It is built once from flags and
@@ -209,6 +210,9 @@ type App struct {
 	Extractor *extract.Extractor
 	Search    *search.Analyzer
 	Pipe      *pipeline.Pipeline
+	// Stories finds copies and stories of every new version (the
+	// pipeline tells it) and serves them to the web and the verbs.
+	Stories *stories.Service
 }
 
 // Open wires the program from c, creating the data directory when needed.
@@ -241,9 +245,19 @@ func Open(ctx context.Context, c *Config) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	p := pipeline.New(st, blobs, client, x, log, pipeline.Options{Indexer: an, MaxImages: c.MaxImages})
-	return &App{Cfg: c, Log: log, Store: st, Blobs: blobs, Fetch: client, Extractor: x, Search: an, Pipe: p}, nil
+	// The analyzer's fold is zh.Folder's: copies and stories compare text
+	// folded exactly as search does.
+	rel, err := stories.Open(ctx, st, an.Fold, stories.Options{Logger: log})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	p := pipeline.New(st, blobs, client, x, log, pipeline.Options{Indexer: an, MaxImages: c.MaxImages, Related: rel})
+	return &App{Cfg: c, Log: log, Store: st, Blobs: blobs, Fetch: client, Extractor: x, Search: an, Pipe: p, Stories: rel}, nil
 }
 
-// Close closes the store.
-func (a *App) Close() error { return a.Store.Close() }
+// Close saves what the stories service holds and closes the store.
+func (a *App) Close() error {
+	err := a.Stories.Close(context.Background())
+	return errors.Join(err, a.Store.Close())
+}
