@@ -41,6 +41,7 @@ import (
 type Store interface {
 	ArticleText(ctx context.Context, id int64) (store.ArticleText, error)
 	ArticleTexts(ctx context.Context, after int64, limit int) ([]store.ArticleText, error)
+	ArticleVersionIDs(ctx context.Context, fn func(id, versionID int64) error) error
 	Fingerprints(ctx context.Context, fn func(store.Fingerprint) error) error
 	SaveCopies(ctx context.Context, w store.CopiesWrite) error
 	GroupMembers(ctx context.Context, ids []int64) ([]store.GroupMember, error)
@@ -163,22 +164,27 @@ func (s *Service) fresh(ctx context.Context) (*story.Clusterer, error) {
 // no story yet (they arrived after the last snapshot, or before this
 // feature existed).
 func (s *Service) catchUp(ctx context.Context) error {
-	n := 0
-	for t, err := range s.texts(ctx) {
+	var todo []int64
+	err := s.st.ArticleVersionIDs(ctx, func(id, version int64) error {
+		if _, inStory := s.cl.StoryOf(key(id)); s.printed[id] != version || !inStory {
+			todo = append(todo, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range todo {
+		t, err := s.st.ArticleText(ctx, id)
 		if err != nil {
 			return err
-		}
-		_, inStory := s.cl.StoryOf(key(t.ID))
-		if s.printed[t.ID] == t.VersionID && inStory {
-			continue
 		}
 		if err := s.Arrived(ctx, []store.ArticleText{t}); err != nil {
 			return err
 		}
-		n++
 	}
-	if n > 0 {
-		s.log.Info("copies and stories caught up", "articles", n)
+	if len(todo) > 0 {
+		s.log.Info("copies and stories caught up", "articles", len(todo))
 		return s.Flush(ctx)
 	}
 	return nil
@@ -264,9 +270,14 @@ func (s *Service) Arrived(ctx context.Context, arts []store.ArticleText) error {
 		return err
 	}
 	if s.since >= story.RefineEvery {
+		// Now and then: refine, rewrite every story and save the
+		// snapshot, so a crash costs at most this many re-assignments.
 		s.since = 0
 		s.cl.Refine()
-		return s.syncAll(ctx)
+		if err := s.syncAll(ctx); err != nil {
+			return err
+		}
+		return s.saveState(ctx)
 	}
 	return s.sync(ctx, slices.Sorted(mapKeys(touched)), nil)
 }
@@ -453,7 +464,7 @@ func (s *Service) saveState(ctx context.Context) error {
 // Restory re-clusters every article from scratch with the configured
 // thresholds, keeping every operator's decision, and replaces the stored
 // stories. progress, if set, is called now and then with how many articles
-// are done.
+// are done. Arrivals wait while it runs.
 func (s *Service) Restory(ctx context.Context, progress func(done int)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

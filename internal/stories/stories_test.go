@@ -319,3 +319,34 @@ func TestMobileURLResolvesToTheArticle(t *testing.T) {
 		t.Errorf("AMP variant became article %d, want the desktop article %d", o2.ArticleID, o1.ArticleID)
 	}
 }
+
+// TestOpenCatchesUpWithArticlesStoredWithoutIt: articles stored before the
+// service existed (or while it was not told) get their copies and stories
+// when it opens.
+func TestOpenCatchesUpWithArticlesStoredWithoutIt(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "newsvault.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := blob.Open(filepath.Join(dir, "blobs"), blob.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pipeline.New(st, blobs, nil, nil, nil, pipeline.Options{SkipImages: true}).Import(ctx, []string{"testdata/mirror"}, pipeline.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if ss, n, _ := st.Stories(ctx, 1, 10, 0); n != 0 {
+		t.Fatalf("stories before the service opened: %v", ss)
+	}
+	st.Close()
+	e := open(t, dir)
+	rfa, _ := e.st.ArticleByURL(ctx, "https://www.rfa.test/news/2024/07/flood.html")
+	if g, err := e.svc.Copies(ctx, rfa.ID); err != nil || len(g.Members) != 3 {
+		t.Errorf("copies after catching up: %+v %v", g, err)
+	}
+	if s, _, err := e.svc.StoryOf(ctx, rfa.ID); err != nil || s.Size != 3 {
+		t.Errorf("story after catching up: %+v %v", s, err)
+	}
+}

@@ -49,6 +49,26 @@ func (s *Store) ArticleTexts(ctx context.Context, after int64, limit int) ([]sto
 	return out, rows.Err()
 }
 
+// ArticleVersionIDs calls fn with every article's ID and latest version ID,
+// in ID order, reading no text.
+func (s *Store) ArticleVersionIDs(ctx context.Context, fn func(id, versionID int64) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, version_id FROM articles WHERE version_id IS NOT NULL ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("article versions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, v int64
+		if err := rows.Scan(&id, &v); err != nil {
+			return fmt.Errorf("article versions: %w", err)
+		}
+		if err := fn(id, v); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // ArticleText returns one article's latest title and text.
 func (s *Store) ArticleText(ctx context.Context, id int64) (store.ArticleText, error) {
 	t, err := scanText(s.db.QueryRowContext(ctx, `SELECT `+textCols+textFrom+`WHERE a.id = ?`, id))
