@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/newsvault/newsvault/internal/archive"
@@ -201,13 +202,17 @@ func (p *Pipeline) Import(ctx context.Context, paths []string, opts ImportOption
 			}
 		}()
 	}
+	// Copies and stories of each committed batch are found by one
+	// goroutine beside the writer, at most two batches behind it.
+	arrived, related := p.relate(ctx)
+	defer related()
 	var batch []*prepared
 	done := 0
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		err := p.saveBatch(ctx, batch, sources, opts, loc, rep)
+		err := p.saveBatch(ctx, batch, sources, opts, loc, rep, arrived)
 		for _, pr := range batch {
 			p.report(pr, rep)
 			done++
@@ -243,6 +248,7 @@ func (p *Pipeline) Import(ctx context.Context, paths []string, opts ImportOption
 	if err := flush(); err != nil {
 		return rep, err
 	}
+	related()
 	if p.opts.Related != nil && rep.NewVersions > 0 {
 		if err := p.opts.Related.Flush(context.WithoutCancel(ctx)); err != nil {
 			p.log.Warn("saving stories failed", "err", err)
@@ -289,7 +295,8 @@ func (p *Pipeline) report(pr *prepared, rep *ImportReport) {
 // making their blobs durable. If the transaction fails, the files are
 // written one by one so that only the bad one is reported. It returns an
 // error only when the store itself is failing (e.g. ctx cancelled).
-func (p *Pipeline) saveBatch(ctx context.Context, batch []*prepared, sources map[string]archive.Source, opts ImportOptions, loc *time.Location, rep *ImportReport) error {
+func (p *Pipeline) saveBatch(ctx context.Context, batch []*prepared, sources map[string]archive.Source, opts ImportOptions, loc *time.Location, rep *ImportReport,
+	arrived func([]store.ArticleText)) error {
 	var writes []*store.ArticleWrite
 	var srcs []*archive.Source
 	var owners []*prepared
@@ -350,15 +357,34 @@ func (p *Pipeline) saveBatch(ctx context.Context, batch []*prepared, sources map
 	}
 	// Copies and stories are found once the batch is committed, for the
 	// whole batch at once.
-	if len(arrivals) > 0 && p.opts.Related != nil {
-		if err := p.opts.Related.Arrived(ctx, arrivals); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			p.log.Warn("finding copies and stories failed; they are found again at the next start", "err", err)
-		}
+	if len(arrivals) > 0 {
+		arrived(arrivals)
 	}
 	return nil
+}
+
+// relate starts the goroutine that hands committed batches to the Related
+// service, and returns the function that queues a batch and the one that
+// waits for the queue to drain (safe to call twice). Without a Related
+// service both do nothing.
+func (p *Pipeline) relate(ctx context.Context) (arrived func([]store.ArticleText), wait func()) {
+	if p.opts.Related == nil {
+		return func([]store.ArticleText) {}, func() {}
+	}
+	queue := make(chan []store.ArticleText, 2)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for arts := range queue {
+			if err := p.opts.Related.Arrived(ctx, arts); err != nil && ctx.Err() == nil {
+				p.log.Warn("finding copies and stories failed; they are found again at the next start", "err", err)
+			}
+		}
+	}()
+	var once sync.Once
+	return func(arts []store.ArticleText) { queue <- arts }, func() {
+		once.Do(func() { close(queue); <-done })
+	}
 }
 
 // importSource returns the pseudo-source an import files articles under.

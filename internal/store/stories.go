@@ -52,6 +52,9 @@ type Fingerprint struct {
 type CopiesWrite struct {
 	Fingerprint Fingerprint
 	Links       []CopyLink
+	// Aliases are URL keys to file the article under (a key already
+	// filed keeps its article).
+	Aliases []URLAlias
 	// Members of the article's group (the article included), empty when it
 	// joined none; the group takes the smallest member ID as its ID.
 	Members  []int64

@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -43,11 +44,10 @@ type Store interface {
 	ArticleTexts(ctx context.Context, after int64, limit int) ([]store.ArticleText, error)
 	ArticleVersionIDs(ctx context.Context, fn func(id, versionID int64) error) error
 	Fingerprints(ctx context.Context, fn func(store.Fingerprint) error) error
-	SaveCopies(ctx context.Context, w store.CopiesWrite) error
+	SaveCopies(ctx context.Context, ws []store.CopiesWrite) error
 	GroupMembers(ctx context.Context, ids []int64) ([]store.GroupMember, error)
 	CopyGroup(ctx context.Context, articleID int64) (store.CopyGroup, error)
 	CopyGroupsOf(ctx context.Context, ids []int64) (map[int64]int64, error)
-	AddURLAliases(ctx context.Context, as []store.URLAlias) error
 	URLAlias(ctx context.Context, key string) (store.URLAlias, error)
 	SaveStories(ctx context.Context, stories []store.Story, remove []int64, full bool) error
 	Stories(ctx context.Context, minSize, limit, offset int) ([]store.Story, int, error)
@@ -222,40 +222,37 @@ func unkey(k string) int64 {
 
 // Arrived finds the copies of newly stored versions and assigns their
 // stories, in order, writing the results to the store. A batch (an
-// import's) costs one story write; call it after the versions are
-// committed.
+// import's) costs a few transactions whatever its size; call it after the
+// versions are committed.
 func (s *Service) Arrived(ctx context.Context, arts []store.ArticleText) error {
+	// Fingerprinting is the costly part and needs no state: do it in
+	// parallel, before taking the lock.
+	fps := make([]*dedup.Fingerprint, len(arts))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), len(arts)) {
+		wg.Go(func() {
+			for i := range next {
+				fps[i] = s.dcfg.Fingerprint(s.fold, arts[i].Title, arts[i].Text)
+			}
+		})
+	}
+	for i := range arts {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	touched := map[int64]bool{}
-	var pending []store.CopiesWrite
-	flush := func() error {
-		for _, w := range pending {
-			if err := s.st.SaveCopies(ctx, w); err != nil {
-				return err
-			}
-		}
-		pending = pending[:0]
-		return nil
-	}
-	for _, t := range arts {
+	b := &batch{aliases: map[string]int64{}}
+	for i, t := range arts {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		w, err := s.copies(ctx, t)
-		if err != nil {
+		if err := s.copies(ctx, t, fps[i], b); err != nil {
 			return fmt.Errorf("copies of article %d: %w", t.ID, err)
-		}
-		if len(w.Members) > 0 {
-			// A group write reads the groups before it: write in order.
-			if err := flush(); err != nil {
-				return err
-			}
-			if err := s.st.SaveCopies(ctx, w); err != nil {
-				return err
-			}
-		} else {
-			pending = append(pending, w)
 		}
 		s.printed[t.ID] = t.VersionID
 		a, err := s.cl.Assign(story.Article{ID: key(t.ID), Source: t.Source, Title: t.Title, Text: t.Text, Time: t.At})
@@ -266,7 +263,7 @@ func (s *Service) Arrived(ctx context.Context, arts []store.ArticleText) error {
 		s.since++
 		s.unsaved = true
 	}
-	if err := flush(); err != nil {
+	if err := b.flush(ctx, s.st); err != nil {
 		return err
 	}
 	if s.since >= story.RefineEvery {
@@ -282,6 +279,24 @@ func (s *Service) Arrived(ctx context.Context, arts []store.ArticleText) error {
 	return s.sync(ctx, slices.Sorted(mapKeys(touched)), nil)
 }
 
+// batch holds copy writes not yet in the store, and the URL keys they file.
+type batch struct {
+	writes  []store.CopiesWrite
+	aliases map[string]int64
+}
+
+func (b *batch) flush(ctx context.Context, st Store) error {
+	if len(b.writes) == 0 {
+		return nil
+	}
+	if err := st.SaveCopies(ctx, b.writes); err != nil {
+		return err
+	}
+	b.writes = b.writes[:0]
+	clear(b.aliases)
+	return nil
+}
+
 func mapKeys[K comparable, V any](m map[K]V) iter.Seq[K] {
 	return func(yield func(K) bool) {
 		for k := range m {
@@ -292,9 +307,9 @@ func mapKeys[K comparable, V any](m map[K]V) iter.Seq[K] {
 	}
 }
 
-// copies finds what t copies and which URLs it is known by (the lock held).
-func (s *Service) copies(ctx context.Context, t store.ArticleText) (store.CopiesWrite, error) {
-	fp := s.dcfg.Fingerprint(s.fold, t.Title, t.Text)
+// copies finds what t copies and which URLs it is known by, and adds the
+// write to b (the lock held).
+func (s *Service) copies(ctx context.Context, t store.ArticleText, fp *dedup.Fingerprint, b *batch) error {
 	w := store.CopiesWrite{Fingerprint: store.Fingerprint{ArticleID: t.ID, VersionID: t.VersionID, Runes: fp.Runes, Sig: fp.Sig}}
 	if !fp.Empty(s.dcfg) {
 		for _, c := range s.ix.Candidates(fp.Sig) {
@@ -304,7 +319,7 @@ func (s *Service) copies(ctx context.Context, t store.ArticleText) (store.Copies
 			}
 			ct, err := s.st.ArticleText(ctx, cid)
 			if err != nil {
-				return w, err
+				return err
 			}
 			m := s.dcfg.Compare(fp, s.dcfg.Fingerprint(s.fold, ct.Title, ct.Text))
 			if m.Kind == dedup.NotCopy {
@@ -315,33 +330,31 @@ func (s *Service) copies(ctx context.Context, t store.ArticleText) (store.Copies
 		}
 		s.ix.Add(key(t.ID), fp.Sig)
 	}
-	aliasLinks, err := s.aliases(ctx, t)
-	if err != nil {
-		return w, err
+	if err := s.aliases(ctx, t, &w, b); err != nil {
+		return err
 	}
-	for _, l := range aliasLinks {
-		if !slices.ContainsFunc(w.Links, func(x store.CopyLink) bool { return x.Of == l.Of }) {
-			w.Links = append(w.Links, l)
+	if len(w.Links) > 0 {
+		// Choosing the group's original reads the groups stored so far.
+		if err := b.flush(ctx, s.st); err != nil {
+			return err
 		}
+		ids := []int64{t.ID}
+		for _, l := range w.Links {
+			ids = append(ids, l.Of)
+		}
+		ms, err := s.st.GroupMembers(ctx, ids)
+		if err != nil {
+			return err
+		}
+		dm := make([]dedup.Member, len(ms))
+		for i, m := range ms {
+			dm[i] = dedup.Member{ID: key(m.ID), Source: m.Source, Seen: m.FirstSeen}
+			w.Members = append(w.Members, m.ID)
+		}
+		w.Original = unkey(dedup.Original(dm))
 	}
-	if len(w.Links) == 0 {
-		return w, nil
-	}
-	ids := []int64{t.ID}
-	for _, l := range w.Links {
-		ids = append(ids, l.Of)
-	}
-	ms, err := s.st.GroupMembers(ctx, ids)
-	if err != nil {
-		return w, err
-	}
-	dm := make([]dedup.Member, len(ms))
-	for i, m := range ms {
-		dm[i] = dedup.Member{ID: key(m.ID), Source: m.Source, Seen: m.FirstSeen}
-		w.Members = append(w.Members, m.ID)
-	}
-	w.Original = unkey(dedup.Original(dm))
-	return w, nil
+	b.writes = append(b.writes, w)
+	return nil
 }
 
 // differs names what a match found different.
@@ -360,34 +373,35 @@ func differs(m dedup.Match) []string {
 
 // aliases files t under its URL keys and links it to another article
 // filed under one of them (the lock held).
-func (s *Service) aliases(ctx context.Context, t store.ArticleText) ([]store.CopyLink, error) {
+func (s *Service) aliases(ctx context.Context, t store.ArticleText, w *store.CopiesWrite, b *batch) error {
 	if t.URL == "" {
-		return nil, nil
+		return nil
 	}
 	id, err := dedup.Resolve(t.URL, t.Canonical, "")
 	if err != nil {
-		return nil, nil // an address we cannot key (urn:sha256:…) has no aliases
+		return nil // an address we cannot key (urn:sha256:…) has no aliases
 	}
-	var links []store.CopyLink
-	var add []store.URLAlias
 	for i, k := range append([]string{id.Key}, id.Aliases...) {
-		certain := i == 0 || id.Certain
-		if have, err := s.st.URLAlias(ctx, k); err == nil {
-			if have.ArticleID != t.ID {
-				links = append(links, store.CopyLink{Article: t.ID, Of: have.ArticleID, Kind: store.CopyAlias})
+		have, ok := b.aliases[k]
+		if !ok {
+			a, err := s.st.URLAlias(ctx, k)
+			switch {
+			case err == nil:
+				have, ok = a.ArticleID, true
+			case !errors.Is(err, store.ErrNotFound):
+				return err
 			}
+		}
+		if !ok {
+			w.Aliases = append(w.Aliases, store.URLAlias{Key: k, ArticleID: t.ID, Certain: i == 0 || id.Certain})
+			b.aliases[k] = t.ID
 			continue
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return nil, err
 		}
-		add = append(add, store.URLAlias{Key: k, ArticleID: t.ID, Certain: certain})
-	}
-	if len(add) > 0 {
-		if err := s.st.AddURLAliases(ctx, add); err != nil {
-			return nil, err
+		if have != t.ID && !slices.ContainsFunc(w.Links, func(l store.CopyLink) bool { return l.Of == have }) {
+			w.Links = append(w.Links, store.CopyLink{Article: t.ID, Of: have, Kind: store.CopyAlias})
 		}
 	}
-	return links, nil
+	return nil
 }
 
 // sync writes the given stories as the clusterer has them and deletes the

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -113,44 +114,54 @@ func (s *Store) Fingerprints(ctx context.Context, fn func(store.Fingerprint) err
 	return rows.Err()
 }
 
-// SaveCopies writes what finding one version's copies changed, in one
-// transaction: its fingerprint, its links and its group.
-func (s *Store) SaveCopies(ctx context.Context, w store.CopiesWrite) error {
+// SaveCopies writes what finding versions' copies changed, in order and
+// in one transaction: each one's fingerprint, links, URL aliases and group.
+func (s *Store) SaveCopies(ctx context.Context, ws []store.CopiesWrite) error {
 	return s.inTx(ctx, "save copies", func(tx *sql.Tx) error {
-		f := w.Fingerprint
-		if _, err := tx.ExecContext(ctx, `INSERT INTO fingerprints (article_id, version_id, runes, sig) VALUES (?, ?, ?, ?)
-			ON CONFLICT (article_id) DO UPDATE SET version_id = excluded.version_id, runes = excluded.runes, sig = excluded.sig`,
-			f.ArticleID, f.VersionID, f.Runes, sigBytes(f.Sig)); err != nil {
-			return err
-		}
-		now := time.Now().UnixMilli()
-		for _, l := range w.Links {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO copy_links (article_id, of_article, kind, jaccard, containment, differs, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (article_id, of_article) DO UPDATE SET kind = excluded.kind,
-				jaccard = excluded.jaccard, containment = excluded.containment, differs = excluded.differs`,
-				l.Article, l.Of, l.Kind, l.Jaccard, l.Containment, strings.Join(l.Differs, ","), now); err != nil {
-				return err
-			}
-		}
-		if len(w.Members) == 0 {
-			return nil
-		}
-		group := w.Members[0]
-		for _, m := range w.Members {
-			group = min(group, m)
-		}
-		for _, m := range w.Members {
-			orig := 0
-			if m == w.Original {
-				orig = 1
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO copy_members (article_id, group_id, original) VALUES (?, ?, ?)
-				ON CONFLICT (article_id) DO UPDATE SET group_id = excluded.group_id, original = excluded.original`, m, group, orig); err != nil {
+		stmts := &stmtCache{tx: tx, m: map[string]*sql.Stmt{}}
+		defer stmts.close()
+		for _, w := range ws {
+			if err := saveCopies(ctx, stmts, w); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+func saveCopies(ctx context.Context, tx execer, w store.CopiesWrite) error {
+	f := w.Fingerprint
+	if _, err := tx.ExecContext(ctx, `INSERT INTO fingerprints (article_id, version_id, runes, sig) VALUES (?, ?, ?, ?)
+		ON CONFLICT (article_id) DO UPDATE SET version_id = excluded.version_id, runes = excluded.runes, sig = excluded.sig`,
+		f.ArticleID, f.VersionID, f.Runes, sigBytes(f.Sig)); err != nil {
+		return err
+	}
+	now := time.Now().UnixMilli()
+	for _, l := range w.Links {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO copy_links (article_id, of_article, kind, jaccard, containment, differs, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (article_id, of_article) DO UPDATE SET kind = excluded.kind,
+			jaccard = excluded.jaccard, containment = excluded.containment, differs = excluded.differs`,
+			l.Article, l.Of, l.Kind, l.Jaccard, l.Containment, strings.Join(l.Differs, ","), now); err != nil {
+			return err
+		}
+	}
+	for _, a := range w.Aliases {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO url_aliases (key, article_id, certain) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`,
+			a.Key, a.ArticleID, a.Certain); err != nil {
+			return err
+		}
+	}
+	if len(w.Members) == 0 {
+		return nil
+	}
+	group := slices.Min(w.Members)
+	for _, m := range w.Members {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO copy_members (article_id, group_id, original) VALUES (?, ?, ?)
+			ON CONFLICT (article_id) DO UPDATE SET group_id = excluded.group_id, original = excluded.original`, m, group, m == w.Original); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // inTx runs fn in a transaction, naming what failed.
@@ -337,20 +348,6 @@ func (s *Store) CopyGroupsOf(ctx context.Context, ids []int64) (map[int64]int64,
 		out[a] = o
 	}
 	return out, rows.Err()
-}
-
-// AddURLAliases files articles under URL keys. A key already filed keeps
-// its article.
-func (s *Store) AddURLAliases(ctx context.Context, as []store.URLAlias) error {
-	return s.inTx(ctx, "url aliases", func(tx *sql.Tx) error {
-		for _, a := range as {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO url_aliases (key, article_id, certain) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`,
-				a.Key, a.ArticleID, a.Certain); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 }
 
 // URLAlias returns the article filed under a URL key.
