@@ -85,6 +85,7 @@ type Service struct {
 	printed  map[int64]int64 // article → the version fingerprinted
 	cl       *story.Clusterer
 	since    int  // arrivals since the last refining pass
+	refines  int  // refining passes since Open
 	unsaved  bool // the snapshot is behind the clusterer
 	textPage int
 }
@@ -174,17 +175,25 @@ func (s *Service) catchUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, id := range todo {
-		t, err := s.st.ArticleText(ctx, id)
-		if err != nil {
+	caught := len(todo)
+	// In batches, as an import hands them over.
+	for len(todo) > 0 {
+		n := min(len(todo), 200)
+		arts := make([]store.ArticleText, 0, n)
+		for _, id := range todo[:n] {
+			t, err := s.st.ArticleText(ctx, id)
+			if err != nil {
+				return err
+			}
+			arts = append(arts, t)
+		}
+		if err := s.Arrived(ctx, arts); err != nil {
 			return err
 		}
-		if err := s.Arrived(ctx, []store.ArticleText{t}); err != nil {
-			return err
-		}
+		todo = todo[n:]
 	}
-	if len(todo) > 0 {
-		s.log.Info("copies and stories caught up", "articles", len(todo))
+	if caught > 0 {
+		s.log.Info("copies and stories caught up", "articles", caught)
 		return s.Flush(ctx)
 	}
 	return nil
@@ -212,6 +221,9 @@ func (s *Service) texts(ctx context.Context) iter.Seq2[store.ArticleText, error]
 		}
 	}
 }
+
+// snapshotEvery is how many refining passes pass between snapshots.
+const snapshotEvery = 5
 
 func key(id int64) string { return strconv.FormatInt(id, 10) }
 
@@ -267,14 +279,19 @@ func (s *Service) Arrived(ctx context.Context, arts []store.ArticleText) error {
 		return err
 	}
 	if s.since >= story.RefineEvery {
-		// Now and then: refine, rewrite every story and save the
-		// snapshot, so a crash costs at most this many re-assignments.
+		// Now and then: refine and rewrite every story; every few times
+		// also save the snapshot (it holds every article's vector, so it
+		// costs more as the archive grows), so that a crash costs at most
+		// snapshotEvery×RefineEvery re-assignments at the next start.
 		s.since = 0
 		s.cl.Refine()
 		if err := s.syncAll(ctx); err != nil {
 			return err
 		}
-		return s.saveState(ctx)
+		if s.refines++; s.refines%snapshotEvery == 0 {
+			return s.saveState(ctx)
+		}
+		return nil
 	}
 	return s.sync(ctx, slices.Sorted(mapKeys(touched)), nil)
 }
@@ -461,7 +478,7 @@ func (s *Service) flush(ctx context.Context) error {
 // saveState writes the clusterer's snapshot (the lock held).
 func (s *Service) saveState(ctx context.Context) error {
 	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // a valid level: no error
 	if err := json.NewEncoder(zw).Encode(s.cl.Snapshot()); err != nil {
 		return fmt.Errorf("story snapshot: %w", err)
 	}

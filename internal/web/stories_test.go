@@ -120,8 +120,13 @@ func TestStoryPagesAndForms(t *testing.T) {
 	}
 
 	// Titles are hostile input: the unrelated article's title carries a
-	// script tag, which every page shows as text.
-	for _, p := range []string{fmt.Sprintf("/articles/%d", ids["voa"]), "/search?q=" + url.QueryEscape("预算")} {
+	// script tag, which every page shows as text (its story is named by it).
+	voaStory, _, err := e.stories.StoryOf(context.Background(), ids["voa"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{fmt.Sprintf("/articles/%d", ids["voa"]), "/search?q=" + url.QueryEscape("预算"),
+		fmt.Sprintf("/stories/%d", voaStory.ID)} {
 		resp, b := e.do("GET", p, nil)
 		if resp.StatusCode != 200 || strings.Contains(string(b), "<script>alert") || !strings.Contains(string(b), "&lt;script&gt;alert") {
 			t.Errorf("%s: %d, hostile title not escaped", p, resp.StatusCode)
