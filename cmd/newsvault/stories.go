@@ -125,7 +125,7 @@ API) is kept and respected. Copies are not affected.`,
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "re-clustered %d articles in %s: %d stories have two or more articles\n", n,
-				time.Since(start).Round(time.Millisecond))
+				time.Since(start).Round(time.Millisecond), total)
 			return nil
 		}),
 	}
