@@ -17,17 +17,20 @@ import (
 	"github.com/newsvault/newsvault/internal/search"
 	"github.com/newsvault/newsvault/internal/shareddata"
 	"github.com/newsvault/newsvault/internal/store/sqlite"
+	"github.com/newsvault/newsvault/internal/stories"
 )
 
 func newBenchImportCmd(cfg *cli.Config) *cobra.Command {
-	var keep bool
+	var keep, noStories bool
 	cmd := &cobra.Command{
 		Use:   "import [PATH]",
 		Short: "Import a corpus into a fresh store and report articles per second and peak memory",
 		Long: `import imports PATH (default: the shared news-md corpus found at
 ../shared/data/news-md) into a new, empty store in a temporary directory,
 with blob writes synced and the search index written as in normal use, and
-prints the throughput and the process's peak resident memory.`,
+prints the throughput and the process's peak resident memory. Copies and
+stories are found as in normal use (after each batch's transaction) unless
+--no-stories is given, which measures the import alone.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -64,7 +67,15 @@ prints the throughput and the process's peak resident memory.`,
 			if err != nil {
 				return err
 			}
-			p := pipeline.New(st, blobs, nil, x, log, pipeline.Options{SkipImages: true, Indexer: an})
+			opts := pipeline.Options{SkipImages: true, Indexer: an}
+			var rel *stories.Service
+			if !noStories {
+				if rel, err = stories.Open(ctx, st, an.Fold, stories.Options{Logger: log}); err != nil {
+					return err
+				}
+				opts.Related = rel
+			}
+			p := pipeline.New(st, blobs, nil, x, log, opts)
 			start := time.Now()
 			rep, err := p.Import(ctx, []string{path}, pipeline.ImportOptions{})
 			if err != nil {
@@ -77,6 +88,13 @@ prints the throughput and the process's peak resident memory.`,
 			fmt.Fprintf(w, "articles:        %d (versions %d, captures %d)\n", stats.Articles, stats.Versions, stats.Captures)
 			fmt.Fprintf(w, "elapsed:         %s on %d CPUs\n", el.Round(time.Millisecond), runtime.GOMAXPROCS(0))
 			fmt.Fprintf(w, "files/second:    %.0f\n", float64(rep.Files)/el.Seconds())
+			if rel != nil {
+				_, total, err := rel.Stories(ctx, 2, 1, 0)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "stories of ≥2:   %d (copies and stories found during the import)\n", total)
+			}
 			fmt.Fprintf(w, "peak RSS:        %s\n", peakRSS())
 			if keep {
 				fmt.Fprintf(w, "store kept in:   %s\n", dir)
@@ -85,6 +103,7 @@ prints the throughput and the process's peak resident memory.`,
 		},
 	}
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the temporary store and print where it is")
+	cmd.Flags().BoolVar(&noStories, "no-stories", false, "do not find copies and stories (the import alone)")
 	return cmd
 }
 

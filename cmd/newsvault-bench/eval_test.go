@@ -23,7 +23,7 @@ func run(t *testing.T, args ...string) (string, error) {
 }
 
 func TestEveryMeasurementExplainsItself(t *testing.T) {
-	for _, verb := range []string{"import", "search", "load", "eval"} {
+	for _, verb := range []string{"import", "search", "load", "eval", "stories"} {
 		out, err := run(t, verb, "--help")
 		if err != nil || !strings.Contains(out, "Usage:") || !strings.Contains(out, "newsvault-bench "+verb) {
 			t.Errorf("%s --help: %v\n%s", verb, err, out)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/newsvault/newsvault/internal/cli"
 	"github.com/newsvault/newsvault/internal/publish"
+	"github.com/newsvault/newsvault/internal/stories"
 	"github.com/newsvault/newsvault/internal/web"
 )
 
@@ -27,8 +28,9 @@ func newServeCmd(cfg *cli.Config) *cobra.Command {
 with back-off after errors) and an HTTP server with:
 
   /                      the latest articles, then /sources, /articles/{id}
-                         (with its versions), /search?q= (simplified and
-                         traditional Chinese find each other)
+                         (with its versions, copies and story), /stories,
+                         /search?q= (simplified and traditional Chinese
+                         find each other; copies folded, group by story)
   /add                   forms to archive URLs, follow a feed, import OPML
   /api/v1/...            the JSON API; its OpenAPI description is
                          /api/v1/openapi.json
@@ -117,6 +119,7 @@ marked Secure; rate limits then count the proxy as one client.`,
 				Jobs: web.JobOptions{Workers: workers}, AllowedHosts: cli.LoopbackHosts(listen),
 				Auth: a.Store, ReadAccess: access, BehindTLS: behindTLS, SessionTTL: sessionTTL,
 				AnonymousSubmit: web.AnonymousSubmit{Enabled: anonSubmit, PerHour: submitRate, Domains: splitList(submitDomains)},
+				Stories:         a.Stories, StoriesRejected: stories.ErrBadDecision,
 			})
 			if err != nil {
 				return err

@@ -3,7 +3,8 @@
 // through the HTTP API (/api/v1) or the command line's --json output.
 // Names are snake_case; unknown times and empty optional fields are left
 // out rather than printed as zero values. It converts from the archive's
-// types and depends on nothing else.
+// types (and the store's, for stories and copies) and depends on nothing
+// else.
 package apijson
 
 import (

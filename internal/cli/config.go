@@ -30,6 +30,7 @@ import (
 	"github.com/newsvault/newsvault/internal/pipeline"
 	"github.com/newsvault/newsvault/internal/search"
 	"github.com/newsvault/newsvault/internal/store/sqlite"
+	"github.com/newsvault/newsvault/internal/stories"
 )
 
 // Config is everything the operator can set. It is built once from flags and
@@ -239,6 +240,9 @@ type App struct {
 	Extractor *extract.Extractor
 	Search    *search.Analyzer
 	Pipe      *pipeline.Pipeline
+	// Stories finds copies and stories of every new version (the
+	// pipeline tells it) and serves them to the web and the verbs.
+	Stories *stories.Service
 }
 
 // Open wires the program from c, creating the data directory when needed.
@@ -271,12 +275,19 @@ func Open(ctx context.Context, c *Config) (*App, error) {
 		st.Close()
 		return nil, err
 	}
+	// The analyzer's fold is zh.Folder's: copies and stories compare text
+	// folded exactly as search does.
+	rel, err := stories.Open(ctx, st, an.Fold, stories.Options{Logger: log})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	// The network allowance is not the client's: it opens addresses only
 	// for the operator's own sources and URLs (see Policy), never for
 	// anonymous submissions or other hosts.
 	p := pipeline.New(st, blobs, client, x, log, pipeline.Options{Indexer: an, MaxImages: c.MaxImages, MaxItems: c.MaxItems,
-		MaxPageSize: c.MaxPage, AllowPrivate: c.AllowPrivate, AllowNets: c.AllowNets})
-	return &App{Cfg: c, Log: log, Store: st, Blobs: blobs, Fetch: client, Extractor: x, Search: an, Pipe: p}, nil
+		MaxPageSize: c.MaxPage, AllowPrivate: c.AllowPrivate, AllowNets: c.AllowNets, Related: rel})
+	return &App{Cfg: c, Log: log, Store: st, Blobs: blobs, Fetch: client, Extractor: x, Search: an, Pipe: p, Stories: rel}, nil
 }
 
 // Policy is the fetch policy of a request the operator makes from the
@@ -286,5 +297,8 @@ func (c *Config) Policy(rawURL string) fetch.Policy {
 	return fetch.Policy{Host: fetch.HostOf(rawURL), AllowPrivate: c.AllowPrivate, AllowNets: c.AllowNets}
 }
 
-// Close closes the store.
-func (a *App) Close() error { return a.Store.Close() }
+// Close saves what the stories service holds and closes the store.
+func (a *App) Close() error {
+	err := a.Stories.Close(context.Background())
+	return errors.Join(err, a.Store.Close())
+}

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/newsvault/newsvault/internal/archive"
@@ -201,13 +202,17 @@ func (p *Pipeline) Import(ctx context.Context, paths []string, opts ImportOption
 			}
 		}()
 	}
+	// Copies and stories of each committed batch are found by one
+	// goroutine beside the writer, at most two batches behind it.
+	arrived, related := p.relate(ctx)
+	defer related()
 	var batch []*prepared
 	done := 0
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		err := p.saveBatch(ctx, batch, sources, opts, loc, rep)
+		err := p.saveBatch(ctx, batch, sources, opts, loc, rep, arrived)
 		for _, pr := range batch {
 			p.report(pr, rep)
 			done++
@@ -242,6 +247,12 @@ func (p *Pipeline) Import(ctx context.Context, paths []string, opts ImportOption
 	}
 	if err := flush(); err != nil {
 		return rep, err
+	}
+	related()
+	if p.opts.Related != nil && rep.NewVersions > 0 {
+		if err := p.opts.Related.Flush(context.WithoutCancel(ctx)); err != nil {
+			p.log.Warn("saving stories failed", "err", err)
+		}
 	}
 	if (rep.NewVersions >= optimizeAfter || bulk && rep.NewVersions > 0) && p.opts.Indexer != nil && ctx.Err() == nil {
 		// Many small index segments cost space and query time; merging
@@ -284,8 +295,10 @@ func (p *Pipeline) report(pr *prepared, rep *ImportReport) {
 // making their blobs durable. If the transaction fails, the files are
 // written one by one so that only the bad one is reported. It returns an
 // error only when the store itself is failing (e.g. ctx cancelled).
-func (p *Pipeline) saveBatch(ctx context.Context, batch []*prepared, sources map[string]archive.Source, opts ImportOptions, loc *time.Location, rep *ImportReport) error {
+func (p *Pipeline) saveBatch(ctx context.Context, batch []*prepared, sources map[string]archive.Source, opts ImportOptions, loc *time.Location, rep *ImportReport,
+	arrived func([]store.ArticleText)) error {
 	var writes []*store.ArticleWrite
+	var srcs []*archive.Source
 	var owners []*prepared
 	var outs []Outcome
 	var maxSeq uint64
@@ -300,7 +313,7 @@ func (p *Pipeline) saveBatch(ctx context.Context, batch []*prepared, sources map
 		}
 		w, out := p.buildWrite(ctx, versionWrite{src: &src, rawURL: pr.url, canon: pr.url, v: pr.version,
 			base: pr.url, capt: pr.capture, images: opts.Images && !p.opts.SkipImages, idx: pr.index})
-		writes, owners, outs = append(writes, w), append(owners, pr), append(outs, out)
+		writes, owners, outs, srcs = append(writes, w), append(owners, pr), append(outs, out), append(srcs, &src)
 		maxSeq = max(maxSeq, pr.blobSeq)
 	}
 	if len(writes) == 0 {
@@ -324,9 +337,13 @@ func (p *Pipeline) saveBatch(ctx context.Context, batch []*prepared, sources map
 			}
 		}
 	}
+	var arrivals []store.ArticleText
 	for i, r := range results {
 		if owners[i].err != nil {
 			continue
+		}
+		if r.NewVersion {
+			arrivals = append(arrivals, arrival(writes[i], r, srcs[i], ""))
 		}
 		out := p.saved(outs[i], r)
 		if out.NewArticle {
@@ -338,7 +355,36 @@ func (p *Pipeline) saveBatch(ctx context.Context, batch []*prepared, sources map
 			rep.Unchanged++
 		}
 	}
+	// Copies and stories are found once the batch is committed, for the
+	// whole batch at once.
+	if len(arrivals) > 0 {
+		arrived(arrivals)
+	}
 	return nil
+}
+
+// relate starts the goroutine that hands committed batches to the Related
+// service, and returns the function that queues a batch and the one that
+// waits for the queue to drain (safe to call twice). Without a Related
+// service both do nothing.
+func (p *Pipeline) relate(ctx context.Context) (arrived func([]store.ArticleText), wait func()) {
+	if p.opts.Related == nil {
+		return func([]store.ArticleText) {}, func() {}
+	}
+	queue := make(chan []store.ArticleText, 2)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for arts := range queue {
+			if err := p.opts.Related.Arrived(ctx, arts); err != nil && ctx.Err() == nil {
+				p.log.Warn("finding copies and stories failed; they are found again at the next start", "err", err)
+			}
+		}
+	}()
+	var once sync.Once
+	return func(arts []store.ArticleText) { queue <- arts }, func() {
+		once.Do(func() { close(queue); <-done })
+	}
 }
 
 // importSource returns the pseudo-source an import files articles under.

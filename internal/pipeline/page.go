@@ -132,7 +132,7 @@ func (p *Pipeline) savePage(ctx context.Context, src *archive.Source, rawURL, ca
 	if v.Text == "" {
 		v.Text = art.Text()
 	}
-	return p.saveVersion(ctx, versionWrite{src: src, rawURL: rawURL, canon: canon, v: v, art: art,
+	return p.saveVersion(ctx, versionWrite{src: src, rawURL: rawURL, canon: canon, declared: res.Canonical, v: v, art: art,
 		base: page.resp.FinalURL, capt: capt, images: !p.opts.SkipImages, fromOwnURL: true})
 }
 
@@ -150,7 +150,9 @@ type versionWrite struct {
 	src    *archive.Source
 	rawURL string // the link as met
 	canon  string // the article's canonical URL
-	v      archive.Version
+	// declared is the rel=canonical or og:url the page declared, if any.
+	declared string
+	v        archive.Version
 	// art is v.HTML parsed, when the caller has it; nil means v.HTML is
 	// parsed here if the image pass needs it.
 	art       *content.Article
@@ -170,12 +172,35 @@ type versionWrite struct {
 // saveVersion finishes a version (hash, images, index entry) and writes it
 // with its article in one store transaction.
 func (p *Pipeline) saveVersion(ctx context.Context, vw versionWrite) (Outcome, error) {
+	if p.opts.Related != nil {
+		// Another address of a page already archived is that article.
+		if u, ok := p.opts.Related.ResolveURL(ctx, vw.canon, vw.declared); ok {
+			vw.canon = u
+		}
+	}
 	w, out := p.buildWrite(ctx, vw)
 	r, err := p.store.SaveArticle(ctx, w)
 	if err != nil {
 		return out, err
 	}
+	if r.NewVersion && p.opts.Related != nil {
+		if err := p.opts.Related.Arrived(ctx, []store.ArticleText{arrival(w, r, vw.src, vw.declared)}); err != nil {
+			// The version is stored; its copies and story are found
+			// again when the service next opens.
+			p.log.Warn("finding copies and story failed", "url", vw.canon, "err", err)
+		}
+	}
 	return p.saved(out, r), nil
+}
+
+// arrival describes a committed version to the Related service.
+func arrival(w *store.ArticleWrite, r store.SaveResult, src *archive.Source, declared string) store.ArticleText {
+	at := w.Version.Published
+	if at.IsZero() {
+		at = w.SeenAt
+	}
+	return store.ArticleText{ID: r.ArticleID, VersionID: r.VersionID, SourceID: src.ID, Source: src.Title,
+		Title: w.Version.Title, Text: w.Version.Text, At: at, FirstSeen: w.SeenAt, URL: w.Article.URL, Canonical: declared}
 }
 
 // buildWrite finishes a version (hash, images, index entry) and wraps it in

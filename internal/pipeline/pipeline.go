@@ -64,8 +64,23 @@ type Indexer interface {
 	Index(title, body string) store.IndexDoc
 }
 
+// Related is told about every new version once it is committed, to find
+// the article's copies and its story (*stories.Service satisfies it). It
+// may also resolve a URL to an article already archived under another
+// address of the same page (mobile, AMP, a same-site canonical).
+type Related interface {
+	Arrived(ctx context.Context, arts []store.ArticleText) error
+	// Flush finishes what Arrived deferred; an import calls it at its end.
+	Flush(ctx context.Context) error
+	// ResolveURL returns the URL of the article already archived that
+	// canon (with the canonical the page declared) certainly is, if any.
+	ResolveURL(ctx context.Context, canon, declared string) (string, bool)
+}
+
 // Options tune a Pipeline.
 type Options struct {
+	// Related, when set, finds copies and stories of every new version.
+	Related Related
 	// Indexer, when set, keeps the search index up to date with every new
 	// version, in the same transaction as the version.
 	Indexer Indexer

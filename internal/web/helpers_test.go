@@ -29,6 +29,7 @@ import (
 	"github.com/newsvault/newsvault/internal/search"
 	"github.com/newsvault/newsvault/internal/store"
 	"github.com/newsvault/newsvault/internal/store/sqlite"
+	"github.com/newsvault/newsvault/internal/stories"
 )
 
 // The analyzer's tables take a moment to build; tests share one.
@@ -59,6 +60,7 @@ type env struct {
 	srv      *Server
 	http     *httptest.Server
 	shanghai *time.Location
+	stories  *stories.Service
 	// admin is the signed-in session e.do sends; token is a live API
 	// token.
 	admin who
@@ -116,13 +118,18 @@ func newEnv(t testing.TB, o envOptions) *env {
 	// Tests reach only loopback httptest servers, so private addresses
 	// are allowed here, as in the pipeline's own tests.
 	client := fetch.New(fetch.Config{AllowPrivate: true, HostRate: -1, Retries: -1, Timeout: 10 * time.Second})
-	pipe := pipeline.New(st, blobs, client, extract.New(extract.Options{}), nil, pipeline.Options{Indexer: an})
+	related, err := stories.Open(ctx, st, an.Fold, stories.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipe := pipeline.New(st, blobs, client, extract.New(extract.Options{}), nil, pipeline.Options{Indexer: an, Related: related})
 	sh, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := Config{Store: st, Blobs: blobs, Analyzer: an, Auth: st, Location: sh, PageSize: o.pageSize, Jobs: o.jobs, AllowedHosts: o.allowedHosts,
-		ReadAccess: ReadPublic, AnonymousSubmit: o.anonymous, BehindTLS: o.behindTLS, Logger: o.log}
+		ReadAccess: ReadPublic, AnonymousSubmit: o.anonymous, BehindTLS: o.behindTLS, Logger: o.log,
+		Stories: related, StoriesRejected: stories.ErrBadDecision}
 	if o.private {
 		cfg.ReadAccess = ReadPrivate
 	}
@@ -136,7 +143,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, store: st, blobs: blobs, analyzer: an, pipe: pipe, srv: srv, shanghai: sh}
+	e := &env{t: t, store: st, blobs: blobs, analyzer: an, pipe: pipe, srv: srv, shanghai: sh, stories: related}
 	hash, err := auth.HashPassword(testPassword, cheapArgon)
 	if err != nil {
 		t.Fatal(err)

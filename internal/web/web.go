@@ -103,6 +103,14 @@ const (
 // AnonymousSubmit lets people who have not signed in submit URLs to archive.
 type AnonymousSubmit = webauth.AnonymousSubmit
 
+// Stories is what the server needs of copies and stories (the article
+// page's sections, the story pages, search folding, the API and the
+// operator's corrections). *stories.Service satisfies it.
+type Stories interface {
+	ui.Stories
+	api.Stories
+}
+
 // JobOptions tune the archive job runner.
 type JobOptions = jobs.Options
 
@@ -149,6 +157,11 @@ type Config struct {
 	SessionTTL time.Duration
 	// AnonymousSubmit, when enabled, lets anyone submit URLs to archive.
 	AnonymousSubmit AnonymousSubmit
+	// Stories, when set, shows copies and stories; StoriesRejected is the
+	// error it wraps for a correction that cannot apply (422). Nil: the
+	// story pages answer 404 and the story API 503.
+	Stories         Stories
+	StoriesRejected error
 }
 
 // Server is the HTTP handler for newsvault. Shutdown stops its job runner.
@@ -233,6 +246,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.ui = pages
 	s.api = api.New(cfg.Store, s.jobs, cfg.Feeds, q, s.gate, san, log, s.internal)
+	if cfg.Stories != nil {
+		s.ui.SetStories(cfg.Stories, cfg.StoriesRejected)
+		s.api.SetStories(cfg.Stories, cfg.StoriesRejected)
+	}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "newsvault_http_requests_total", Help: "HTTP requests served, by route and status code.",
 	}, []string{"route", "code"})
@@ -247,6 +264,8 @@ func New(cfg Config) (*Server, error) {
 	s.handle("GET /articles/{id}/versions", s.ui.VersionsPage)
 	s.handle("GET /articles/{id}/versions/{seq}", s.ui.VersionPage)
 	s.handle("GET /search", s.ui.SearchPage)
+	s.handle("GET /stories", s.ui.StoriesPage)
+	s.handle("GET /stories/{id}", s.ui.StoryPage)
 	// Signing in.
 	s.handleAs("GET /login", webauth.AccessOpen, s.gate.LoginPage)
 	s.handleAs("POST /login", webauth.AccessOpen, s.gate.Login)
@@ -258,6 +277,9 @@ func New(cfg Config) (*Server, error) {
 	s.handle("POST /add/opml", s.ui.AddOPML)
 	s.handle("POST /sources/{id}/remove", s.ui.RemoveSourceForm)
 	s.handle("POST /sources/{id}/poll", s.ui.PollSourceForm)
+	s.handle("POST /stories/{id}/merge", s.ui.MergeStoryForm)
+	s.handle("POST /stories/{id}/split", s.ui.SplitStoryForm)
+	s.handle("POST /articles/{id}/detach", s.ui.DetachArticleForm)
 	s.handle("GET /jobs/{id}", s.ui.JobPage)
 	// Files.
 	s.handleAs("GET /static/{file}", webauth.AccessOpen, s.ui.Static)
@@ -275,6 +297,13 @@ func New(cfg Config) (*Server, error) {
 	s.handle("GET /api/v1/articles/{id}/versions", s.api.Versions)
 	s.handle("GET /api/v1/articles/{id}/versions/{seq}", s.api.Version)
 	s.handle("GET /api/v1/search", s.api.Search)
+	s.handle("GET /api/v1/articles/{id}/copies", s.api.ArticleCopies)
+	s.handle("GET /api/v1/articles/{id}/story", s.api.ArticleStory)
+	s.handle("POST /api/v1/articles/{id}/detach", s.api.DetachArticle)
+	s.handle("GET /api/v1/stories", s.api.ListStories)
+	s.handle("GET /api/v1/stories/{id}", s.api.GetStory)
+	s.handle("POST /api/v1/stories/{id}/merge", s.api.MergeStories)
+	s.handle("POST /api/v1/stories/{id}/split", s.api.SplitStory)
 	s.handle("GET /api/v1/sources", s.api.ListSources)
 	s.handle("POST /api/v1/sources", s.api.CreateSource)
 	s.handle("GET /api/v1/sources/{id}", s.api.GetSource)

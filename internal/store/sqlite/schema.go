@@ -186,4 +186,78 @@ ALTER TABLE sources ADD COLUMN last_items_skipped INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sources ADD COLUMN allow_private INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sources ADD COLUMN allow_nets TEXT NOT NULL DEFAULT '';
 `,
+	// 8: copies and stories (issue 11). fingerprints keep each article's
+	// MinHash signature (little-endian uint32s) so the copy finder's LSH
+	// index is rebuilt at start without re-reading texts; copy_links are
+	// verified copy relations; copy_members put every article that has a
+	// copy in a group (group_id is its smallest member) with one original.
+	// url_aliases file articles under their other URLs' keys. stories and
+	// story_members mirror the story clusterer's assignments for readers;
+	// story_decisions keep operators' corrections for good and story_state
+	// the clusterer's last snapshot (JSON, gzip) to start from.
+	`
+CREATE TABLE fingerprints (
+	article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+	version_id INTEGER NOT NULL,
+	runes      INTEGER NOT NULL,
+	sig        BLOB NOT NULL
+);
+
+CREATE TABLE copy_links (
+	article_id  INTEGER NOT NULL REFERENCES articles(id),
+	of_article  INTEGER NOT NULL REFERENCES articles(id),
+	kind        TEXT NOT NULL,
+	jaccard     REAL NOT NULL DEFAULT 0,
+	containment REAL NOT NULL DEFAULT 0,
+	differs     TEXT NOT NULL DEFAULT '',
+	created_at  INTEGER NOT NULL,
+	PRIMARY KEY (article_id, of_article)
+);
+CREATE INDEX copy_links_of ON copy_links(of_article);
+
+CREATE TABLE copy_members (
+	article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+	group_id   INTEGER NOT NULL,
+	original   INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX copy_members_group ON copy_members(group_id);
+
+CREATE TABLE url_aliases (
+	key        TEXT PRIMARY KEY,
+	article_id INTEGER NOT NULL REFERENCES articles(id),
+	certain    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX url_aliases_article ON url_aliases(article_id);
+
+CREATE TABLE stories (
+	id            INTEGER PRIMARY KEY,
+	title         TEXT NOT NULL DEFAULT '',
+	title_article INTEGER NOT NULL DEFAULT 0,
+	first_at      INTEGER,
+	last_at       INTEGER,
+	size          INTEGER NOT NULL,
+	sources       INTEGER NOT NULL
+);
+CREATE INDEX stories_size ON stories(size DESC, last_at DESC);
+
+CREATE TABLE story_members (
+	article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+	story_id   INTEGER NOT NULL
+);
+CREATE INDEX story_members_story ON story_members(story_id);
+
+CREATE TABLE story_decisions (
+	id   INTEGER PRIMARY KEY,
+	kind TEXT NOT NULL,
+	a    TEXT NOT NULL,
+	b    TEXT NOT NULL DEFAULT '[]',
+	at   INTEGER NOT NULL
+);
+
+CREATE TABLE story_state (
+	id       INTEGER PRIMARY KEY CHECK (id = 1),
+	state    BLOB NOT NULL,
+	saved_at INTEGER NOT NULL
+);
+`,
 }

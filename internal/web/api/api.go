@@ -55,6 +55,8 @@ type API struct {
 	sanitizer *content.Sanitizer
 	log       *slog.Logger
 	internal  func(w http.ResponseWriter, r *http.Request, err error)
+	stories   Stories
+	rejected  error
 }
 
 // New returns the API's handlers. internal answers unexpected errors (it
@@ -80,7 +82,9 @@ func New(st Store, runner *jobs.Runner, feeds input.Feeds, q *query.Searcher, ga
 //	forbidden_domain       an anonymous submission of a URL off the domain list (403)
 //	rate_limited           too many anonymous submissions; see Retry-After (429)
 //	bad_host               a Host header the server does not answer (421)
+//	bad_decision           a story correction that cannot apply (422)
 //	busy                   the archive queue is full (503)
+//	stories_unavailable    this server keeps no stories (503)
 //	archiving_unavailable  this server cannot archive (503)
 //	store_unavailable      the store does not answer (503)
 //	internal               anything else (500)

@@ -75,6 +75,9 @@ type UI struct {
 	pages      *pageSet
 	fail       func(w http.ResponseWriter, r *http.Request, code int, errCode, msg string)
 	internal   func(w http.ResponseWriter, r *http.Request, err error)
+	// stories, when set (SetStories), shows copies and stories.
+	stories  Stories
+	rejected error
 }
 
 //go:embed templates/*.html static/*

@@ -305,6 +305,9 @@ type articleItem struct {
 	Date        timeView
 	Author      string
 	Snippet     template.HTML // search results only: the analyzer's escaped text with <mark>
+	// Copies is how many copies of this article the search results folded
+	// into it (search results only).
+	Copies int
 }
 
 // langOf returns the language to mark an article's text with: its own

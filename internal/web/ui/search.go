@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -27,6 +28,19 @@ type searchData struct {
 	Results  []articleItem
 	Pager    pager
 	Error    string
+	// Stories offers grouping by story and showing copies; ByStory
+	// groups the results (Groups), AllCopies shows every copy rather than
+	// folding copies into the first one found.
+	Stories   bool
+	ByStory   bool
+	AllCopies bool
+	Groups    []resultGroup
+}
+
+// resultGroup is the search results of one story.
+type resultGroup struct {
+	StoryID int64
+	Results []articleItem
 }
 
 // searchLangs are the languages the filter offers; the store matches them
@@ -50,6 +64,9 @@ func (s *UI) SearchPage(w http.ResponseWriter, r *http.Request) {
 		code = http.StatusBadRequest
 	}
 	d.Params, d.Q = p, p.Q
+	d.Stories = s.stories != nil
+	d.ByStory = d.Stories && r.URL.Query().Get("group") == "story"
+	d.AllCopies = r.URL.Query().Get("copies") == "all"
 	sn, serr := s.sourceNames(ctx)
 	if serr != nil {
 		s.internal(w, r, serr)
@@ -85,6 +102,10 @@ func (s *UI) SearchPage(w http.ResponseWriter, r *http.Request) {
 			}
 			d.Results = append(d.Results, it)
 		}
+		if err := s.foldResults(ctx, &d); err != nil {
+			s.internal(w, r, err)
+			return
+		}
 		d.Pager = newPager(r, page, s.pageSize, res.Total)
 		if p.Q != "" {
 			d.Title = p.Q + " · search"
@@ -94,4 +115,55 @@ func (s *UI) SearchPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, code, "search", &d)
+}
+
+// foldResults folds copies into the first of their group on the page
+// (unless all copies were asked for) and groups the results by story
+// when asked.
+func (s *UI) foldResults(ctx context.Context, d *searchData) error {
+	if s.stories == nil || len(d.Results) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(d.Results))
+	for i, it := range d.Results {
+		ids[i] = it.ID
+	}
+	if !d.AllCopies {
+		groups, err := s.stories.CopyGroupsOf(ctx, ids)
+		if err != nil {
+			return err
+		}
+		first := map[int64]int{}
+		kept := d.Results[:0]
+		for _, it := range d.Results {
+			g, ok := groups[it.ID]
+			if i, dup := first[g]; ok && dup {
+				kept[i].Copies++
+				continue
+			}
+			if ok {
+				first[g] = len(kept)
+			}
+			kept = append(kept, it)
+		}
+		d.Results = kept
+	}
+	if d.ByStory {
+		of, err := s.stories.StoriesOf(ctx, ids)
+		if err != nil {
+			return err
+		}
+		at := map[int64]int{}
+		for _, it := range d.Results {
+			sid := of[it.ID]
+			i, ok := at[sid]
+			if !ok || sid == 0 {
+				i = len(d.Groups)
+				at[sid] = i
+				d.Groups = append(d.Groups, resultGroup{StoryID: sid})
+			}
+			d.Groups[i].Results = append(d.Groups[i].Results, it)
+		}
+	}
+	return nil
 }

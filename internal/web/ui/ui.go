@@ -269,6 +269,10 @@ type articleData struct {
 	// Version is set when an older (or explicitly chosen) version is shown.
 	Version *versionItem
 	Content template.HTML
+	// Copies are the article's other copies; Story the other articles of
+	// its story (latest version only).
+	Copies []copyItem
+	Story  *storyBox
 }
 
 // article loads the article named by the {id} path value, answering 404
@@ -327,6 +331,10 @@ func (s *UI) ArticlePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := s.articleData(r.Context(), a)
+	if err := s.related(r.Context(), &d); err != nil {
+		s.internal(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "article", &d)
 }
 
