@@ -27,8 +27,21 @@ type Config struct {
 	// HalfLife halves a story's score per this much time between the
 	// article and the story's time span.
 	HalfLife time.Duration `json:"half_life"`
-	// TitleWeight multiplies the counts of title terms.
+	// TitleWeight multiplies the counts of title terms in the body part.
 	TitleWeight float64 `json:"title_weight"`
+	// TitleShare is the share of an article's vector given to its title
+	// alone: title terms also form a part of their own (with their own
+	// document frequencies), scaled so that the cosine of two articles is
+	// TitleShare×(title cosine) + (1−TitleShare)×(body cosine). Headlines
+	// name the event's actors and act; bodies written by different outlets
+	// share much less. 0 leaves the title in the body part only.
+	TitleShare float64 `json:"title_share"`
+	// Span is how long an event lasts: an article later than Span after a
+	// story's first article is decayed (per HalfLife) for the excess, and
+	// Refine merges no two stories whose joint span exceeds it by much.
+	// This keeps a person or a topic in the news for weeks from chaining
+	// its successive events into one story. 0 turns it off.
+	Span time.Duration `json:"span"`
 	// BodyRunes caps how much of an article's text is read, and
 	// ArticleTerms how many terms its vector keeps: a very long article
 	// weighs no more than a normal one.
@@ -50,9 +63,9 @@ type Config struct {
 // DefaultConfig returns the parameters chosen on the labelled set.
 func DefaultConfig() Config {
 	return Config{
-		Threshold: 0.20, MergeThreshold: 0.55, SplitThreshold: 0.08,
-		Window: 4 * 24 * time.Hour, HalfLife: 3 * 24 * time.Hour,
-		TitleWeight: 3, BodyRunes: 1500, ArticleTerms: 60, CentroidTerms: 60,
+		Threshold: 0.15, MergeThreshold: 0.12, SplitThreshold: 0.08,
+		Window: 4 * 24 * time.Hour, HalfLife: 3 * 24 * time.Hour, Span: 2 * 24 * time.Hour,
+		TitleWeight: 3, TitleShare: 0.3, BodyRunes: 1500, ArticleTerms: 60, CentroidTerms: 120,
 		MaxPosting: 64, MaxStory: 300, MinTerms: 25,
 	}
 }
@@ -122,6 +135,7 @@ type Clusterer struct {
 	tf      []float64 // by term ID; zero outside vectorize
 	touched []uint32
 	termBuf []byte
+	keyBuf  []byte
 	vecBuf  vector
 	cands   []*story
 	epoch   uint64
@@ -149,8 +163,17 @@ func (c *Clusterer) reset() {
 	c.tf = nil
 }
 
+// titleBit marks a CJK bigram key of the title part; titleMark starts a
+// title word's key (and its text in a snapshot).
+const (
+	titleBit  = uint64(1) << 63
+	titleMark = '\x01'
+)
+
 // vectorize turns an article into its TF-IDF vector, learning document
-// frequencies as it goes. It returns the number of distinct terms.
+// frequencies as it goes: a title part (weight TitleShare) and a body part
+// (title and text), each unit length before scaling. It returns the number
+// of distinct terms of the body part.
 func (c *Clusterer) vectorize(a Article) (vector, int) {
 	title, body := a.Title, truncate(a.Text, c.cfg.BodyRunes)
 	if c.fold != nil {
@@ -161,8 +184,16 @@ func (c *Clusterer) vectorize(a Article) (vector, int) {
 		c.tf = append(c.tf, make([]float64, n)...)
 	}
 	c.touched = c.touched[:0]
-	weight := 0.0
+	weight, inTitle := 0.0, false
 	add := func(pair uint64, word []byte) {
+		if inTitle {
+			if word == nil {
+				pair |= titleBit
+			} else {
+				c.keyBuf = append(append(c.keyBuf[:0], titleMark), word...)
+				word = c.keyBuf
+			}
+		}
 		var id uint32
 		var ok bool
 		if word == nil {
@@ -185,6 +216,12 @@ func (c *Clusterer) vectorize(a Article) (vector, int) {
 		}
 		c.tf[id] += weight
 	}
+	if c.cfg.TitleShare > 0 {
+		inTitle, weight = true, 1
+		c.termBuf = eachTerm(title, c.cfg.BodyRunes, c.termBuf, add)
+		inTitle = false
+	}
+	nTitle := len(c.touched)
 	weight = c.cfg.TitleWeight
 	c.termBuf = eachTerm(title, c.cfg.BodyRunes, c.termBuf, add)
 	weight = 1
@@ -198,7 +235,21 @@ func (c *Clusterer) vectorize(a Article) (vector, int) {
 		c.tf[id] = 0
 	}
 	c.vecBuf = v
-	return topUnit(v, c.cfg.ArticleTerms), len(c.touched)
+	bodyPart := topUnit(v[nTitle:], c.cfg.ArticleTerms)
+	if nTitle == 0 || len(bodyPart) == 0 {
+		return bodyPart, len(c.touched) - nTitle
+	}
+	titlePart := topUnit(v[:nTitle], c.cfg.ArticleTerms)
+	out := make(vector, 0, len(titlePart)+len(bodyPart))
+	ts, bs := math.Sqrt(c.cfg.TitleShare), math.Sqrt(1-min(c.cfg.TitleShare, 1))
+	for _, e := range titlePart {
+		out = append(out, tw{e.T, float32(float64(e.W) * ts)})
+	}
+	for _, e := range bodyPart {
+		out = append(out, tw{e.T, float32(float64(e.W) * bs)})
+	}
+	slices.SortFunc(out, func(a, b tw) int { return cmp.Compare(a.T, b.T) })
+	return out, len(c.touched) - nTitle
 }
 
 // truncate returns the first n runes of s.
@@ -303,7 +354,9 @@ func (c *Clusterer) open(s *story) bool {
 	return !s.closed && c.clock.Sub(s.last) <= c.cfg.Window
 }
 
-// decay is 1 inside the story's time span and halves per HalfLife outside.
+// decay is 1 inside the story's time span and halves per HalfLife outside
+// it, and per HalfLife by which the span with the article would exceed
+// Span.
 func (c *Clusterer) decay(s *story, at time.Time) float64 {
 	var d time.Duration
 	switch {
@@ -312,6 +365,21 @@ func (c *Clusterer) decay(s *story, at time.Time) float64 {
 	case at.After(s.last):
 		d = at.Sub(s.last)
 	}
+	if c.cfg.Span > 0 {
+		first, last := s.first, s.last
+		if at.Before(first) {
+			first = at
+		}
+		if at.After(last) {
+			last = at
+		}
+		d = max(d, last.Sub(first)-c.cfg.Span)
+	}
+	return c.halve(d)
+}
+
+// halve is 2^(−d/HalfLife), 1 for d ≤ 0.
+func (c *Clusterer) halve(d time.Duration) float64 {
 	if d <= 0 || c.cfg.HalfLife <= 0 {
 		return 1
 	}

@@ -103,6 +103,7 @@ func (c *Clusterer) mergePass() int {
 		var best *story
 		bestCos := c.cfg.MergeThreshold
 		for o, cos := range acc {
+			cos *= c.halve(c.jointSpan(s, o) - c.cfg.Span)
 			if cos < bestCos || (cos == bestCos && best != nil && o.id > best.id) {
 				continue
 			}
@@ -124,6 +125,22 @@ func (c *Clusterer) mergePass() int {
 	return merged
 }
 
+// jointSpan is the time from the earlier first article to the later last
+// one of two stories, or 0 when Span is off.
+func (c *Clusterer) jointSpan(a, b *story) time.Duration {
+	if c.cfg.Span <= 0 {
+		return 0
+	}
+	first, last := a.first, a.last
+	if b.first.Before(first) {
+		first = b.first
+	}
+	if b.last.After(last) {
+		last = b.last
+	}
+	return last.Sub(first)
+}
+
 // gap is the time between two stories' spans (0 when they overlap).
 func gap(a, b *story) time.Duration {
 	switch {
@@ -137,7 +154,7 @@ func gap(a, b *story) time.Duration {
 
 // RefineEvery is how many arrivals Recluster lets pass between Refine
 // passes.
-const RefineEvery = 2000
+const RefineEvery = 250
 
 // Recluster forgets every assignment and document frequency, keeps the
 // configuration and the manual decisions, and assigns the articles again in

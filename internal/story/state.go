@@ -2,6 +2,7 @@ package story
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -47,7 +48,11 @@ func (c *Clusterer) Snapshot() State {
 		st.Terms[id] = t
 	}
 	for k, id := range c.bigrams {
-		st.Terms[id] = bigramString(k)
+		if k&titleBit != 0 {
+			st.Terms[id] = string(titleMark) + bigramString(k&^titleBit)
+		} else {
+			st.Terms[id] = bigramString(k)
+		}
 	}
 	for id := int64(1); id < c.nextID; id++ {
 		s, ok := c.stories[id]
@@ -72,8 +77,17 @@ func Restore(st State, fold Folder) (*Clusterer, error) {
 		return nil, fmt.Errorf("restore stories: %d terms but %d frequencies", len(st.Terms), len(st.DF))
 	}
 	for i, t := range st.Terms {
+		var mark uint64
+		if rest, ok := strings.CutPrefix(t, string(titleMark)); ok {
+			mark = titleBit
+			if r := []rune(rest); len(r) != 2 || !isCJK(r[0]) || !isCJK(r[1]) {
+				c.terms[t] = uint32(i) // a title word keeps its mark
+				continue
+			}
+			t = rest
+		}
 		if r := []rune(t); len(r) == 2 && isCJK(r[0]) && isCJK(r[1]) {
-			c.bigrams[bigram(r[0], r[1])] = uint32(i)
+			c.bigrams[bigram(r[0], r[1])|mark] = uint32(i)
 		} else {
 			c.terms[t] = uint32(i)
 		}

@@ -1,10 +1,14 @@
 package eval
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
+	"maps"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,74 +56,180 @@ func bcubed(gold, pred map[string]string) (p, r, f float64) {
 	return p, r, 2 * p * r / (p + r)
 }
 
-func TestStoriesOnLabelledSet(t *testing.T) {
+// half puts a labelled story in the tune half (0) or the measure half (1)
+// by a hash of its name: thresholds are chosen on tune and reported on
+// measure, so the figure on measure is not fitted to it.
+func half(story string) int {
+	h := fnv.New32a()
+	h.Write([]byte(story))
+	return int(h.Sum32() % 2)
+}
+
+// storyEval holds what every story score needs: the corpus, the gold
+// labels, and each half's gold.
+type storyEval struct {
+	docs   []doc
+	byID   map[string]doc
+	gold   map[string]string
+	halves [2]map[string]string
+	fold   func(string) string
+}
+
+func newStoryEval(t *testing.T) *storyEval {
 	docs := corpus(t)
 	l := loadLabels(t)
-	gold := map[string]string{}
+	e := &storyEval{docs: docs, byID: map[string]doc{}, gold: map[string]string{}, fold: folder(t),
+		halves: [2]map[string]string{{}, {}}}
+	for _, d := range docs {
+		e.byID[d.ID] = d
+	}
 	for name, ms := range l.Stories {
 		for _, m := range ms {
-			gold[m] = name
-		}
-	}
-	fold := folder(t)
-	byID := map[string]doc{}
-	for _, d := range docs {
-		byID[d.ID] = d
-	}
-	for id := range gold {
-		if _, ok := byID[id]; !ok {
-			t.Fatalf("labelled article %s not in the corpus", id)
-		}
-	}
-	run := func(cfg story.Config) map[string]string {
-		c := story.New(cfg, fold)
-		for i, d := range docs {
-			if _, err := c.Assign(story.Article{ID: d.ID, Source: d.Source, Title: d.Title, Text: d.Text, Time: d.Time}); err != nil {
-				t.Fatal(err)
+			if _, ok := e.byID[m]; !ok {
+				t.Fatalf("labelled article %s not in the corpus", m)
 			}
-			if (i+1)%story.RefineEvery == 0 {
-				c.Refine()
-			}
-		}
-		c.Refine()
-		pred := map[string]string{}
-		for id := range gold {
-			s, _ := c.StoryOf(id)
-			pred[id] = fmt.Sprint(s)
-		}
-		return pred
-	}
-	if testing.Verbose() {
-		for _, th := range []float64{0.15, 0.2, 0.25, 0.3, 0.35, 0.45} {
-			cfg := story.DefaultConfig()
-			cfg.Threshold = th
-			p, r, f := bcubed(gold, run(cfg))
-			t.Logf("sweep threshold %.2f: B-cubed P %.3f R %.3f F1 %.3f", th, p, r, f)
+			e.gold[m] = name
+			e.halves[half(name)][m] = name
 		}
 	}
-	p, r, f := bcubed(gold, run(story.DefaultConfig()))
-	t.Logf("stories (%d articles, %d stories): B-cubed P %.3f R %.3f F1 %.3f", len(gold), len(l.Stories), p, r, f)
+	return e
+}
+
+// run clusters the whole corpus in arrival order, refining as Recluster
+// does, and returns the story of every labelled article.
+func (e *storyEval) run(t testing.TB, cfg story.Config) (map[string]string, *story.Clusterer) {
+	c := story.New(cfg, e.fold)
+	for i, d := range e.docs {
+		if _, err := c.Assign(story.Article{ID: d.ID, Source: d.Source, Title: d.Title, Text: d.Text, Time: d.Time}); err != nil {
+			t.Fatal(err)
+		}
+		if (i+1)%story.RefineEvery == 0 {
+			c.Refine()
+		}
+	}
+	c.Refine()
+	pred := map[string]string{}
+	for id := range e.gold {
+		s, _ := c.StoryOf(id)
+		pred[id] = fmt.Sprint(s)
+	}
+	return pred, c
+}
+
+// score is B-cubed P/R/F1 on the tune half, the measure half and all.
+type score [3][3]float64
+
+func (e *storyEval) score(pred map[string]string) score {
+	var s score
+	for i, g := range []map[string]string{e.halves[0], e.halves[1], e.gold} {
+		s[i][0], s[i][1], s[i][2] = bcubed(g, pred)
+	}
+	return s
+}
+
+func (s score) String() string {
+	return fmt.Sprintf("tune P %.3f R %.3f F1 %.3f | measure P %.3f R %.3f F1 %.3f | all P %.3f R %.3f F1 %.3f",
+		s[0][0], s[0][1], s[0][2], s[1][0], s[1][1], s[1][2], s[2][0], s[2][1], s[2][2])
+}
+
+// TestStoriesOnLabelledSet scores the default configuration and both
+// baselines in one run, and fails below the F1 target on either half.
+func TestStoriesOnLabelledSet(t *testing.T) {
+	e := newStoryEval(t)
+	pred, _ := e.run(t, story.DefaultConfig())
+	s := e.score(pred)
+	t.Logf("stories (%d articles, %d/%d tune/measure articles): %v", len(e.gold), len(e.halves[0]), len(e.halves[1]), s)
 
 	// Baseline 1: same normalised title.
 	title := map[string]string{}
-	for id := range gold {
-		title[id] = dedup.Normalize(fold, byID[id].Title)
+	for id := range e.gold {
+		title[id] = dedup.Normalize(e.fold, e.byID[id].Title)
 	}
-	bp, br, bf := bcubed(gold, title)
-	t.Logf("baseline same title: B-cubed P %.3f R %.3f F1 %.3f", bp, br, bf)
+	t.Logf("baseline same title: %v", e.score(title))
 
 	// Baseline 2: TF-IDF single link over the labelled articles, one threshold.
-	ids := make([]string, 0, len(gold))
-	for id := range gold {
+	ids := make([]string, 0, len(e.gold))
+	for id := range e.gold {
 		ids = append(ids, id)
 	}
-	vecs := tfidf(fold, ids, byID)
-	for _, th := range []float64{0.2, 0.3, 0.4} {
-		sp, sr, sf := bcubed(gold, singleLink(ids, vecs, th))
-		t.Logf("baseline TF-IDF single link %.1f: B-cubed P %.3f R %.3f F1 %.3f", th, sp, sr, sf)
+	slices.Sort(ids)
+	vecs := tfidf(e.fold, ids, e.byID)
+	for _, th := range []float64{0.2, 0.3} {
+		t.Logf("baseline TF-IDF single link %.1f: %v", th, e.score(singleLink(ids, vecs, th)))
 	}
-	if f < 0.85 {
-		t.Errorf("story B-cubed F1 %.3f below the 0.85 target", f)
+	// The target is asserted on the held-out measure half, the figure the
+	// thresholds were not fitted to (tune and all are logged above).
+	t.Logf("F1 tune %.4f measure %.4f all %.4f", s[0][2], s[1][2], s[2][2])
+	if s[1][2] < 0.85 {
+		t.Errorf("story B-cubed F1 on the measure half %.3f below the 0.85 target", s[1][2])
+	}
+}
+
+// TestStorySweep scores configurations for choosing thresholds; it runs
+// only when NEWSVAULT_STORY_SWEEP holds a JSON array of partial
+// configurations (each laid over DefaultConfig), e.g.
+// '[{"threshold":0.15},{"threshold":0.25}]'. With NEWSVAULT_STORY_DIAG
+// set it also prints each labelled story the first configuration splits.
+func TestStorySweep(t *testing.T) {
+	spec := os.Getenv("NEWSVAULT_STORY_SWEEP")
+	if spec == "" {
+		t.Skip("set NEWSVAULT_STORY_SWEEP to a JSON array of configurations")
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal([]byte(spec), &raws); err != nil {
+		t.Fatalf("NEWSVAULT_STORY_SWEEP: %v", err)
+	}
+	e := newStoryEval(t)
+	for i, raw := range raws {
+		cfg := story.DefaultConfig()
+		if err := json.Unmarshal(raw, &cfg); err != nil {
+			t.Fatalf("NEWSVAULT_STORY_SWEEP[%d]: %v", i, err)
+		}
+		pred, c := e.run(t, cfg)
+		t.Logf("%s: %v", raw, e.score(pred))
+		if i == 0 && os.Getenv("NEWSVAULT_STORY_DIAG") != "" {
+			e.diagnose(t, pred, c)
+		}
+	}
+}
+
+// diagnose prints every labelled story that pred splits, and every
+// predicted story that mixes labelled stories.
+func (e *storyEval) diagnose(t *testing.T, pred map[string]string, c *story.Clusterer) {
+	byGold, byPred := map[string][]string{}, map[string][]string{}
+	for id, g := range e.gold {
+		byGold[g] = append(byGold[g], id)
+		byPred[pred[id]] = append(byPred[pred[id]], id)
+	}
+	line := func(id string) string {
+		d := e.byID[id]
+		return fmt.Sprintf("%s %s %s | %s", pred[id], e.gold[id], d.Time.Format("01-02 15:04"), d.Title)
+	}
+	for _, g := range slices.Sorted(maps.Keys(byGold)) {
+		ids := byGold[g]
+		parts := map[string]bool{}
+		for _, id := range ids {
+			parts[pred[id]] = true
+		}
+		if len(parts) > 1 {
+			slices.SortFunc(ids, func(a, b string) int { return cmp.Compare(pred[a], pred[b]) })
+			fmt.Printf("== split %s into %d\n", g, len(parts))
+			for _, id := range ids {
+				fmt.Println("   ", line(id))
+			}
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(byPred)) {
+		gs := map[string]bool{}
+		for _, id := range byPred[p] {
+			gs[e.gold[id]] = true
+		}
+		if len(gs) > 1 {
+			fmt.Printf("== mixed %s\n", p)
+			for _, id := range byPred[p] {
+				fmt.Println("   ", line(id))
+			}
+		}
 	}
 }
 
