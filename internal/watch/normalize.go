@@ -8,7 +8,6 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/newsvault/newsvault/internal/archive"
 	"github.com/newsvault/newsvault/internal/diff"
 )
 
@@ -105,13 +104,24 @@ func NormalTitle(title string) string { return collapseSpace(foldWidth(strings.T
 // reAsset matches the path of our own copy of an image.
 var reAsset = regexp.MustCompile(`^/assets/([0-9a-f]{64})$`)
 
-// imageQueryPaths are file extensions of scripts whose query selects the
-// image; for other URLs the query only resizes or tracks.
-var imageQueryPaths = []string{".php", ".asp", ".aspx", ".jsp", ".cgi", ""}
+// imageExts are file extensions of image files, whose query string only
+// resizes, converts or tracks.
+var imageExts = []string{".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".svg"}
 
-// NormalImage returns the key under which an image URL is compared: the
-// host and path without scheme, and the query only where it selects the
-// image (a script path). Our own /assets/<sha256> copies keep their hash.
+// imageParams are query parameters that resize, convert or track an image
+// without choosing it (WeChat's tp/wxfrom/wx_lazy, Aliyun's x-oss-process,
+// Qiniu's imageView2, generic sizes).
+var imageParams = map[string]bool{
+	"tp": true, "wxfrom": true, "wx_lazy": true, "wx_co": true, "wx_fmt": true, "from": true,
+	"x-oss-process": true, "imageview2": true, "imagemogr2": true, "w": true, "h": true,
+	"width": true, "height": true, "quality": true, "q": true, "format": true, "fmt": true,
+	"size": true, "resize": true, "fit": true, "auto": true, "dpr": true, "v": true, "t": true,
+}
+
+// NormalImage returns the key under which an image URL is compared: host
+// and path without scheme, and only the query parameters that may choose
+// the image (none for a path ending in an image extension). Our own
+// /assets/<sha256> copies keep their hash.
 func NormalImage(raw string) string {
 	raw = strings.TrimSpace(raw)
 	if m := reAsset.FindStringSubmatch(raw); m != nil {
@@ -125,12 +135,17 @@ func NormalImage(raw string) string {
 		return raw
 	}
 	key := strings.ToLower(u.Host) + u.EscapedPath()
-	if slices.Contains(imageQueryPaths, strings.ToLower(path.Ext(u.Path))) && u.RawQuery != "" {
-		if c, err := archive.CanonicalURL(u.String()); err == nil {
-			if cu, err := url.Parse(c); err == nil && cu.RawQuery != "" {
-				key += "?" + cu.RawQuery
-			}
+	if slices.Contains(imageExts, strings.ToLower(path.Ext(u.Path))) {
+		return key
+	}
+	q := u.Query()
+	for k := range q {
+		if imageParams[strings.ToLower(k)] || isTrackingParam(k) {
+			q.Del(k)
 		}
+	}
+	if len(q) > 0 {
+		key += "?" + q.Encode()
 	}
 	return key
 }
