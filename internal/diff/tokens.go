@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"github.com/newsvault/newsvault/internal/zh"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -110,16 +111,8 @@ func nextToken(s string) int {
 // of a script that separates words with spaces. CJK characters are tokens
 // of their own.
 func isWordRune(r rune) bool {
-	if isCJK(r) {
+	if zh.IsCJKOrPunct(r) {
 		return false
 	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
-}
-
-// isCJK reports whether r is written without spaces between words: Han,
-// kana, Hangul, and the CJK symbols and full-width forms around them.
-func isCJK(r rune) bool {
-	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) ||
-		unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r) ||
-		(r >= 0x3000 && r <= 0x303F) || (r >= 0xFF00 && r <= 0xFFEF)
 }

@@ -1,6 +1,7 @@
 package watch
 
 import (
+	"github.com/newsvault/newsvault/internal/zh"
 	"net/url"
 	"path"
 	"regexp"
@@ -90,13 +91,7 @@ func collapseSpace(s string) string {
 	return b.String()
 }
 
-func tight(r rune) bool { return isCJK(r) || unicode.IsPunct(r) }
-
-func isCJK(r rune) bool {
-	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) ||
-		unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r) ||
-		(r >= 0x3000 && r <= 0x303F) || (r >= 0xFF00 && r <= 0xFFEF)
-}
+func tight(r rune) bool { return zh.IsCJKOrPunct(r) || unicode.IsPunct(r) }
 
 // NormalTitle returns a title as it is compared.
 func NormalTitle(title string) string { return collapseSpace(foldWidth(strings.TrimSpace(title))) }
@@ -209,7 +204,7 @@ func shingles(s string) map[string]bool {
 	}
 	for _, r := range s {
 		switch {
-		case isCJK(r) && !unicode.IsPunct(r) && !unicode.IsSymbol(r):
+		case zh.IsCJKOrPunct(r) && !unicode.IsPunct(r) && !unicode.IsSymbol(r):
 			flush()
 			toks = append(toks, string(r))
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
