@@ -108,6 +108,11 @@ func saveArticle(ctx context.Context, tx execer, w *store.ArticleWrite) (res sto
 		}
 		res.ArticleID, _ = r.LastInsertId()
 		res.NewArticle = true
+		if w.Watch != nil {
+			if err = startWatch(ctx, tx, res.ArticleID, seen, w.Watch); err != nil {
+				return res, err
+			}
+		}
 	case err != nil:
 		return res, err
 	}
@@ -264,7 +269,8 @@ func filterWhere(f store.ArticleFilter) (string, []any) {
 		q += ` AND a.sort_at < ?`
 		args = append(args, f.Until.UnixMilli())
 	}
-	return q, args
+	sw, sargs := statusWhere(f.Status)
+	return q + sw, append(args, sargs...)
 }
 
 // Versions returns every version of an article, oldest first.

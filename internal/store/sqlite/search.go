@@ -180,7 +180,9 @@ func searchFilters(q store.SearchQuery) (string, []any) {
 		b.WriteString(` AND a.sort_at < ?`)
 		args = append(args, q.Before.UnixMilli())
 	}
-	return b.String(), args
+	sw, sargs := statusWhere(q.Status)
+	b.WriteString(sw)
+	return b.String(), append(args, sargs...)
 }
 
 // scanPlus scans a row of article columns followed by extra columns.

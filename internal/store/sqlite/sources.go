@@ -12,7 +12,7 @@ import (
 )
 
 const sourceCols = `id, kind, feed_url, title, site_url, mode, time_zone, etag, last_modified,
-	interval_s, last_polled_at, last_status, last_error, error_count, next_poll_at, created_at`
+	interval_s, last_polled_at, last_status, last_error, error_count, next_poll_at, created_at, watch`
 
 // scanSource reads a row of sourceCols, then extra columns into extra.
 func scanSource(sc interface{ Scan(...any) error }, extra ...any) (archive.Source, error) {
@@ -21,7 +21,7 @@ func scanSource(sc interface{ Scan(...any) error }, extra ...any) (archive.Sourc
 	var interval int64
 	var polled, next, created sql.NullInt64
 	dest := []any{&s.ID, &kind, &s.FeedURL, &s.Title, &s.SiteURL, &mode, &s.TimeZone, &s.ETag, &s.LastModified,
-		&interval, &polled, &s.LastStatus, &s.LastError, &s.ErrorCount, &next, &created}
+		&interval, &polled, &s.LastStatus, &s.LastError, &s.ErrorCount, &next, &created, &s.Watch}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return s, err
 	}
@@ -50,8 +50,8 @@ func (s *Store) CreateSource(ctx context.Context, src *archive.Source) error {
 		return fmt.Errorf("create source %s: %w", src.FeedURL, store.ErrConflict)
 	case err == nil:
 		_, err = s.db.ExecContext(ctx, `UPDATE sources SET removed_at = NULL, kind = ?, title = ?, site_url = ?, mode = ?, time_zone = ?,
-			interval_s = ?, next_poll_at = ?, error_count = 0 WHERE id = ?`,
-			string(src.Kind), src.Title, src.SiteURL, string(src.Mode), src.TimeZone, int64(src.Interval/time.Second), ms(src.NextPollAt), id)
+			interval_s = ?, next_poll_at = ?, error_count = 0, watch = ? WHERE id = ?`,
+			string(src.Kind), src.Title, src.SiteURL, string(src.Mode), src.TimeZone, int64(src.Interval/time.Second), ms(src.NextPollAt), src.Watch, id)
 		if err != nil {
 			return fmt.Errorf("create source %s: %w", src.FeedURL, err)
 		}
@@ -60,10 +60,10 @@ func (s *Store) CreateSource(ctx context.Context, src *archive.Source) error {
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("create source %s: %w", src.FeedURL, err)
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO sources (kind, feed_url, title, site_url, mode, time_zone, interval_s, next_poll_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	res, err := s.db.ExecContext(ctx, `INSERT INTO sources (kind, feed_url, title, site_url, mode, time_zone, interval_s, next_poll_at, created_at, watch)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(src.Kind), src.FeedURL, src.Title, src.SiteURL, string(src.Mode), src.TimeZone,
-		int64(src.Interval/time.Second), ms(src.NextPollAt), ms(src.CreatedAt))
+		int64(src.Interval/time.Second), ms(src.NextPollAt), ms(src.CreatedAt), src.Watch)
 	if err != nil {
 		return fmt.Errorf("create source %s: %w", src.FeedURL, err)
 	}
@@ -158,10 +158,10 @@ func (s *Store) DueSources(ctx context.Context, now time.Time) ([]archive.Source
 // UpdateSource writes back a source's settings and poll state.
 func (s *Store) UpdateSource(ctx context.Context, src *archive.Source) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE sources SET title = ?, site_url = ?, mode = ?, time_zone = ?, etag = ?, last_modified = ?,
-		interval_s = ?, last_polled_at = ?, last_status = ?, last_error = ?, error_count = ?, next_poll_at = ?
+		interval_s = ?, last_polled_at = ?, last_status = ?, last_error = ?, error_count = ?, next_poll_at = ?, watch = ?
 		WHERE id = ?`,
 		src.Title, src.SiteURL, string(src.Mode), src.TimeZone, src.ETag, src.LastModified,
-		int64(src.Interval/time.Second), ms(src.LastPolledAt), src.LastStatus, src.LastError, src.ErrorCount, ms(src.NextPollAt), src.ID)
+		int64(src.Interval/time.Second), ms(src.LastPolledAt), src.LastStatus, src.LastError, src.ErrorCount, ms(src.NextPollAt), src.Watch, src.ID)
 	if err != nil {
 		return fmt.Errorf("update source %d: %w", src.ID, err)
 	}
