@@ -80,6 +80,16 @@ func (p *Pipeline) fetchPage(ctx context.Context, rawURL string) (*fetchedPage, 
 // savePage stores an extracted page. fallback, when set, fills metadata the
 // page lacks (a feed item's title and dates).
 func (p *Pipeline) savePage(ctx context.Context, src *archive.Source, rawURL, canon string, page *fetchedPage, fallback *archive.Version) (Outcome, error) {
+	vw, err := p.pageVersion(src, rawURL, canon, page, fallback)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return p.saveVersion(ctx, vw)
+}
+
+// pageVersion makes the version of an extracted page, not yet hashed nor
+// with its images stored.
+func (p *Pipeline) pageVersion(src *archive.Source, rawURL, canon string, page *fetchedPage, fallback *archive.Version) (versionWrite, error) {
 	res := page.result
 	// The final URL after redirects is the article's address; the page's own
 	// rel=canonical/og:url wins when it stays on the same site.
@@ -93,7 +103,7 @@ func (p *Pipeline) savePage(ctx context.Context, src *archive.Source, rawURL, ca
 	}
 	capt, err := p.capture(page.resp)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("archive %s: store capture: %w", rawURL, err)
+		return versionWrite{}, fmt.Errorf("archive %s: store capture: %w", rawURL, err)
 	}
 	v := archive.Version{
 		Title: res.Title, Author: res.Author, Published: res.Published, Updated: res.Updated,
@@ -121,8 +131,8 @@ func (p *Pipeline) savePage(ctx context.Context, src *archive.Source, rawURL, ca
 	if v.Text == "" {
 		v.Text = art.Text()
 	}
-	return p.saveVersion(ctx, versionWrite{src: src, rawURL: rawURL, canon: canon, v: v, art: art,
-		base: page.resp.FinalURL, capt: capt, images: !p.opts.SkipImages})
+	return versionWrite{src: src, rawURL: rawURL, canon: canon, v: v, art: art,
+		base: page.resp.FinalURL, capt: capt, images: !p.opts.SkipImages}, nil
 }
 
 // article sanitises an extraction's content, from its parsed tree when it
@@ -197,6 +207,7 @@ func (p *Pipeline) buildWrite(ctx context.Context, vw versionWrite) (*store.Arti
 		Assets:    refs,
 		SeenAt:    p.opts.Now(),
 		Index:     vw.idx,
+		Watch:     p.watchStart(vw.src),
 	}
 	if w.Index == nil && p.opts.Indexer != nil {
 		doc := p.opts.Indexer.Index(v.Title, v.Text)

@@ -27,7 +27,10 @@ type PollResult struct {
 	NewArticles int
 	NewVersions int
 	ItemErrors  int
-	Err         error // the poll failed as a whole (network, HTTP status, malformed feed)
+	// Dropped counts the articles the feed listed before and no longer
+	// does while older items stay: their checks were made urgent.
+	Dropped int
+	Err     error // the poll failed as a whole (network, HTTP status, malformed feed)
 }
 
 // Poll fetches one feed (with conditional GET), archives its items, and
@@ -96,6 +99,7 @@ func (p *Pipeline) Poll(ctx context.Context, src archive.Source) PollResult {
 	}
 
 	res.Items = len(parsed.Items)
+	listed := make([]string, 0, len(parsed.Items))
 	for _, it := range parsed.Items {
 		if ctx.Err() != nil {
 			break
@@ -106,6 +110,7 @@ func (p *Pipeline) Poll(ctx context.Context, src archive.Source) PollResult {
 			res.ItemErrors++
 			p.log.Warn("item not archived", "feed", src.FeedURL, "item", it.URL, "err", err)
 		default:
+			listed = append(listed, out.URL)
 			if out.NewArticle {
 				res.NewArticles++
 			}
@@ -115,6 +120,16 @@ func (p *Pipeline) Poll(ctx context.Context, src archive.Source) PollResult {
 		}
 	}
 
+	if ctx.Err() == nil && res.ItemErrors == 0 {
+		// An item gone from the feed while older ones stay was likely
+		// taken down: its check becomes urgent.
+		if urgent, err := p.store.FeedListing(ctx, src.ID, listed, now); err != nil {
+			p.log.Warn("record feed listing", "feed", src.FeedURL, "err", err)
+		} else if len(urgent) > 0 {
+			res.Dropped = len(urgent)
+			p.log.Info("items dropped from the feed: checking them now", "feed", src.FeedURL, "articles", urgent)
+		}
+	}
 	if src.Title == "" {
 		src.Title = parsed.Title
 	}
