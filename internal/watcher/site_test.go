@@ -227,6 +227,8 @@ type rig struct {
 	st    *sqlite.Store
 	blobs *blob.Store
 	pipe  *pipeline.Pipeline
+	fetch *fetch.Client
+	x     *extract.Extractor
 	w     *Watcher
 	dir   string
 }
@@ -255,6 +257,7 @@ func (r *rig) open(t *testing.T) {
 	client := fetch.New(fetch.Config{Resolver: r.res, AllowAddrPort: func(ap netip.AddrPort) bool { return ap.Addr().IsLoopback() },
 		HostRate: -1, Retries: -1, IdleTimeout: 300 * time.Millisecond, Timeout: 5 * time.Second})
 	x := extract.New(extract.Options{})
+	r.fetch, r.x = client, x
 	r.pipe = pipeline.New(r.st, r.blobs, client, x, nil, pipeline.Options{Now: r.clk.Now})
 	r.w = New(r.st, r.blobs, client, x, r.pipe, Options{Now: r.clk.Now, Workers: 4, PerHost: 2})
 }
