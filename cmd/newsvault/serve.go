@@ -17,17 +17,21 @@ import (
 
 func newServeCmd(cfg *cli.Config) *cobra.Command {
 	var listen, displayZone, readAccess, submitDomains string
-	var noPoll, behindTLS, anonSubmit bool
+	var noPoll, noWatch, behindTLS, anonSubmit bool
 	var tick, grace, sessionTTL time.Duration
 	var workers, submitRate int
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Poll feeds on their schedules and serve the archive over HTTP",
 		Long: `serve runs the scheduler (each feed is polled when its next-poll time comes,
-with back-off after errors) and an HTTP server with:
+with back-off after errors), the watcher (archived articles are re-checked
+for edits and removals on their ladder, see "newsvault watch") and an HTTP
+server with:
 
   /                      the latest articles, then /sources, /articles/{id}
-                         (with its versions), /search?q= (simplified and
+                         (with its versions, status, checks and evidence,
+                         /articles/{id}/diff), /removed and /edited (each
+                         with an Atom feed), /search?q= (simplified and
                          traditional Chinese find each other)
   /add                   forms to archive URLs, follow a feed, import OPML
   /api/v1/...            the JSON API; its OpenAPI description is
@@ -113,6 +117,7 @@ marked Secure; rate limits then count the proxy as one client.`,
 				Jobs: web.JobOptions{Workers: workers}, AllowedHosts: cli.LoopbackHosts(listen),
 				Auth: a.Store, ReadAccess: access, BehindTLS: behindTLS, SessionTTL: sessionTTL,
 				AnonymousSubmit: web.AnonymousSubmit{Enabled: anonSubmit, PerHour: submitRate, Domains: splitList(submitDomains)},
+				Watcher:         a.Watch,
 			})
 			if err != nil {
 				return err
@@ -140,6 +145,9 @@ marked Secure; rate limits then count the proxy as one client.`,
 			go func() { errc <- srv.Serve(ln) }()
 			if !noPoll {
 				go schedule(ctx, a, tick)
+			}
+			if !noWatch {
+				go a.Watch.Run(ctx, tick)
 			}
 			var serveErr error
 			select {
@@ -169,6 +177,7 @@ marked Secure; rate limits then count the proxy as one client.`,
 	cmd.Flags().IntVar(&submitRate, "submit-rate", 10, "with --anonymous-submit: URLs one client address may submit in an hour")
 	cmd.Flags().StringVar(&submitDomains, "submit-domains", "", "with --anonymous-submit: only URLs on these comma-separated domains or their subdomains (env NEWSVAULT_SUBMIT_DOMAINS; default any)")
 	cmd.Flags().BoolVar(&noPoll, "no-poll", false, "serve only; do not poll feeds")
+	cmd.Flags().BoolVar(&noWatch, "no-watch", false, "do not re-check archived articles for edits and removals (see newsvault watch)")
 	cmd.Flags().DurationVar(&tick, "tick", 30*time.Second, "how often the scheduler looks for feeds that are due")
 	cmd.Flags().IntVar(&workers, "jobs", 2, "archive jobs (submitted URLs) run at once")
 	cmd.Flags().DurationVar(&grace, "grace", 20*time.Second, "on shutdown, how long requests and running archive jobs may take to finish")

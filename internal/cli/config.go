@@ -1,7 +1,7 @@
 // Package cli is the command-line plumbing the newsvault commands share:
 // the operator's configuration read from flags and environment variables,
 // the program wired from it (store, blobs, fetch client, the one extractor,
-// search analyzer, pipeline), progress reporting and usage errors. The
+// search analyzer, pipeline, watcher), progress reporting and usage errors. The
 // product (cmd/newsvault) and the measuring tools (cmd/newsvault-bench)
 // both build on it; it holds no verb.
 package cli
@@ -29,6 +29,7 @@ import (
 	"github.com/newsvault/newsvault/internal/pipeline"
 	"github.com/newsvault/newsvault/internal/search"
 	"github.com/newsvault/newsvault/internal/store/sqlite"
+	"github.com/newsvault/newsvault/internal/watcher"
 )
 
 // Config is everything the operator can set. It is built once from flags and
@@ -209,6 +210,9 @@ type App struct {
 	Extractor *extract.Extractor
 	Search    *search.Analyzer
 	Pipe      *pipeline.Pipeline
+	// Watch re-checks archived articles (serve runs it; so do the watch
+	// and check verbs).
+	Watch *watcher.Watcher
 }
 
 // Open wires the program from c, creating the data directory when needed.
@@ -242,7 +246,8 @@ func Open(ctx context.Context, c *Config) (*App, error) {
 		return nil, err
 	}
 	p := pipeline.New(st, blobs, client, x, log, pipeline.Options{Indexer: an, MaxImages: c.MaxImages})
-	return &App{Cfg: c, Log: log, Store: st, Blobs: blobs, Fetch: client, Extractor: x, Search: an, Pipe: p}, nil
+	w := watcher.New(st, blobs, client, x, p, watcher.Options{Logger: log})
+	return &App{Cfg: c, Log: log, Store: st, Blobs: blobs, Fetch: client, Extractor: x, Search: an, Pipe: p, Watch: w}, nil
 }
 
 // Close closes the store.

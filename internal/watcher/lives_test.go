@@ -67,9 +67,13 @@ func TestScriptedLives(t *testing.T) {
 			history: edited, versions: 2},
 		{name: "an image removed", life: func(at time.Time, n int) reply { return after(at, change, ok(base(4), n), ok(noImage(4), n)) },
 			history: edited, versions: 2},
-		{name: "404", life: func(at time.Time, n int) reply { return after(at, change, ok(base(5), n), fixed(404, "soft404_zh.html")) },
+		{name: "404", life: func(at time.Time, n int) reply {
+			return after(at, change, ok(base(5), n), fixed(404, "soft404_zh.html"))
+		},
 			history: removed, versions: 1},
-		{name: "410", life: func(at time.Time, n int) reply { return after(at, change, ok(base(6), n), reply{status: 410, body: []byte("gone")}) },
+		{name: "410", life: func(at time.Time, n int) reply {
+			return after(at, change, ok(base(6), n), reply{status: 410, body: []byte("gone")})
+		},
 			history: removed, versions: 1},
 		{name: "301 to the home page", life: func(at time.Time, n int) reply {
 			return after(at, change, ok(base(7), n), reply{status: 301, location: "/"})
@@ -77,13 +81,21 @@ func TestScriptedLives(t *testing.T) {
 		{name: "302 to a login page", life: func(at time.Time, n int) reply {
 			return after(at, change, ok(base(8), n), reply{status: 302, location: "/login?next=/news/8.html"})
 		}, history: removed, versions: 1},
-		{name: "a 200 soft-404 in Chinese", life: func(at time.Time, n int) reply { return after(at, change, ok(base(9), n), fixed(200, "soft404_zh.html")) },
+		{name: "a 200 soft-404 in Chinese", life: func(at time.Time, n int) reply {
+			return after(at, change, ok(base(9), n), fixed(200, "soft404_zh.html"))
+		},
 			history: removed, versions: 1},
-		{name: "a WeChat violation notice", life: func(at time.Time, n int) reply { return after(at, change, ok(base(10), n), fixed(200, "wechat_violation.html")) },
+		{name: "a WeChat violation notice", life: func(at time.Time, n int) reply {
+			return after(at, change, ok(base(10), n), fixed(200, "wechat_violation.html"))
+		},
 			history: removed, versions: 1, notice: "complaint"},
-		{name: "a WeChat author deletion", life: func(at time.Time, n int) reply { return after(at, change, ok(base(11), n), fixed(200, "wechat_deleted.html")) },
+		{name: "a WeChat author deletion", life: func(at time.Time, n int) reply {
+			return after(at, change, ok(base(11), n), fixed(200, "wechat_deleted.html"))
+		},
 			history: removed, versions: 1, notice: "publisher"},
-		{name: "a Weibo deletion", life: func(at time.Time, n int) reply { return after(at, change, ok(base(12), n), fixed(200, "weibo_deleted.html")) },
+		{name: "a Weibo deletion", life: func(at time.Time, n int) reply {
+			return after(at, change, ok(base(12), n), fixed(200, "weibo_deleted.html"))
+		},
 			history: removed, versions: 1, notice: "publisher"},
 		{name: "timeouts for three days, then back", life: func(at time.Time, n int) reply {
 			if !at.Before(timeoutsFrom) && at.Before(timeoutsUntil) {

@@ -79,7 +79,7 @@ type Options struct {
 	// that feed polls are never queued behind checks.
 	PerHost int
 	// Batch is how many due checks one round picks; default 500.
-	Batch int
+	Batch  int
 	Logger *slog.Logger
 }
 

@@ -43,6 +43,8 @@ type Store interface {
 	RemoveSource(ctx context.Context, id int64) error
 	Stats(ctx context.Context) (store.Stats, error)
 	Ping(ctx context.Context) error
+	WatchOf(ctx context.Context, articleID int64) (store.Watch, error)
+	Checks(ctx context.Context, articleID int64) ([]store.Check, error)
 }
 
 // API holds the JSON API's handlers.
@@ -54,13 +56,14 @@ type API struct {
 	sanitizer *content.Sanitizer
 	log       *slog.Logger
 	internal  func(w http.ResponseWriter, r *http.Request, err error)
+	checker   Checker // nil: POST /articles/{id}/check answers 503
 }
 
 // New returns the API's handlers. internal answers unexpected errors (it
 // logs them and answers 500).
 func New(st Store, runner *jobs.Runner, q *query.Searcher, gate *auth.Gate, san *content.Sanitizer, log *slog.Logger,
-	internal func(w http.ResponseWriter, r *http.Request, err error)) *API {
-	return &API{store: st, jobs: runner, query: q, gate: gate, sanitizer: san, log: log, internal: internal}
+	internal func(w http.ResponseWriter, r *http.Request, err error), checker Checker) *API {
+	return &API{store: st, jobs: runner, query: q, gate: gate, sanitizer: san, log: log, internal: internal, checker: checker}
 }
 
 // Errors are
@@ -80,6 +83,7 @@ func New(st Store, runner *jobs.Runner, q *query.Searcher, gate *auth.Gate, san 
 //	rate_limited           too many anonymous submissions; see Retry-After (429)
 //	bad_host               a Host header the server does not answer (421)
 //	busy                   the archive queue is full (503)
+//	checking_unavailable   this server does not re-check articles (503)
 //	archiving_unavailable  this server cannot archive (503)
 //	store_unavailable      the store does not answer (503)
 //	internal               anything else (500)
@@ -232,7 +236,7 @@ func (s *API) ListArticles(w http.ResponseWriter, r *http.Request) {
 		}
 		total = res.Total
 	} else {
-		f := store.ArticleFilter{Since: p.After, Until: p.Before, Limit: limit, Offset: offset, NoContent: true}
+		f := store.ArticleFilter{Since: p.After, Until: p.Before, Limit: limit, Offset: offset, NoContent: true, Status: p.Status}
 		if len(p.SourceIDs) == 1 {
 			f.SourceID = p.SourceIDs[0]
 		}

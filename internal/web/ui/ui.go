@@ -250,6 +250,9 @@ type articleData struct {
 	// Version is set when an older (or explicitly chosen) version is shown.
 	Version *versionItem
 	Content template.HTML
+	// Watch is the article's watch status, checks and evidence (latest
+	// version's page only); nil when it is not watched.
+	Watch *watchView
 }
 
 // article loads the article named by the {id} path value, answering 404
@@ -300,6 +303,12 @@ func (s *UI) ArticlePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := s.articleData(r.Context(), a)
+	wv, err := s.watchView(r.Context(), a.ID)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	d.Watch = wv
 	s.render(w, r, http.StatusOK, "article", &d)
 }
 
