@@ -29,6 +29,7 @@ import (
 	"github.com/newsvault/newsvault/internal/search"
 	"github.com/newsvault/newsvault/internal/store"
 	"github.com/newsvault/newsvault/internal/store/sqlite"
+	"github.com/newsvault/newsvault/internal/watcher"
 )
 
 // The analyzer's tables take a moment to build; tests share one.
@@ -75,6 +76,8 @@ type envOptions struct {
 	anonymous AnonymousSubmit
 	behindTLS bool
 	log       *slog.Logger
+	// watchNow, when set, wires a watcher reading this clock.
+	watchNow func() time.Time
 }
 
 // testPassword is the admin password of every env. It is hashed with
@@ -125,6 +128,9 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	if !o.noArchiver {
 		cfg.Archiver = pipe
+	}
+	if o.watchNow != nil {
+		cfg.Watcher = watcher.New(st, blobs, client, extract.New(extract.Options{}), pipe, watcher.Options{Now: o.watchNow})
 	}
 	srv, err := New(cfg)
 	if err != nil {
