@@ -32,7 +32,8 @@ data found at ../shared/data (or $` + shareddata.EnvVar + `):
   import   articles imported per second and peak memory
   search   search latency over a store of the news corpus
   load     the web server under concurrent readers while feeds are polled
-  eval     article extraction precision and recall beside other Go extractors`,
+  eval     article extraction precision and recall beside other Go extractors
+  watch    re-checks per second, and picking due checks among millions`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
@@ -41,6 +42,6 @@ data found at ../shared/data (or $` + shareddata.EnvVar + `):
 	}
 	cli.Bind(root, cfg)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return cli.UsageError{Err: err} })
-	root.AddCommand(newBenchImportCmd(cfg), newBenchSearchCmd(cfg), newBenchLoadCmd(cfg), newEvalCmd(cfg))
+	root.AddCommand(newBenchImportCmd(cfg), newBenchSearchCmd(cfg), newBenchLoadCmd(cfg), newEvalCmd(cfg), newBenchWatchCmd(cfg))
 	return root
 }

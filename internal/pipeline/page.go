@@ -80,16 +80,18 @@ func (p *Pipeline) fetchPage(ctx context.Context, rawURL string) (*fetchedPage, 
 // savePage stores an extracted page. fallback, when set, fills metadata the
 // page lacks (a feed item's title and dates).
 func (p *Pipeline) savePage(ctx context.Context, src *archive.Source, rawURL, canon string, page *fetchedPage, fallback *archive.Version) (Outcome, error) {
-	vw, err := p.pageVersion(src, rawURL, canon, page, fallback)
+	capt, err := p.capture(page.resp)
 	if err != nil {
-		return Outcome{}, err
+		return Outcome{}, fmt.Errorf("archive %s: store capture: %w", rawURL, err)
 	}
+	vw := p.pageVersion(src, rawURL, canon, page, fallback)
+	vw.capt = capt
 	return p.saveVersion(ctx, vw)
 }
 
 // pageVersion makes the version of an extracted page, not yet hashed nor
-// with its images stored.
-func (p *Pipeline) pageVersion(src *archive.Source, rawURL, canon string, page *fetchedPage, fallback *archive.Version) (versionWrite, error) {
+// with its images stored, and without its capture.
+func (p *Pipeline) pageVersion(src *archive.Source, rawURL, canon string, page *fetchedPage, fallback *archive.Version) versionWrite {
 	res := page.result
 	// The final URL after redirects is the article's address; the page's own
 	// rel=canonical/og:url wins when it stays on the same site.
@@ -100,10 +102,6 @@ func (p *Pipeline) pageVersion(src *archive.Source, rawURL, canon string, page *
 		if cu, err := archive.CanonicalURL(res.Canonical); err == nil && archive.SameSite(cu, canon) {
 			canon = cu
 		}
-	}
-	capt, err := p.capture(page.resp)
-	if err != nil {
-		return versionWrite{}, fmt.Errorf("archive %s: store capture: %w", rawURL, err)
 	}
 	v := archive.Version{
 		Title: res.Title, Author: res.Author, Published: res.Published, Updated: res.Updated,
@@ -132,7 +130,7 @@ func (p *Pipeline) pageVersion(src *archive.Source, rawURL, canon string, page *
 		v.Text = art.Text()
 	}
 	return versionWrite{src: src, rawURL: rawURL, canon: canon, v: v, art: art,
-		base: page.resp.FinalURL, capt: capt, images: !p.opts.SkipImages}, nil
+		base: page.resp.FinalURL, images: !p.opts.SkipImages}
 }
 
 // article sanitises an extraction's content, from its parsed tree when it

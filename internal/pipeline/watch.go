@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/newsvault/newsvault/internal/archive"
 	"github.com/newsvault/newsvault/internal/extract"
@@ -59,13 +58,10 @@ type Recheck struct {
 // NewRecheck makes the version a re-check of the article at articleURL
 // found (resp, extracted as res), under the article's identity: the final
 // URL and the page's canonical link do not move the article.
-func (p *Pipeline) NewRecheck(src *archive.Source, articleURL string, resp *fetch.Response, res *extract.Result) (*Recheck, error) {
-	vw, err := p.pageVersion(src, articleURL, articleURL, &fetchedPage{resp: resp, result: res}, nil)
-	if err != nil {
-		return nil, fmt.Errorf("recheck %s: %w", articleURL, err)
-	}
-	vw.canon, vw.capt = articleURL, nil
-	return &Recheck{Version: vw.v, vw: vw}, nil
+func (p *Pipeline) NewRecheck(src *archive.Source, articleURL string, resp *fetch.Response, res *extract.Result) *Recheck {
+	vw := p.pageVersion(src, articleURL, articleURL, &fetchedPage{resp: resp, result: res}, nil)
+	vw.canon = articleURL
+	return &Recheck{Version: vw.v, vw: vw}
 }
 
 // RecheckWrite finishes the re-check's version as a new version of its article

@@ -43,9 +43,11 @@ type Store interface {
 	Capture(ctx context.Context, id int64) (archive.Capture, error)
 }
 
-// Blobs keeps response bodies.
+// Blobs keeps response bodies. A check's body is made durable (SyncTo)
+// before its check is recorded, so concurrent checks share one flush.
 type Blobs interface {
-	Put(data []byte) (string, error)
+	PutDeferred(data []byte) (hash string, seq uint64, err error)
+	SyncTo(seq uint64) error
 }
 
 // Fetcher performs the requests: the one guarded *fetch.Client.
@@ -61,7 +63,7 @@ type Extractor interface {
 // Versioner turns a re-fetched page into a version of its article as the
 // pipeline would (sanitised, images stored). *pipeline.Pipeline is one.
 type Versioner interface {
-	NewRecheck(src *archive.Source, articleURL string, resp *fetch.Response, res *extract.Result) (*pipeline.Recheck, error)
+	NewRecheck(src *archive.Source, articleURL string, resp *fetch.Response, res *extract.Result) *pipeline.Recheck
 	RecheckWrite(ctx context.Context, r *pipeline.Recheck) *store.ArticleWrite
 }
 
@@ -322,7 +324,10 @@ func (w *Watcher) check(ctx context.Context, ws store.Watch) (res Result) {
 		c.Err = errorKind(fetch.FailureOf(ferr))
 		cw.Check.ErrorKind = string(c.Err)
 	} else {
-		hash, err := w.blobs.Put(resp.Body)
+		hash, seq, err := w.blobs.PutDeferred(resp.Body)
+		if err == nil {
+			err = w.blobs.SyncTo(seq)
+		}
 		if err != nil {
 			res.Err = fmt.Errorf("store body: %w", err)
 			return res
@@ -389,10 +394,7 @@ func (w *Watcher) extract(ctx context.Context, src *archive.Source, articleURL s
 	case err != nil:
 		return nil, nil, extract.KindOther, err.Error()
 	}
-	rc, err := w.ver.NewRecheck(src, articleURL, resp, res)
-	if err != nil {
-		return nil, nil, extract.KindOther, err.Error()
-	}
+	rc := w.ver.NewRecheck(src, articleURL, resp, res)
 	v := diff.FromArchive(&rc.Version)
 	return rc, &v, extract.KindArticle, ""
 }

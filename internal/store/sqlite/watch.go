@@ -120,6 +120,8 @@ func markArgs(m *store.Mark, this int64) (any, any) {
 // checks are no longer w.PrevChecks (another run recorded a check in
 // between), nothing is written and the error wraps store.ErrConflict.
 func (s *Store) RecordCheck(ctx context.Context, w *store.CheckWrite) (res store.CheckResult, err error) {
+	s.checkMu.Lock()
+	defer s.checkMu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return res, fmt.Errorf("record check of article %d: %w", w.ArticleID, err)
