@@ -69,6 +69,7 @@ type Source struct {
 	Mode         string     `json:"mode"`
 	TimeZone     string     `json:"time_zone,omitempty"`
 	Interval     string     `json:"interval,omitempty"`
+	Watch        string     `json:"watch,omitempty"`
 	ArticleCount int        `json:"article_count"`
 	LastPolledAt *time.Time `json:"last_polled_at,omitempty"`
 	LastStatus   string     `json:"last_status,omitempty"`
@@ -112,7 +113,7 @@ func FromVersion(v archive.Version, full bool) Version {
 // FromSource describes src. Only feeds have a feed URL and an interval.
 func FromSource(src archive.Source) Source {
 	j := Source{ID: src.ID, Kind: string(src.Kind), Title: src.Title, SiteURL: src.SiteURL, Mode: string(src.Mode),
-		TimeZone: src.TimeZone, ArticleCount: src.ArticleCount, LastPolledAt: Time(src.LastPolledAt),
+		TimeZone: src.TimeZone, Watch: src.Watch, ArticleCount: src.ArticleCount, LastPolledAt: Time(src.LastPolledAt),
 		LastStatus: src.LastStatus, LastError: src.LastError, ErrorCount: src.ErrorCount, NextPollAt: Time(src.NextPollAt),
 		CreatedAt: Time(src.CreatedAt)}
 	if src.Kind == archive.KindFeed {

@@ -1,12 +1,13 @@
 package diff
 
 import (
-	"github.com/newsvault/newsvault/internal/zh"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/sergi/go-diff/diffmatchpatch"
+
+	"github.com/newsvault/newsvault/internal/zh"
 )
 
 // tokens maps each distinct token of the texts being compared to one rune,

@@ -1,7 +1,6 @@
 package watch
 
 import (
-	"github.com/newsvault/newsvault/internal/zh"
 	"net/url"
 	"path"
 	"regexp"
@@ -10,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/newsvault/newsvault/internal/diff"
+	"github.com/newsvault/newsvault/internal/zh"
 )
 
 // Normalisation removes what changes between two fetches of an unchanged

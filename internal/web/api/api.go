@@ -395,10 +395,11 @@ type sourceInput struct {
 	Mode     *string `json:"mode"`
 	TimeZone *string `json:"time_zone"`
 	Interval *string `json:"interval"`
+	Watch    *string `json:"watch"`
 }
 
 func (in sourceInput) settings() input.FeedSettings {
-	return input.FeedSettings{Title: in.Title, Mode: in.Mode, TimeZone: in.TimeZone, Interval: in.Interval}
+	return input.FeedSettings{Title: in.Title, Mode: in.Mode, TimeZone: in.TimeZone, Interval: in.Interval, Watch: in.Watch}
 }
 
 func (s *API) CreateSource(w http.ResponseWriter, r *http.Request) {
