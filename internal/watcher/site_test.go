@@ -254,8 +254,10 @@ func (r *rig) open(t *testing.T) {
 	if r.blobs, err = blob.Open(filepath.Join(r.dir, "blobs"), blob.Options{}); err != nil {
 		t.Fatal(err)
 	}
+	// The idle timeout ends the hanging life's requests; it is long enough
+	// that an ordinary answer never hits it on a loaded machine.
 	client := fetch.New(fetch.Config{Resolver: r.res, AllowAddrPort: func(ap netip.AddrPort) bool { return ap.Addr().IsLoopback() },
-		HostRate: -1, Retries: -1, IdleTimeout: 300 * time.Millisecond, Timeout: 5 * time.Second})
+		HostRate: -1, Retries: -1, IdleTimeout: time.Second, Timeout: 5 * time.Second})
 	x := extract.New(extract.Options{})
 	r.fetch, r.x = client, x
 	r.pipe = pipeline.New(r.st, r.blobs, client, x, nil, pipeline.Options{Now: r.clk.Now})
