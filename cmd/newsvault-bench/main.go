@@ -34,7 +34,9 @@ data found at ../shared/data (or $` + shareddata.EnvVar + `):
   load     the web server under concurrent readers while feeds are polled
   eval     article extraction precision and recall beside other Go extractors
   publish  a full and an incremental publish of a large archive (static site, markdown)
-  stories  story assignment cost at 45,000 articles, and re-clustering them`,
+  stories  story assignment cost at 45,000 articles, and re-clustering them
+
+  watch    re-checks per second, and picking due checks among millions`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
@@ -44,6 +46,6 @@ data found at ../shared/data (or $` + shareddata.EnvVar + `):
 	cli.Bind(root, cfg)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return cli.UsageError{Err: err} })
 	root.AddCommand(newBenchImportCmd(cfg), newBenchSearchCmd(cfg), newBenchLoadCmd(cfg), newEvalCmd(cfg), newBenchPublishCmd(cfg),
-		newBenchStoriesCmd(cfg))
+		newBenchStoriesCmd(cfg), newBenchWatchCmd(cfg))
 	return root
 }

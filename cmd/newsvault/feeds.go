@@ -16,6 +16,7 @@ import (
 	"github.com/newsvault/newsvault/internal/fetch"
 	"github.com/newsvault/newsvault/internal/pipeline"
 	"github.com/newsvault/newsvault/internal/store"
+	"github.com/newsvault/newsvault/internal/watch"
 )
 
 func newFeedsCmd(cfg *cli.Config) *cobra.Command {
@@ -32,6 +33,7 @@ type feedFlags struct {
 	mode     string
 	tz       string
 	interval time.Duration
+	watch    string
 }
 
 func (f *feedFlags) bind(cmd *cobra.Command) {
@@ -39,6 +41,7 @@ func (f *feedFlags) bind(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.mode, "mode", "auto", "where article text comes from: feed (the feed's content), page (fetch and extract each page) or auto (feed when it looks complete, else the page)")
 	cmd.Flags().StringVar(&f.tz, "time-zone", "", "IANA time zone for dates the feed gives without one, e.g. Asia/Shanghai (default: inferred from the feed's language, else UTC)")
 	cmd.Flags().DurationVar(&f.interval, "interval", 30*time.Minute, "time between polls when the feed is healthy")
+	cmd.Flags().StringVar(&f.watch, "watch", "", "how its articles are re-checked for edits and removals: default (1h,6h,1d,3d,7d,30d,90d,365d after first seen), sensitive (denser), off, or delays such as 1h,1d,7d")
 }
 
 func (f *feedFlags) source(url string) (*archive.Source, error) {
@@ -54,7 +57,10 @@ func (f *feedFlags) source(url string) (*archive.Source, error) {
 	if f.interval < time.Minute {
 		return nil, cli.Usagef("--interval %s: must be at least 1m", f.interval)
 	}
-	return &archive.Source{Kind: archive.KindFeed, FeedURL: url, Title: f.title, Mode: mode, TimeZone: f.tz, Interval: f.interval}, nil
+	if _, err := watch.ParseLadder(f.watch); f.watch != "" && err != nil {
+		return nil, cli.Usagef("--watch: %w", err)
+	}
+	return &archive.Source{Kind: archive.KindFeed, FeedURL: url, Title: f.title, Mode: mode, TimeZone: f.tz, Interval: f.interval, Watch: f.watch}, nil
 }
 
 // apply writes the settings given on cmd's command line to src.

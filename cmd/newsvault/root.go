@@ -52,6 +52,10 @@ an SQLite database and content-addressed blobs.`,
 		newExtractCmd(cfg),
 		newAdminCmd(cfg),
 		newTokensCmd(cfg),
+		newWatchCmd(cfg),
+		newCheckCmd(cfg),
+		newDiffCmd(cfg),
+		newEvidenceCmd(cfg),
 	)
 	return root, cfg
 }

@@ -18,17 +18,21 @@ import (
 
 func newServeCmd(cfg *cli.Config) *cobra.Command {
 	var listen, displayZone, readAccess, submitDomains string
-	var noPoll, behindTLS, anonSubmit bool
+	var noPoll, noWatch, behindTLS, anonSubmit bool
 	var tick, grace, sessionTTL, publishEvery time.Duration
 	var workers, submitRate int
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Poll feeds on their schedules and serve the archive over HTTP",
 		Long: `serve runs the scheduler (each feed is polled when its next-poll time comes,
-with back-off after errors) and an HTTP server with:
+with back-off after errors), the watcher (archived articles are re-checked
+for edits and removals on their ladder, see "newsvault watch") and an HTTP
+server with:
 
   /                      the latest articles, then /sources, /articles/{id}
-                         (with its versions, copies and story), /stories,
+                         (with its versions, status, checks and evidence,
+                         copies and story, /articles/{id}/diff), /stories,
+                         /removed and /edited (each with an Atom feed),
                          /search?q= (simplified and traditional Chinese
                          find each other; copies folded, group by story)
   /add                   forms to archive URLs, follow a feed, import OPML
@@ -120,6 +124,7 @@ marked Secure; rate limits then count the proxy as one client.`,
 				Auth: a.Store, ReadAccess: access, BehindTLS: behindTLS, SessionTTL: sessionTTL,
 				AnonymousSubmit: web.AnonymousSubmit{Enabled: anonSubmit, PerHour: submitRate, Domains: splitList(submitDomains)},
 				Stories:         a.Stories, StoriesRejected: stories.ErrBadDecision,
+				Watcher:         a.Watch,
 			})
 			if err != nil {
 				return err
@@ -162,6 +167,9 @@ marked Secure; rate limits then count the proxy as one client.`,
 			if !noPoll {
 				go schedule(ctx, a, tick, auto)
 			}
+			if !noWatch {
+				go a.Watch.Run(ctx, tick)
+			}
 			var serveErr error
 			select {
 			case serveErr = <-errc:
@@ -190,6 +198,7 @@ marked Secure; rate limits then count the proxy as one client.`,
 	cmd.Flags().IntVar(&submitRate, "submit-rate", 10, "with --anonymous-submit: URLs one client address may submit in an hour")
 	cmd.Flags().StringVar(&submitDomains, "submit-domains", "", "with --anonymous-submit: only URLs on these comma-separated domains or their subdomains (env NEWSVAULT_SUBMIT_DOMAINS; default any)")
 	cmd.Flags().BoolVar(&noPoll, "no-poll", false, "serve only; do not poll feeds")
+	cmd.Flags().BoolVar(&noWatch, "no-watch", false, "do not re-check archived articles for edits and removals (see newsvault watch)")
 	cmd.Flags().DurationVar(&tick, "tick", 30*time.Second, "how often the scheduler looks for feeds that are due")
 	cmd.Flags().DurationVar(&publishEvery, "publish-interval", 0, "publish the targets of publish.toml at most this often, after poll rounds (default: its interval, 10m)")
 	cmd.Flags().IntVar(&workers, "jobs", 2, "archive jobs (submitted URLs) run at once")

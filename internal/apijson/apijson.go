@@ -70,6 +70,7 @@ type Source struct {
 	Mode         string     `json:"mode"`
 	TimeZone     string     `json:"time_zone,omitempty"`
 	Interval     string     `json:"interval,omitempty"`
+	Watch        string     `json:"watch,omitempty"`
 	ArticleCount int        `json:"article_count"`
 	LastPolledAt *time.Time `json:"last_polled_at,omitempty"`
 	LastStatus   string     `json:"last_status,omitempty"`
@@ -120,7 +121,7 @@ func FromVersion(v archive.Version, full bool) Version {
 // feed URL are the operator's, never shown to readers.
 func FromSource(src archive.Source) Source {
 	j := Source{ID: src.ID, Kind: string(src.Kind), Title: src.Title, SiteURL: archive.Redact(src.SiteURL), Mode: string(src.Mode),
-		TimeZone: src.TimeZone, ArticleCount: src.ArticleCount, LastPolledAt: Time(src.LastPolledAt),
+		TimeZone: src.TimeZone, Watch: src.Watch, ArticleCount: src.ArticleCount, LastPolledAt: Time(src.LastPolledAt),
 		LastStatus: src.LastStatus, LastError: archive.Redact(src.LastError), ErrorCount: src.ErrorCount, NextPollAt: Time(src.NextPollAt),
 		CreatedAt: Time(src.CreatedAt), ItemsFailed: src.LastItemsFailed, ItemErrors: archive.RedactAll(src.LastItemErrors),
 		ItemsSkipped: src.LastItemsSkipped, MaxItems: src.MaxItems}

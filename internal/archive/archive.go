@@ -59,6 +59,10 @@ type Source struct {
 	// ("2023-02-28 14:12"). Empty means "infer from the feed's language,
 	// else UTC".
 	TimeZone string
+	// Watch is how this source's articles are re-checked for edits and
+	// removals: "" for the default ladder (imports: not watched), "off",
+	// "sensitive", "default", or a list of delays such as "1h,1d,7d".
+	Watch string
 
 	// AllowPrivate and AllowNets are the source's network allowance, set
 	// by the operator who added it: non-public addresses (all of them, or
@@ -171,6 +175,17 @@ type Capture struct {
 	// HTML, blocked, extraction found nothing…). The body is still kept as
 	// evidence when there was one.
 	Error string
+	// Redirects are the redirect responses that led to FinalURL, oldest
+	// first; RemoteAddr the server address (ip:port) that answered.
+	Redirects  []Redirect
+	RemoteAddr string
+}
+
+// Redirect is one hop of a redirect chain.
+type Redirect struct {
+	URL      string `json:"url"`
+	Status   int    `json:"status"`
+	Location string `json:"location,omitempty"`
 }
 
 // Asset is an image (or other file) an article uses, stored once by content.

@@ -1,7 +1,7 @@
 // Package cli is the command-line plumbing the newsvault commands share:
 // the operator's configuration read from flags and environment variables,
 // the program wired from it (store, blobs, fetch client, the one extractor,
-// search analyzer, pipeline), progress reporting and usage errors. The
+// search analyzer, pipeline, watcher), progress reporting and usage errors. The
 // product (cmd/newsvault) and the measuring tools (cmd/newsvault-bench)
 // both build on it; it holds no verb.
 package cli
@@ -31,6 +31,7 @@ import (
 	"github.com/newsvault/newsvault/internal/search"
 	"github.com/newsvault/newsvault/internal/store/sqlite"
 	"github.com/newsvault/newsvault/internal/stories"
+	"github.com/newsvault/newsvault/internal/watcher"
 )
 
 // Config is everything the operator can set. It is built once from flags and
@@ -243,6 +244,9 @@ type App struct {
 	// Stories finds copies and stories of every new version (the
 	// pipeline tells it) and serves them to the web and the verbs.
 	Stories *stories.Service
+	// Watch re-checks archived articles (serve runs it; so do the watch
+	// and check verbs).
+	Watch *watcher.Watcher
 }
 
 // Open wires the program from c, creating the data directory when needed.
@@ -287,7 +291,8 @@ func Open(ctx context.Context, c *Config) (*App, error) {
 	// anonymous submissions or other hosts.
 	p := pipeline.New(st, blobs, client, x, log, pipeline.Options{Indexer: an, MaxImages: c.MaxImages, MaxItems: c.MaxItems,
 		MaxPageSize: c.MaxPage, AllowPrivate: c.AllowPrivate, AllowNets: c.AllowNets, Related: rel})
-	return &App{Cfg: c, Log: log, Store: st, Blobs: blobs, Fetch: client, Extractor: x, Search: an, Pipe: p, Stories: rel}, nil
+	w := watcher.New(st, blobs, client, x, p, watcher.Options{Logger: log})
+	return &App{Cfg: c, Log: log, Store: st, Blobs: blobs, Fetch: client, Extractor: x, Search: an, Pipe: p, Stories: rel, Watch: w}, nil
 }
 
 // Policy is the fetch policy of a request the operator makes from the

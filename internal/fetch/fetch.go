@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -181,6 +182,13 @@ type Response struct {
 	// RetryAfter is the delay asked for by a Retry-After header (seconds or
 	// HTTP date), 0 if there is none.
 	RetryAfter time.Duration
+	// Redirects are the redirect responses that led to this one, oldest
+	// first; empty when the first URL answered.
+	Redirects []Hop
+	// RemoteAddr is the address (ip:port) of the server that gave the
+	// final response; empty when unknown (through a proxy, it is the
+	// proxy's).
+	RemoteAddr string
 }
 
 // NotModified reports whether the server answered 304 Not Modified.
@@ -556,6 +564,14 @@ func (c *Client) doAttempt(ctx context.Context, u *url.URL, req Request, wd *wat
 		hreq.Header.Set("If-Modified-Since", req.LastModified)
 	}
 
+	var remote string
+	hreq = hreq.WithContext(httptrace.WithClientTrace(hreq.Context(), &httptrace.ClientTrace{
+		GotConn: func(ci httptrace.GotConnInfo) {
+			if ci.Conn != nil {
+				remote = ci.Conn.RemoteAddr().String()
+			}
+		},
+	}))
 	hresp, err := c.http.Do(hreq)
 	if err != nil {
 		var ue *url.Error
@@ -595,6 +611,8 @@ func (c *Client) doAttempt(ctx context.Context, u *url.URL, req Request, wd *wat
 		ContentType: hresp.Header.Get("Content-Type"),
 		FetchedAt:   fetchedAt,
 		RetryAfter:  parseRetryAfter(hresp.Header.Get("Retry-After"), fetchedAt),
+		Redirects:   redirectChain(hresp),
+		RemoteAddr:  remote,
 	}, nil
 }
 

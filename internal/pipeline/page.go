@@ -91,6 +91,18 @@ func (p *Pipeline) fetchPage(ctx context.Context, rawURL string) (*fetchedPage, 
 // savePage stores an extracted page. fallback, when set, fills metadata the
 // page lacks (a feed item's title and dates).
 func (p *Pipeline) savePage(ctx context.Context, src *archive.Source, rawURL, canon string, page *fetchedPage, fallback *archive.Version) (Outcome, error) {
+	capt, err := p.capture(page.resp)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("archive %s: store capture: %w", rawURL, err)
+	}
+	vw := p.pageVersion(src, rawURL, canon, page, fallback)
+	vw.capt = capt
+	return p.saveVersion(ctx, vw)
+}
+
+// pageVersion makes the version of an extracted page, not yet hashed nor
+// with its images stored, and without its capture.
+func (p *Pipeline) pageVersion(src *archive.Source, rawURL, canon string, page *fetchedPage, fallback *archive.Version) versionWrite {
 	res := page.result
 	// The final URL after redirects is the article's address; the page's own
 	// rel=canonical/og:url wins when it stays on the same site.
@@ -101,10 +113,6 @@ func (p *Pipeline) savePage(ctx context.Context, src *archive.Source, rawURL, ca
 		if cu, err := archive.CanonicalURL(res.Canonical); err == nil && archive.SameSite(cu, canon) {
 			canon = cu
 		}
-	}
-	capt, err := p.capture(page.resp)
-	if err != nil {
-		return Outcome{}, fmt.Errorf("archive %s: store capture: %w", rawURL, err)
 	}
 	v := archive.Version{
 		Title: res.Title, Author: res.Author, Published: res.Published, Updated: res.Updated,
@@ -132,8 +140,8 @@ func (p *Pipeline) savePage(ctx context.Context, src *archive.Source, rawURL, ca
 	if v.Text == "" {
 		v.Text = art.Text()
 	}
-	return p.saveVersion(ctx, versionWrite{src: src, rawURL: rawURL, canon: canon, declared: res.Canonical, v: v, art: art,
-		base: page.resp.FinalURL, capt: capt, images: !p.opts.SkipImages, fromOwnURL: true})
+	return versionWrite{src: src, rawURL: rawURL, canon: canon, declared: res.Canonical, v: v, art: art,
+		base: page.resp.FinalURL, images: !p.opts.SkipImages, fromOwnURL: true}
 }
 
 // article sanitises an extraction's content, from its parsed tree when it
@@ -243,6 +251,7 @@ func (p *Pipeline) buildWrite(ctx context.Context, vw versionWrite) (*store.Arti
 		Assets:     refs,
 		SeenAt:     p.opts.Now(),
 		Index:      vw.idx,
+		Watch:      p.watchStart(vw.src),
 	}
 	if w.Index == nil && p.opts.Indexer != nil {
 		doc := p.opts.Indexer.Index(v.Title, v.Text)

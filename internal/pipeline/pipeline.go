@@ -33,6 +33,9 @@ type Store interface {
 	EnsureSource(ctx context.Context, src *archive.Source) (archive.Source, error)
 	UpdateSource(ctx context.Context, src *archive.Source) error
 	DueSources(ctx context.Context, now time.Time) ([]archive.Source, error)
+	// FeedListing records the articles a feed lists now and makes the
+	// check of those it dropped (while older ones stay listed) urgent.
+	FeedListing(ctx context.Context, sourceID int64, urls []string, now time.Time) ([]int64, error)
 	// OptimizeIndex compacts the search index after bulk writes.
 	OptimizeIndex(ctx context.Context) error
 	// SetIndexMerging stops (and resumes) merging the search index as

@@ -38,6 +38,9 @@ type PollResult struct {
 	// Repeats is how many items repeated an article already archived in
 	// this poll: one poll adds at most one version to an article.
 	Repeats int
+	// Dropped counts the articles the feed listed before and no longer
+	// does while older items stay: their checks were made urgent.
+	Dropped int
 	Err     error // the poll failed as a whole (network, HTTP status, malformed feed)
 }
 
@@ -126,6 +129,7 @@ func (p *Pipeline) Poll(ctx context.Context, src archive.Source) PollResult {
 		p.log.Warn("items over the per-poll cap skipped", "feed", src.FeedURL, "kept", res.Items, "skipped", res.Skipped, "max_items", maxItems)
 	}
 	seen := make(map[string]bool, len(parsed.Items))
+	listed := make([]string, 0, len(parsed.Items))
 	for _, it := range parsed.Items {
 		if ctx.Err() != nil {
 			break
@@ -148,6 +152,7 @@ func (p *Pipeline) Poll(ctx context.Context, src archive.Source) PollResult {
 			}
 			p.log.Warn("item not archived", "feed", src.FeedURL, "item", it.URL, "err", err)
 		default:
+			listed = append(listed, out.URL)
 			if out.NewArticle {
 				res.NewArticles++
 			}
@@ -157,6 +162,17 @@ func (p *Pipeline) Poll(ctx context.Context, src archive.Source) PollResult {
 		}
 	}
 
+	if ctx.Err() == nil && res.ItemErrors == 0 && res.Skipped == 0 {
+		// An item gone from the feed while older ones stay was likely
+		// taken down: its check becomes urgent. (Not when items were
+		// left out over the cap: those are not gone.)
+		if urgent, err := p.store.FeedListing(ctx, src.ID, listed, now); err != nil {
+			p.log.Warn("record feed listing", "feed", src.FeedURL, "err", err)
+		} else if len(urgent) > 0 {
+			res.Dropped = len(urgent)
+			p.log.Info("items dropped from the feed: checking them now", "feed", src.FeedURL, "articles", urgent)
+		}
+	}
 	if src.Title == "" {
 		src.Title = clip(parsed.Title, MaxTitleRunes)
 	}

@@ -26,7 +26,7 @@ type Query struct {
 	Langs   []string  // lang:CODE, lower case; any of them (a prefix: zh matches zh-cn)
 	After   time.Time // after:DATE, the start of that day (or month, or year): inclusive
 	Before  time.Time // before:DATE, the start of that day (or month, or year): exclusive
-	Status  string    // status:VALUE, lower case; kept for later use, not applied here
+	Status  string    // status:VALUE, lower case: removed, edited, replaced, unavailable, unreachable or alive (see StatusValues)
 	Raw     string    // the query as read (cut to MaxQueryBytes, valid UTF-8)
 	// Match is the text condition as a tree of index tokens, for a store
 	// to render; set by Analyzer.Parse (nil from ParseQuery), nil when no
@@ -143,12 +143,20 @@ func (q *Query) applyField(field, value string, loc *time.Location) bool {
 			q.Before = t
 		}
 	case "status":
-		q.Status = strings.ToLower(value)
+		v := strings.ToLower(value)
+		if !StatusValues[v] {
+			return false
+		}
+		q.Status = v
 	default:
 		return false
 	}
 	return true
 }
+
+// StatusValues are the values of the status: filter: an article's watch
+// status, or "edited" for articles edited at least once.
+var StatusValues = map[string]bool{"removed": true, "edited": true, "replaced": true, "unavailable": true, "unreachable": true, "alive": true}
 
 // knownFields are the field names ParseQuery looks for before a colon.
 var knownFields = map[string]bool{"site": true, "source": true, "lang": true, "after": true, "before": true, "status": true}

@@ -56,6 +56,9 @@ type ArticleWrite struct {
 	// A write that needs CopyURL and has none fails with ErrNotOwner.
 	FromOwnURL bool
 	CopyURL    string
+	// Watch, when set, schedules re-checks if this write creates the
+	// article.
+	Watch *WatchStart
 }
 
 // ErrNotOwner is returned for a write of one source's content to another
@@ -88,6 +91,10 @@ type ArticleFilter struct {
 	// NoContent leaves HTML and Text empty, for listings that show only
 	// titles and dates: the store then reads no article bodies.
 	NoContent bool
+	// Status keeps articles whose watch status is this (removed,
+	// replaced, unavailable, unreachable, alive) or, for "edited", that
+	// were edited at least once.
+	Status string
 }
 
 // Stats summarises a store's contents.
@@ -112,8 +119,9 @@ type SearchQuery struct {
 	Language   string // language prefix ("zh" matches zh-CN); empty: all
 	After      time.Time
 	Before     time.Time
-	SortByDate bool // newest first instead of by relevance
-	Limit      int  // default 20
+	SortByDate bool   // newest first instead of by relevance
+	Status     string // as ArticleFilter.Status; empty: all
+	Limit      int    // default 20
 	Offset     int
 }
 

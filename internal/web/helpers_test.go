@@ -30,6 +30,7 @@ import (
 	"github.com/newsvault/newsvault/internal/store"
 	"github.com/newsvault/newsvault/internal/store/sqlite"
 	"github.com/newsvault/newsvault/internal/stories"
+	"github.com/newsvault/newsvault/internal/watcher"
 )
 
 // The analyzer's tables take a moment to build; tests share one.
@@ -80,6 +81,8 @@ type envOptions struct {
 	// feeds has the server check added feeds and poll on demand
 	// through the env's pipeline.
 	feeds bool
+	// watchNow, when set, wires a watcher reading this clock.
+	watchNow func() time.Time
 }
 
 // testPassword is the admin password of every env. It is hashed with
@@ -138,6 +141,9 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	if o.feeds {
 		cfg.Feeds = pipe
+	}
+	if o.watchNow != nil {
+		cfg.Watcher = watcher.New(st, blobs, client, extract.New(extract.Options{}), pipe, watcher.Options{Now: o.watchNow})
 	}
 	srv, err := New(cfg)
 	if err != nil {

@@ -46,6 +46,7 @@ import (
 	"github.com/newsvault/newsvault/internal/content"
 	"github.com/newsvault/newsvault/internal/jobs"
 	"github.com/newsvault/newsvault/internal/store"
+	"github.com/newsvault/newsvault/internal/watcher"
 	"github.com/newsvault/newsvault/internal/web/api"
 	webauth "github.com/newsvault/newsvault/internal/web/auth"
 	"github.com/newsvault/newsvault/internal/web/input"
@@ -69,6 +70,20 @@ type Store interface {
 	Asset(ctx context.Context, hash string) (archive.Asset, error)
 	Stats(ctx context.Context) (store.Stats, error)
 	Ping(ctx context.Context) error
+	// Watching: status, checks, events and their captures.
+	WatchOf(ctx context.Context, articleID int64) (store.Watch, error)
+	Checks(ctx context.Context, articleID int64) ([]store.Check, error)
+	ArticleEvents(ctx context.Context, articleID int64) ([]store.WatchEvent, error)
+	WatchEvents(ctx context.Context, q store.EventQuery) ([]store.WatchEvent, error)
+	Capture(ctx context.Context, id int64) (archive.Capture, error)
+	WatchStats(ctx context.Context, now time.Time, grace time.Duration) (store.WatchStats, error)
+}
+
+// Watcher re-checks articles on request and counts its checks;
+// *watcher.Watcher satisfies it.
+type Watcher interface {
+	CheckNow(ctx context.Context, articleID int64) (watcher.Result, error)
+	Stats() *watcher.Stats
 }
 
 // Blobs opens stored bytes.
@@ -162,6 +177,10 @@ type Config struct {
 	// story pages answer 404 and the story API 503.
 	Stories         Stories
 	StoriesRejected error
+	// Watcher, when set, re-checks articles on request (the Check now
+	// button, POST /api/v1/articles/{id}/check) and its counts are
+	// exported as metrics. Nil: those routes answer 503.
+	Watcher Watcher
 }
 
 // Server is the HTTP handler for newsvault. Shutdown stops its job runner.
@@ -239,13 +258,13 @@ func New(cfg Config) (*Server, error) {
 		ParseForm: func(w http.ResponseWriter, r *http.Request) bool { return s.ui.ParseForm(w, r) }})
 	pages, err := ui.New(ui.Config{Store: cfg.Store, Jobs: s.jobs, Query: q, Gate: s.gate, Sanitizer: san, Logger: log, Location: loc,
 		PageSize: cfg.PageSize, ReadAccess: cfg.ReadAccess, AnonymousSubmit: cfg.AnonymousSubmit.Enabled, Feeds: cfg.Feeds,
-		Fail: s.fail, Internal: s.internal})
+		Fail: s.fail, Internal: s.internal, Checker: checker(cfg.Watcher)})
 	if err != nil {
 		_ = s.jobs.Shutdown(context.Background())
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	s.ui = pages
-	s.api = api.New(cfg.Store, s.jobs, cfg.Feeds, q, s.gate, san, log, s.internal)
+	s.api = api.New(cfg.Store, s.jobs, cfg.Feeds, q, s.gate, san, log, s.internal, checker(cfg.Watcher))
 	if cfg.Stories != nil {
 		s.ui.SetStories(cfg.Stories, cfg.StoriesRejected)
 		s.api.SetStories(cfg.Stories, cfg.StoriesRejected)
@@ -254,7 +273,7 @@ func New(cfg Config) (*Server, error) {
 		Name: "newsvault_http_requests_total", Help: "HTTP requests served, by route and status code.",
 	}, []string{"route", "code"})
 	s.registry.MustRegister(s.requests, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&statsCollector{st: cfg.Store}, &jobsCollector{jobs: s.jobs})
+		&statsCollector{st: cfg.Store}, &jobsCollector{jobs: s.jobs}, &watchCollector{st: cfg.Store, w: cfg.Watcher})
 
 	// Reading pages.
 	s.handle("GET /{$}", s.ui.HomePage)
@@ -263,6 +282,12 @@ func New(cfg Config) (*Server, error) {
 	s.handle("GET /articles/{id}", s.ui.ArticlePage)
 	s.handle("GET /articles/{id}/versions", s.ui.VersionsPage)
 	s.handle("GET /articles/{id}/versions/{seq}", s.ui.VersionPage)
+	s.handle("GET /articles/{id}/diff", s.ui.DiffPage)
+	s.handle("POST /articles/{id}/check", s.ui.CheckForm)
+	s.handle("GET /removed", s.ui.ChangesPage("removed"))
+	s.handle("GET /edited", s.ui.ChangesPage("edited"))
+	s.handle("GET /removed.atom", s.ui.Atom("removed"))
+	s.handle("GET /edited.atom", s.ui.Atom("edited"))
 	s.handle("GET /search", s.ui.SearchPage)
 	s.handle("GET /stories", s.ui.StoriesPage)
 	s.handle("GET /stories/{id}", s.ui.StoryPage)
@@ -296,6 +321,9 @@ func New(cfg Config) (*Server, error) {
 	s.handle("GET /api/v1/articles/{id}", s.api.GetArticle)
 	s.handle("GET /api/v1/articles/{id}/versions", s.api.Versions)
 	s.handle("GET /api/v1/articles/{id}/versions/{seq}", s.api.Version)
+	s.handle("GET /api/v1/articles/{id}/checks", s.api.Checks)
+	s.handle("GET /api/v1/articles/{id}/diff", s.api.Diff)
+	s.handle("POST /api/v1/articles/{id}/check", s.api.Check)
 	s.handle("GET /api/v1/search", s.api.Search)
 	s.handle("GET /api/v1/articles/{id}/copies", s.api.ArticleCopies)
 	s.handle("GET /api/v1/articles/{id}/story", s.api.ArticleStory)

@@ -123,6 +123,11 @@ func saveArticle(ctx context.Context, tx execer, w *store.ArticleWrite) (res sto
 		}
 		res.ArticleID, _ = r.LastInsertId()
 		res.NewArticle = true
+		if w.Watch != nil {
+			if err = startWatch(ctx, tx, res.ArticleID, seen, w.Watch); err != nil {
+				return res, err
+			}
+		}
 	case err != nil:
 		return res, err
 	}
@@ -285,7 +290,8 @@ func filterWhere(f store.ArticleFilter) (string, []any) {
 		q += ` AND a.version_count >= ?`
 		args = append(args, f.MinVersions)
 	}
-	return q, args
+	sw, sargs := statusWhere(f.Status)
+	return q + sw, append(args, sargs...)
 }
 
 // Versions returns every version of an article, oldest first.

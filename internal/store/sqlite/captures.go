@@ -26,6 +26,12 @@ func saveCapture(ctx context.Context, ex execer, c *archive.Capture) (int64, err
 			return 0, err
 		}
 	}
+	return insertCapture(ctx, ex, c)
+}
+
+// insertCapture stores c as a new row, even when an equal one exists: a
+// check's capture is evidence of what the server said at that moment.
+func insertCapture(ctx context.Context, ex execer, c *archive.Capture) (int64, error) {
 	hdr, err := json.Marshal(c.Header)
 	if err != nil {
 		return 0, err
@@ -33,9 +39,15 @@ func saveCapture(ctx context.Context, ex execer, c *archive.Capture) (int64, err
 	if c.Header == nil {
 		hdr = []byte("{}")
 	}
-	res, err := ex.ExecContext(ctx, `INSERT INTO captures (url, final_url, status, header, content_type, fetched_at, body_hash, size, error)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.URL, c.FinalURL, c.Status, string(hdr), c.ContentType, c.FetchedAt.UnixMilli(), c.BodyHash, c.Size, c.Error)
+	var redirects []byte
+	if len(c.Redirects) > 0 {
+		if redirects, err = json.Marshal(c.Redirects); err != nil {
+			return 0, err
+		}
+	}
+	res, err := ex.ExecContext(ctx, `INSERT INTO captures (url, final_url, status, header, content_type, fetched_at, body_hash, size, error, redirects, remote_addr)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.URL, c.FinalURL, c.Status, string(hdr), c.ContentType, c.FetchedAt.UnixMilli(), c.BodyHash, c.Size, c.Error, string(redirects), c.RemoteAddr)
 	if err != nil {
 		return 0, err
 	}
@@ -71,10 +83,11 @@ func (s *Store) HasCapture(ctx context.Context, url, bodyHash string) (bool, err
 // Capture returns the capture with the given ID.
 func (s *Store) Capture(ctx context.Context, id int64) (archive.Capture, error) {
 	var c archive.Capture
-	var hdr string
+	var hdr, redirects string
 	var fetched int64
-	err := s.db.QueryRowContext(ctx, `SELECT id, url, final_url, status, header, content_type, fetched_at, body_hash, size, error
-		FROM captures WHERE id = ?`, id).Scan(&c.ID, &c.URL, &c.FinalURL, &c.Status, &hdr, &c.ContentType, &fetched, &c.BodyHash, &c.Size, &c.Error)
+	err := s.db.QueryRowContext(ctx, `SELECT id, url, final_url, status, header, content_type, fetched_at, body_hash, size, error, redirects, remote_addr
+		FROM captures WHERE id = ?`, id).Scan(&c.ID, &c.URL, &c.FinalURL, &c.Status, &hdr, &c.ContentType, &fetched, &c.BodyHash, &c.Size, &c.Error,
+		&redirects, &c.RemoteAddr)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("capture %d: %w", id, store.ErrNotFound)
 	}
@@ -84,6 +97,11 @@ func (s *Store) Capture(ctx context.Context, id int64) (archive.Capture, error) 
 	c.FetchedAt = time.UnixMilli(fetched).UTC()
 	if err := json.Unmarshal([]byte(hdr), &c.Header); err != nil {
 		return c, fmt.Errorf("capture %d header: %w", id, err)
+	}
+	if redirects != "" {
+		if err := json.Unmarshal([]byte(redirects), &c.Redirects); err != nil {
+			return c, fmt.Errorf("capture %d redirects: %w", id, err)
+		}
 	}
 	return c, nil
 }

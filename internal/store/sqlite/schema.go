@@ -260,4 +260,78 @@ CREATE TABLE story_state (
 	saved_at INTEGER NOT NULL
 );
 `,
+	// 9: watching archived articles (issue 9). article_watch holds one row
+	// per watched article: its status, the evidence marks and when it is
+	// next checked; the partial index on next_check_at makes picking due
+	// work an index range scan, never a scan of the archive. checks
+	// records every re-check and watch_events every announced change
+	// (removed, edited, restored ...), newest first per kind for the
+	// Removed and Edited pages and feeds. Captures get the redirect chain
+	// and the server's address for evidence. sources.watch is the
+	// source's re-check ladder ("" = the default, "off", "sensitive" or a
+	// list of delays).
+	`
+ALTER TABLE sources ADD COLUMN watch TEXT NOT NULL DEFAULT '';
+ALTER TABLE captures ADD COLUMN redirects TEXT NOT NULL DEFAULT '';
+ALTER TABLE captures ADD COLUMN remote_addr TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE article_watch (
+	article_id            INTEGER PRIMARY KEY REFERENCES articles(id),
+	status                TEXT NOT NULL DEFAULT 'alive',
+	status_since          INTEGER NOT NULL,
+	first_seen_at         INTEGER NOT NULL,
+	next_check_at         INTEGER,
+	pending_at            INTEGER,
+	pending_capture_id    INTEGER,
+	removal_at            INTEGER,
+	removal_capture_id    INTEGER,
+	last_alive_at         INTEGER,
+	last_alive_capture_id INTEGER,
+	failures              INTEGER NOT NULL DEFAULT 0,
+	failing_since         INTEGER,
+	edits                 INTEGER NOT NULL DEFAULT 0,
+	ladder                TEXT NOT NULL DEFAULT '',
+	checks                INTEGER NOT NULL DEFAULT 0,
+	last_check_at         INTEGER,
+	feed_seen_at          INTEGER
+);
+CREATE INDEX article_watch_due ON article_watch(next_check_at) WHERE next_check_at IS NOT NULL;
+CREATE INDEX article_watch_status ON article_watch(status, status_since DESC);
+
+CREATE TABLE checks (
+	id              INTEGER PRIMARY KEY,
+	article_id      INTEGER NOT NULL REFERENCES articles(id),
+	at              INTEGER NOT NULL,
+	capture_id      INTEGER REFERENCES captures(id),
+	version_id      INTEGER REFERENCES versions(id),
+	outcome         TEXT NOT NULL,
+	status          TEXT NOT NULL DEFAULT '',
+	reason          TEXT NOT NULL DEFAULT '',
+	error_kind      TEXT NOT NULL DEFAULT '',
+	notice_platform TEXT NOT NULL DEFAULT '',
+	notice_by       TEXT NOT NULL DEFAULT '',
+	notice_text     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX checks_article ON checks(article_id, at);
+
+CREATE TABLE watch_events (
+	id                  INTEGER PRIMARY KEY,
+	kind                TEXT NOT NULL,
+	article_id          INTEGER NOT NULL REFERENCES articles(id),
+	source_id           INTEGER,
+	at                  INTEGER NOT NULL,
+	check_id            INTEGER REFERENCES checks(id),
+	reason              TEXT NOT NULL DEFAULT '',
+	notice_platform     TEXT NOT NULL DEFAULT '',
+	notice_by           TEXT NOT NULL DEFAULT '',
+	notice_text         TEXT NOT NULL DEFAULT '',
+	alive_at            INTEGER,
+	alive_capture_id    INTEGER,
+	evidence_at         INTEGER,
+	evidence_capture_id INTEGER
+);
+CREATE INDEX watch_events_kind ON watch_events(kind, at DESC, id DESC);
+CREATE INDEX watch_events_source ON watch_events(source_id, kind, at DESC, id DESC);
+CREATE INDEX watch_events_article ON watch_events(article_id, at);
+`,
 }

@@ -185,7 +185,9 @@ func searchFilters(q store.SearchQuery) (string, []any) {
 		b.WriteString(` AND a.sort_at < ?`)
 		args = append(args, q.Before.UnixMilli())
 	}
-	return b.String(), args
+	sw, sargs := statusWhere(q.Status)
+	b.WriteString(sw)
+	return b.String(), append(args, sargs...)
 }
 
 // urlHost is the host (with any port) of a stored canonical URL, which is

@@ -15,7 +15,7 @@ import (
 
 const sourceCols = `id, kind, feed_url, title, site_url, mode, time_zone, etag, last_modified,
 	interval_s, last_polled_at, last_status, last_error, error_count, next_poll_at, created_at,
-	max_items, last_items_failed, last_item_errors, last_items_skipped, allow_private, allow_nets`
+	max_items, last_items_failed, last_item_errors, last_items_skipped, allow_private, allow_nets, watch`
 
 // scanSource reads a row of sourceCols, then extra columns into extra.
 func scanSource(sc interface{ Scan(...any) error }, extra ...any) (s archive.Source, err error) {
@@ -25,7 +25,7 @@ func scanSource(sc interface{ Scan(...any) error }, extra ...any) (s archive.Sou
 	var itemErrors, nets string
 	dest := []any{&s.ID, &kind, &s.FeedURL, &s.Title, &s.SiteURL, &mode, &s.TimeZone, &s.ETag, &s.LastModified,
 		&interval, &polled, &s.LastStatus, &s.LastError, &s.ErrorCount, &next, &created,
-		&s.MaxItems, &s.LastItemsFailed, &itemErrors, &s.LastItemsSkipped, &s.AllowPrivate, &nets}
+		&s.MaxItems, &s.LastItemsFailed, &itemErrors, &s.LastItemsSkipped, &s.AllowPrivate, &nets, &s.Watch}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return s, err
 	}
@@ -60,9 +60,9 @@ func (s *Store) CreateSource(ctx context.Context, src *archive.Source) error {
 		return fmt.Errorf("create source %s: %w", src.FeedURL, store.ErrConflict)
 	case err == nil:
 		_, err = s.db.ExecContext(ctx, `UPDATE sources SET removed_at = NULL, kind = ?, title = ?, site_url = ?, mode = ?, time_zone = ?,
-			interval_s = ?, next_poll_at = ?, error_count = 0, max_items = ?, allow_private = ?, allow_nets = ? WHERE id = ?`,
+			interval_s = ?, next_poll_at = ?, error_count = 0, max_items = ?, allow_private = ?, allow_nets = ?, watch = ? WHERE id = ?`,
 			string(src.Kind), src.Title, src.SiteURL, string(src.Mode), src.TimeZone, int64(src.Interval/time.Second), ms(src.NextPollAt),
-			src.MaxItems, src.AllowPrivate, fetch.FormatNets(src.AllowNets), id)
+			src.MaxItems, src.AllowPrivate, fetch.FormatNets(src.AllowNets), src.Watch, id)
 		if err != nil {
 			return fmt.Errorf("create source %s: %w", src.FeedURL, err)
 		}
@@ -72,10 +72,10 @@ func (s *Store) CreateSource(ctx context.Context, src *archive.Source) error {
 		return fmt.Errorf("create source %s: %w", src.FeedURL, err)
 	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO sources (kind, feed_url, title, site_url, mode, time_zone, interval_s, next_poll_at, created_at,
-		max_items, allow_private, allow_nets)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		max_items, allow_private, allow_nets, watch)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(src.Kind), src.FeedURL, src.Title, src.SiteURL, string(src.Mode), src.TimeZone,
-		int64(src.Interval/time.Second), ms(src.NextPollAt), ms(src.CreatedAt), src.MaxItems, src.AllowPrivate, fetch.FormatNets(src.AllowNets))
+		int64(src.Interval/time.Second), ms(src.NextPollAt), ms(src.CreatedAt), src.MaxItems, src.AllowPrivate, fetch.FormatNets(src.AllowNets), src.Watch)
 	if err != nil {
 		return fmt.Errorf("create source %s: %w", src.FeedURL, err)
 	}
@@ -171,11 +171,11 @@ func (s *Store) DueSources(ctx context.Context, now time.Time) ([]archive.Source
 func (s *Store) UpdateSource(ctx context.Context, src *archive.Source) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE sources SET title = ?, site_url = ?, mode = ?, time_zone = ?, etag = ?, last_modified = ?,
 		interval_s = ?, last_polled_at = ?, last_status = ?, last_error = ?, error_count = ?, next_poll_at = ?,
-		max_items = ?, last_items_failed = ?, last_item_errors = ?, last_items_skipped = ?, allow_private = ?, allow_nets = ?
+		max_items = ?, last_items_failed = ?, last_item_errors = ?, last_items_skipped = ?, allow_private = ?, allow_nets = ?, watch = ?
 		WHERE id = ?`,
 		src.Title, src.SiteURL, string(src.Mode), src.TimeZone, src.ETag, src.LastModified,
 		int64(src.Interval/time.Second), ms(src.LastPolledAt), src.LastStatus, src.LastError, src.ErrorCount, ms(src.NextPollAt),
-		src.MaxItems, src.LastItemsFailed, joinLines(src.LastItemErrors), src.LastItemsSkipped, src.AllowPrivate, fetch.FormatNets(src.AllowNets), src.ID)
+		src.MaxItems, src.LastItemsFailed, joinLines(src.LastItemErrors), src.LastItemsSkipped, src.AllowPrivate, fetch.FormatNets(src.AllowNets), src.Watch, src.ID)
 	if err != nil {
 		return fmt.Errorf("update source %d: %w", src.ID, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -25,6 +26,10 @@ import (
 // Store is a SQLite-backed archive store. It is safe for concurrent use.
 type Store struct {
 	db *sql.DB
+	// checkMu makes the watcher's check writes take turns in the process
+	// instead of in SQLite's busy handler, which sleeps for milliseconds
+	// between tries and made concurrent checks wait on each other.
+	checkMu sync.Mutex
 }
 
 // Open opens (creating if needed) the database file at path and brings its

@@ -43,6 +43,8 @@ type Store interface {
 	RemoveSource(ctx context.Context, id int64) error
 	Stats(ctx context.Context) (store.Stats, error)
 	Ping(ctx context.Context) error
+	WatchOf(ctx context.Context, articleID int64) (store.Watch, error)
+	Checks(ctx context.Context, articleID int64) ([]store.Check, error)
 }
 
 // API holds the JSON API's handlers.
@@ -57,13 +59,14 @@ type API struct {
 	internal  func(w http.ResponseWriter, r *http.Request, err error)
 	stories   Stories
 	rejected  error
+	checker   Checker // nil: POST /articles/{id}/check answers 503
 }
 
 // New returns the API's handlers. internal answers unexpected errors (it
 // logs them and answers 500).
 func New(st Store, runner *jobs.Runner, feeds input.Feeds, q *query.Searcher, gate *auth.Gate, san *content.Sanitizer, log *slog.Logger,
-	internal func(w http.ResponseWriter, r *http.Request, err error)) *API {
-	return &API{store: st, jobs: runner, feeds: feeds, query: q, gate: gate, sanitizer: san, log: log, internal: internal}
+	internal func(w http.ResponseWriter, r *http.Request, err error), checker Checker) *API {
+	return &API{store: st, jobs: runner, feeds: feeds, query: q, gate: gate, sanitizer: san, log: log, internal: internal, checker: checker}
 }
 
 // Errors are
@@ -85,6 +88,7 @@ func New(st Store, runner *jobs.Runner, feeds input.Feeds, q *query.Searcher, ga
 //	bad_decision           a story correction that cannot apply (422)
 //	busy                   the archive queue is full (503)
 //	stories_unavailable    this server keeps no stories (503)
+//	checking_unavailable   this server does not re-check articles (503)
 //	archiving_unavailable  this server cannot archive (503)
 //	store_unavailable      the store does not answer (503)
 //	internal               anything else (500)
@@ -245,7 +249,7 @@ func (s *API) ListArticles(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	} else {
-		f := store.ArticleFilter{Since: p.After, Until: p.Before, Limit: limit, Offset: offset, NoContent: true}
+		f := store.ArticleFilter{Since: p.After, Until: p.Before, Limit: limit, Offset: offset, NoContent: true, Status: p.Status}
 		if len(p.SourceIDs) == 1 {
 			f.SourceID = p.SourceIDs[0]
 		}
@@ -404,10 +408,11 @@ type sourceInput struct {
 	Mode     *string `json:"mode"`
 	TimeZone *string `json:"time_zone"`
 	Interval *string `json:"interval"`
+	Watch    *string `json:"watch"`
 }
 
 func (in sourceInput) settings() input.FeedSettings {
-	return input.FeedSettings{Title: in.Title, Mode: in.Mode, TimeZone: in.TimeZone, Interval: in.Interval}
+	return input.FeedSettings{Title: in.Title, Mode: in.Mode, TimeZone: in.TimeZone, Interval: in.Interval, Watch: in.Watch}
 }
 
 func (s *API) CreateSource(w http.ResponseWriter, r *http.Request) {

@@ -21,6 +21,7 @@ import (
 	"github.com/newsvault/newsvault/internal/fetch"
 	"github.com/newsvault/newsvault/internal/pipeline"
 	"github.com/newsvault/newsvault/internal/store"
+	"github.com/newsvault/newsvault/internal/watch"
 )
 
 const (
@@ -62,6 +63,9 @@ type FeedSettings struct {
 	Mode     *string
 	TimeZone *string
 	Interval *string // a duration: "30m", "2h"
+	// Watch is the re-check ladder of the feed's articles: "" or
+	// "default", "sensitive", "off", or delays such as "1h,1d,7d".
+	Watch *string
 }
 
 // Apply checks the settings that are set and writes them to src.
@@ -87,6 +91,13 @@ func (f FeedSettings) Apply(src *archive.Source) error {
 			}
 		}
 		src.TimeZone = tz
+	}
+	if f.Watch != nil {
+		w := strings.TrimSpace(*f.Watch)
+		if _, err := watch.ParseLadder(w); w != "" && err != nil {
+			return invalid("watch %q: want default, sensitive, off or delays such as 1h,6h,1d,7d", w)
+		}
+		src.Watch = w
 	}
 	if f.Interval != nil {
 		d := DefaultInterval

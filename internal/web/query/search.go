@@ -58,19 +58,20 @@ type Params struct {
 	After     time.Time // on or after
 	Before    time.Time // strictly before
 	ByDate    bool      // sort=date
+	Status    string    // status=: the watch status (see search.StatusValues)
 	// As typed, to fill the form again.
 	AfterText, BeforeText, Sort string
 }
 
 // Filtered reports whether anything beyond paging and order was asked for.
 func (p Params) Filtered() bool {
-	return p.Q != "" || len(p.SourceIDs) > 0 || p.Lang != "" || !p.After.IsZero() || !p.Before.IsZero()
+	return p.Q != "" || len(p.SourceIDs) > 0 || p.Lang != "" || !p.After.IsZero() || !p.Before.IsZero() || p.Status != ""
 }
 
 // ErrBadParameter marks a search parameter that cannot be read.
 var ErrBadParameter = errors.New("bad parameter")
 
-// ParseParams reads q, source (repeatable), lang, after, before and
+// ParseParams reads q, source (repeatable), lang, after, before, status and
 // sort. since and until are accepted as older names of after and before.
 func (s *Searcher) ParseParams(v url.Values) (Params, error) {
 	p := Params{Q: strings.TrimSpace(v.Get("q")), Lang: strings.TrimSpace(v.Get("lang")), Sort: v.Get("sort")}
@@ -88,6 +89,12 @@ func (s *Searcher) ParseParams(v url.Values) (Params, error) {
 	}
 	if len(p.Lang) > 35 {
 		return p, fmt.Errorf("%w: lang must be a language tag such as zh or en", ErrBadParameter)
+	}
+	if st := strings.ToLower(strings.TrimSpace(v.Get("status"))); st != "" {
+		if !search.StatusValues[st] {
+			return p, fmt.Errorf("%w: status must be removed, edited, replaced, unavailable, unreachable or alive", ErrBadParameter)
+		}
+		p.Status = st
 	}
 	for _, f := range []struct {
 		names []string
@@ -141,7 +148,7 @@ type Result struct {
 func (s *Searcher) Search(ctx context.Context, p Params, limit, offset int) (Result, error) {
 	var res Result
 	sq := store.SearchQuery{SourceIDs: p.SourceIDs, Language: p.Lang, After: p.After, Before: p.Before,
-		SortByDate: p.ByDate, Limit: limit, Offset: offset}
+		SortByDate: p.ByDate, Limit: limit, Offset: offset, Status: p.Status}
 	if p.Q != "" {
 		res.Query = s.analyzer.Parse(p.Q, s.loc)
 		q := res.Query
@@ -153,6 +160,9 @@ func (s *Searcher) Search(ctx context.Context, p Params, limit, offset int) (Res
 				return res, err
 			}
 			sq.Site = &store.SiteFilter{SourceIDs: ids, Hosts: siteHosts(q.Sources)}
+		}
+		if sq.Status == "" {
+			sq.Status = q.Status
 		}
 		if sq.Language == "" && len(q.Langs) > 0 {
 			sq.Language = q.Langs[0]

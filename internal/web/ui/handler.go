@@ -32,9 +32,14 @@ type Store interface {
 	Sources(ctx context.Context) ([]archive.Source, error)
 	CreateSource(ctx context.Context, src *archive.Source) error
 	RemoveSource(ctx context.Context, id int64) error
+	WatchOf(ctx context.Context, articleID int64) (store.Watch, error)
+	Checks(ctx context.Context, articleID int64) ([]store.Check, error)
+	ArticleEvents(ctx context.Context, articleID int64) ([]store.WatchEvent, error)
+	WatchEvents(ctx context.Context, q store.EventQuery) ([]store.WatchEvent, error)
+	Capture(ctx context.Context, id int64) (archive.Capture, error)
 }
 
-// Config is what New needs; every field is required.
+// Config is what New needs; every field is required but Checker.
 type Config struct {
 	Store Store
 	Jobs  *jobs.Runner
@@ -57,6 +62,9 @@ type Config struct {
 	Fail func(w http.ResponseWriter, r *http.Request, code int, errCode, msg string)
 	// Internal logs err and answers 500.
 	Internal func(w http.ResponseWriter, r *http.Request, err error)
+	// Checker re-checks an article at a reader's request; nil hides the
+	// button.
+	Checker Checker
 }
 
 // UI holds the pages' handlers.
@@ -78,6 +86,7 @@ type UI struct {
 	// stories, when set (SetStories), shows copies and stories.
 	stories  Stories
 	rejected error
+	checker  Checker
 }
 
 //go:embed templates/*.html static/*
@@ -91,7 +100,7 @@ func New(cfg Config) (*UI, error) {
 	}
 	return &UI{store: cfg.Store, jobs: cfg.Jobs, feeds: cfg.Feeds, query: cfg.Query, gate: cfg.Gate, sanitizer: cfg.Sanitizer, log: cfg.Logger,
 		loc: cfg.Location, pageSize: cfg.PageSize, readAccess: cfg.ReadAccess, anonSubmit: cfg.AnonymousSubmit, pages: pages,
-		fail: cfg.Fail, internal: cfg.Internal}, nil
+		fail: cfg.Fail, internal: cfg.Internal, checker: cfg.Checker}, nil
 }
 
 type loginData struct {

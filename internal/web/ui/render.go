@@ -93,6 +93,7 @@ type layout struct {
 	// Feed, when set, is announced with <link rel="alternate">.
 	Feed      string
 	FeedTitle string
+	FeedType  string // default application/rss+xml
 	// Refresh, when positive, reloads the page after that many seconds
 	// (a job page while the job runs; works without JavaScript).
 	Refresh int

@@ -273,6 +273,9 @@ type articleData struct {
 	// its story (latest version only).
 	Copies []copyItem
 	Story  *storyBox
+	// Watch is the article's watch status, checks and evidence (latest
+	// version's page only); nil when it is not watched.
+	Watch *watchView
 }
 
 // article loads the article named by the {id} path value, answering 404
@@ -335,6 +338,12 @@ func (s *UI) ArticlePage(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
+	wv, err := s.watchView(r.Context(), a.ID)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	d.Watch = wv
 	s.render(w, r, http.StatusOK, "article", &d)
 }
 
