@@ -169,4 +169,9 @@ CREATE INDEX articles_source_sort ON articles(source_id, sort_at DESC, id DESC);
 	`
 ALTER TABLE versions ADD COLUMN sanitizer INTEGER NOT NULL DEFAULT 0;
 `,
+	// 6 (render): sources.render is the source's archive.RenderMode:
+	// whether its pages are opened in the headless browser.
+	`
+ALTER TABLE sources ADD COLUMN render TEXT NOT NULL DEFAULT 'auto';
+`,
 }

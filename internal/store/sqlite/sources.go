@@ -12,21 +12,22 @@ import (
 )
 
 const sourceCols = `id, kind, feed_url, title, site_url, mode, time_zone, etag, last_modified,
-	interval_s, last_polled_at, last_status, last_error, error_count, next_poll_at, created_at`
+	interval_s, last_polled_at, last_status, last_error, error_count, next_poll_at, created_at, render`
 
 // scanSource reads a row of sourceCols, then extra columns into extra.
 func scanSource(sc interface{ Scan(...any) error }, extra ...any) (archive.Source, error) {
 	var s archive.Source
-	var kind, mode string
+	var kind, mode, render string
 	var interval int64
 	var polled, next, created sql.NullInt64
 	dest := []any{&s.ID, &kind, &s.FeedURL, &s.Title, &s.SiteURL, &mode, &s.TimeZone, &s.ETag, &s.LastModified,
-		&interval, &polled, &s.LastStatus, &s.LastError, &s.ErrorCount, &next, &created}
+		&interval, &polled, &s.LastStatus, &s.LastError, &s.ErrorCount, &next, &created, &render}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return s, err
 	}
 	s.Kind = archive.SourceKind(kind)
 	s.Mode = archive.ContentMode(mode)
+	s.Render = archive.RenderMode(render)
 	s.Interval = time.Duration(interval) * time.Second
 	s.LastPolledAt, s.NextPollAt, s.CreatedAt = fromMS(polled), fromMS(next), fromMS(created)
 	return s, nil
@@ -39,6 +40,9 @@ func (s *Store) CreateSource(ctx context.Context, src *archive.Source) error {
 	if src.Mode == "" {
 		src.Mode = archive.ModeAuto
 	}
+	if src.Render == "" {
+		src.Render = archive.RenderAuto
+	}
 	if src.CreatedAt.IsZero() {
 		src.CreatedAt = time.Now().UTC()
 	}
@@ -49,9 +53,9 @@ func (s *Store) CreateSource(ctx context.Context, src *archive.Source) error {
 	case err == nil && !removed.Valid:
 		return fmt.Errorf("create source %s: %w", src.FeedURL, store.ErrConflict)
 	case err == nil:
-		_, err = s.db.ExecContext(ctx, `UPDATE sources SET removed_at = NULL, kind = ?, title = ?, site_url = ?, mode = ?, time_zone = ?,
+		_, err = s.db.ExecContext(ctx, `UPDATE sources SET removed_at = NULL, kind = ?, title = ?, site_url = ?, mode = ?, render = ?, time_zone = ?,
 			interval_s = ?, next_poll_at = ?, error_count = 0 WHERE id = ?`,
-			string(src.Kind), src.Title, src.SiteURL, string(src.Mode), src.TimeZone, int64(src.Interval/time.Second), ms(src.NextPollAt), id)
+			string(src.Kind), src.Title, src.SiteURL, string(src.Mode), string(src.Render), src.TimeZone, int64(src.Interval/time.Second), ms(src.NextPollAt), id)
 		if err != nil {
 			return fmt.Errorf("create source %s: %w", src.FeedURL, err)
 		}
@@ -60,9 +64,9 @@ func (s *Store) CreateSource(ctx context.Context, src *archive.Source) error {
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("create source %s: %w", src.FeedURL, err)
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO sources (kind, feed_url, title, site_url, mode, time_zone, interval_s, next_poll_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		string(src.Kind), src.FeedURL, src.Title, src.SiteURL, string(src.Mode), src.TimeZone,
+	res, err := s.db.ExecContext(ctx, `INSERT INTO sources (kind, feed_url, title, site_url, mode, render, time_zone, interval_s, next_poll_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		string(src.Kind), src.FeedURL, src.Title, src.SiteURL, string(src.Mode), string(src.Render), src.TimeZone,
 		int64(src.Interval/time.Second), ms(src.NextPollAt), ms(src.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("create source %s: %w", src.FeedURL, err)
@@ -157,10 +161,10 @@ func (s *Store) DueSources(ctx context.Context, now time.Time) ([]archive.Source
 
 // UpdateSource writes back a source's settings and poll state.
 func (s *Store) UpdateSource(ctx context.Context, src *archive.Source) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE sources SET title = ?, site_url = ?, mode = ?, time_zone = ?, etag = ?, last_modified = ?,
+	res, err := s.db.ExecContext(ctx, `UPDATE sources SET title = ?, site_url = ?, mode = ?, render = ?, time_zone = ?, etag = ?, last_modified = ?,
 		interval_s = ?, last_polled_at = ?, last_status = ?, last_error = ?, error_count = ?, next_poll_at = ?
 		WHERE id = ?`,
-		src.Title, src.SiteURL, string(src.Mode), src.TimeZone, src.ETag, src.LastModified,
+		src.Title, src.SiteURL, string(src.Mode), string(src.Render), src.TimeZone, src.ETag, src.LastModified,
 		int64(src.Interval/time.Second), ms(src.LastPolledAt), src.LastStatus, src.LastError, src.ErrorCount, ms(src.NextPollAt), src.ID)
 	if err != nil {
 		return fmt.Errorf("update source %d: %w", src.ID, err)
