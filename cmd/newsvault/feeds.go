@@ -31,6 +31,7 @@ func newFeedsCmd(cfg *cli.Config) *cobra.Command {
 type feedFlags struct {
 	title    string
 	mode     string
+	render   string
 	tz       string
 	interval time.Duration
 }
@@ -38,6 +39,7 @@ type feedFlags struct {
 func (f *feedFlags) bind(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.title, "title", "", "title for the feed (default: the feed's own)")
 	cmd.Flags().StringVar(&f.mode, "mode", "auto", "where article text comes from: feed (the feed's content), page (fetch and extract each page) or auto (feed when it looks complete, else the page)")
+	cmd.Flags().StringVar(&f.render, "render", "auto", "open the feed's pages in the headless browser: auto (when a page is an empty JavaScript shell or the site's rules ask), always or never")
 	cmd.Flags().StringVar(&f.tz, "time-zone", "", "IANA time zone for dates the feed gives without one, e.g. Asia/Shanghai (default: inferred from the feed's language, else UTC)")
 	cmd.Flags().DurationVar(&f.interval, "interval", 30*time.Minute, "time between polls when the feed is healthy")
 }
@@ -47,6 +49,10 @@ func (f *feedFlags) source(url string) (*archive.Source, error) {
 	if !mode.Valid() {
 		return nil, cli.Usagef("--mode %q: want feed, page or auto", f.mode)
 	}
+	render, err := archive.ParseRenderMode(f.render)
+	if err != nil {
+		return nil, cli.Usagef("--render: %w", err)
+	}
 	if f.tz != "" {
 		if _, err := time.LoadLocation(f.tz); err != nil {
 			return nil, cli.Usagef("--time-zone %q: %w", f.tz, err)
@@ -55,7 +61,7 @@ func (f *feedFlags) source(url string) (*archive.Source, error) {
 	if f.interval < time.Minute {
 		return nil, cli.Usagef("--interval %s: must be at least 1m", f.interval)
 	}
-	return &archive.Source{Kind: archive.KindFeed, FeedURL: url, Title: f.title, Mode: mode, TimeZone: f.tz, Interval: f.interval}, nil
+	return &archive.Source{Kind: archive.KindFeed, FeedURL: url, Title: f.title, Mode: mode, Render: render, TimeZone: f.tz, Interval: f.interval}, nil
 }
 
 func newFeedsAddCmd(cfg *cli.Config) *cobra.Command {

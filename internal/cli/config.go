@@ -27,6 +27,7 @@ import (
 	"github.com/newsvault/newsvault/internal/extract"
 	"github.com/newsvault/newsvault/internal/fetch"
 	"github.com/newsvault/newsvault/internal/pipeline"
+	"github.com/newsvault/newsvault/internal/render"
 	"github.com/newsvault/newsvault/internal/search"
 	"github.com/newsvault/newsvault/internal/store/sqlite"
 )
@@ -53,6 +54,13 @@ type Config struct {
 	// RulesDir is a directory of site rules (FiveFilters ftr-site-config
 	// files) the extractor uses besides its built-in ones.
 	RulesDir string
+	// Render turns the headless browser on ("auto", the default: used as
+	// each source's or URL's render mode says) or off ("off").
+	Render string
+	// RenderTabs and RenderTimeout bound the browser: captures at once,
+	// and the time one capture may take.
+	RenderTabs    int
+	RenderTimeout time.Duration
 }
 
 // Bind registers the global flags on root. Their defaults are the
@@ -75,6 +83,10 @@ func Bind(root *cobra.Command, c *Config) {
 	f.StringVar(&c.Proxy, "proxy", "", "HTTP(S) proxy URL for all requests (env NEWSVAULT_PROXY)")
 	f.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error (env NEWSVAULT_LOG_LEVEL)")
 	f.BoolVar(&c.LogJSON, "log-json", false, "write logs as JSON lines (env NEWSVAULT_LOG_JSON)")
+	f.StringVar(&c.Render, "render-browser", "auto", "the headless browser (Chromium at $CHROMIUM or /usr/bin/chromium) for pages built by JavaScript: auto (used as each source's or URL's --render mode says) or off (env NEWSVAULT_RENDER)")
+	f.BoolFunc("no-render", "never start the headless browser; same as --render-browser=off", func(string) error { c.Render = "off"; return nil })
+	f.IntVar(&c.RenderTabs, "render-tabs", render.DefaultTabs, "pages rendered at once in the headless browser (env NEWSVAULT_RENDER_TABS)")
+	f.DurationVar(&c.RenderTimeout, "render-timeout", render.DefaultTimeout, "time limit for rendering one page in the browser (env NEWSVAULT_RENDER_TIMEOUT)")
 	f.StringVar(&c.RulesDir, "rules", "", "a directory of site rules (ftr-site-config <host>.txt files) the extractor uses besides its built-in ones, for every page archived, imported or extracted (env NEWSVAULT_RULES)")
 }
 
@@ -165,6 +177,19 @@ func (c *Config) Validate() error {
 			bad("proxy", fmt.Sprintf("%q is not an http:// or https:// URL", c.Proxy))
 		}
 	}
+	switch strings.ToLower(c.Render) {
+	case "auto", "on", "":
+	case "off", "never", "no":
+		c.Render = "off"
+	default:
+		bad("render-browser", fmt.Sprintf("%q is not auto or off", c.Render))
+	}
+	if c.RenderTabs < 1 {
+		bad("render-tabs", "must be 1 or more")
+	}
+	if c.RenderTimeout <= 0 {
+		bad("render-timeout", "must be more than 0")
+	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		bad("log-level", fmt.Sprintf("%q is not debug, info, warn or error", c.LogLevel))
@@ -209,6 +234,9 @@ type App struct {
 	Extractor *extract.Extractor
 	Search    *search.Analyzer
 	Pipe      *pipeline.Pipeline
+	// Render is the headless browser, nil when the operator turned it off;
+	// it starts no process until a page needs it.
+	Render *render.Renderer
 }
 
 // Open wires the program from c, creating the data directory when needed.
@@ -241,9 +269,27 @@ func Open(ctx context.Context, c *Config) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	p := pipeline.New(st, blobs, client, x, log, pipeline.Options{Indexer: an, MaxImages: c.MaxImages})
-	return &App{Cfg: c, Log: log, Store: st, Blobs: blobs, Fetch: client, Extractor: x, Search: an, Pipe: p}, nil
+	opts := pipeline.Options{Indexer: an, MaxImages: c.MaxImages}
+	var r *render.Renderer
+	if c.Render != "off" {
+		// The browser's requests share the one client, so its guard,
+		// allow-lists and per-host budget hold for them too.
+		r = render.New(client, render.Config{Tabs: c.RenderTabs, Timeout: c.RenderTimeout, Logger: log})
+		if err := r.Available(); err != nil {
+			log.Info("pages built by JavaScript will be archived as served", "err", err)
+			r = nil
+		} else {
+			opts.Renderer = r
+		}
+	}
+	p := pipeline.New(st, blobs, client, x, log, opts)
+	return &App{Cfg: c, Log: log, Store: st, Blobs: blobs, Fetch: client, Extractor: x, Search: an, Pipe: p, Render: r}, nil
 }
 
-// Close closes the store.
-func (a *App) Close() error { return a.Store.Close() }
+// Close ends the browser, if one was started, and closes the store.
+func (a *App) Close() error {
+	if a.Render != nil {
+		a.Render.Close()
+	}
+	return a.Store.Close()
+}
