@@ -172,3 +172,43 @@ func TestWithoutABrowserRenderAlwaysFallsBackToThePlainFetch(t *testing.T) {
 		t.Errorf("outcome %+v, starts %d", out, r.Starts())
 	}
 }
+
+// BenchmarkAutoRenderOnPlainPages archives an ordinary article with
+// rendering set to auto (a Renderer wired, Chromium present or not) and
+// reports how many browsers that started: the target is none, so auto
+// costs a plain archive.
+func BenchmarkAutoRenderOnPlainPages(b *testing.B) {
+	mux := http.NewServeMux()
+	para := strings.Repeat("记者从有关部门获悉，这项工作已经全面展开，各地正在按照统一部署推进落实。", 6)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<html><head><title>文章%s</title></head><body><article><h1>文章</h1><p>%s</p><p>%s</p></article></body></html>`, r.URL.Path, para, para)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	for _, withRenderer := range []bool{false, true} {
+		name := "renderer=nil"
+		if withRenderer {
+			name = "renderer=auto"
+		}
+		b.Run(name, func(b *testing.B) {
+			e := newEnv(b, Options{SkipImages: true})
+			client := fetch.New(fetch.Config{AllowPrivate: true, HostRate: -1, HostConns: -1, Retries: -1, Resolver: testResolver{}})
+			r := render.New(client, render.Config{})
+			defer r.Close()
+			opts := Options{SkipImages: true}
+			if withRenderer {
+				opts.Renderer = r
+			}
+			e.pipe = New(e.store, e.blobs, client, extract.New(extract.Options{}), nil, opts)
+			i := 0
+			for b.Loop() {
+				i++
+				if _, err := e.pipe.ArchiveURL(context.Background(), fmt.Sprintf("%s/a/%d", srv.URL, i), nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(r.Starts()), "browsers-started")
+		})
+	}
+}

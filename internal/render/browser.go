@@ -157,8 +157,16 @@ func (b *browser) close() {
 	b.sink.ln.Close()
 }
 
-// treeRSS sums VmRSS of pid and its descendants from /proc.
-func treeRSS(pid int) int64 {
+// treeRSS sums VmRSS of pid and its descendants from /proc. Pages shared
+// between the browser's processes count once per process; treePSS counts
+// each shared page once in all.
+func treeRSS(pid int) int64 { return treeMem(pid, false) }
+
+// treePSS sums the proportional set size (Pss of smaps_rollup) of pid and
+// its descendants.
+func treePSS(pid int) int64 { return treeMem(pid, true) }
+
+func treeMem(pid int, pss bool) int64 {
 	if pid <= 0 {
 		return 0
 	}
@@ -176,6 +184,9 @@ func treeRSS(pid int) int64 {
 		}
 		children[ppid] = append(children[ppid], p)
 		rss[p] = kb * 1024
+		if pss {
+			rss[p] = procPSS(filepath.Join(d, "smaps_rollup"))
+		}
 	}
 	var total int64
 	queue := []int{pid}
@@ -215,4 +226,23 @@ func procStatus(path string) (ppid int, rssKB int64, err error) {
 		return 0, 0, errors.New("no PPid")
 	}
 	return ppid, rssKB, nil
+}
+
+// procPSS reads the Pss line of a smaps_rollup file, in bytes; 0 when it
+// cannot.
+func procPSS(path string) int64 {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "Pss:"); ok {
+			f := strings.Fields(v)
+			if len(f) > 0 {
+				kb, _ := strconv.ParseInt(f[0], 10, 64)
+				return kb * 1024
+			}
+		}
+	}
+	return 0
 }

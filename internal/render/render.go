@@ -257,6 +257,18 @@ func (r *Renderer) BrowserRSS() int64 {
 	return treeRSS(b.pid())
 }
 
+// BrowserPSS is like BrowserRSS but counts each page shared between the
+// browser's processes once (proportional set size).
+func (r *Renderer) BrowserPSS() int64 {
+	r.mu.Lock()
+	b := r.browser
+	r.mu.Unlock()
+	if b == nil {
+		return 0
+	}
+	return treePSS(b.pid())
+}
+
 // DirectAttempts counts connections the browser tried to make around the
 // interception (to its sink proxy); each was refused.
 func (r *Renderer) DirectAttempts() int64 {

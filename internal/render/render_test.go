@@ -26,7 +26,7 @@ type canary struct {
 	conns atomic.Int64
 }
 
-func newCanary(t *testing.T) *canary {
+func newCanary(t testing.TB) *canary {
 	c := &canary{}
 	c.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, "CANARY-REACHED")
@@ -43,7 +43,7 @@ func newCanary(t *testing.T) *canary {
 
 // site is the operator's loopback source: pages whose text only exists
 // after scripts run, and hostile pages.
-func newSite(t *testing.T, canaryURL string) *httptest.Server {
+func newSite(t testing.TB, canaryURL string) *httptest.Server {
 	mux := http.NewServeMux()
 	page := func(path, body string) {
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
@@ -115,7 +115,7 @@ type fixture struct {
 	r      *Renderer
 }
 
-func newFixture(t *testing.T, cfg Config) *fixture {
+func newFixture(t testing.TB, cfg Config) *fixture {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts a browser")
