@@ -25,6 +25,12 @@ type Archiver interface {
 	ArchiveURL(ctx context.Context, url string, src *archive.Source) (pipeline.Outcome, error)
 }
 
+// renderArchiver is an Archiver that also takes the render mode asked for
+// with the URLs; *pipeline.Pipeline is one.
+type renderArchiver interface {
+	ArchiveURLRender(ctx context.Context, url string, src *archive.Source, mode archive.RenderMode) (pipeline.Outcome, error)
+}
+
 // State is where an archive job is in its life.
 type State string
 
@@ -47,7 +53,10 @@ type Options struct {
 // Job is a snapshot of one archive job. Jobs live in memory only: after a
 // restart their IDs are unknown.
 type Job struct {
-	ID         string
+	ID string
+	// Render is the render mode asked for with the URLs; "" leaves it to
+	// the source (auto).
+	Render     archive.RenderMode
 	State      State
 	CreatedAt  time.Time
 	StartedAt  time.Time
@@ -118,13 +127,19 @@ func New(arch Archiver, log *slog.Logger, opts Options) *Runner {
 
 // Submit queues a job archiving urls and returns its first snapshot.
 func (r *Runner) Submit(urls []string) (Job, error) {
+	return r.SubmitRender(urls, "")
+}
+
+// SubmitRender is Submit with a render mode for the job's URLs ("" is the
+// source's).
+func (r *Runner) SubmitRender(urls []string, mode archive.RenderMode) (Job, error) {
 	if r.arch == nil {
 		return Job{}, ErrOff
 	}
 	if len(urls) == 0 || len(urls) > r.opts.MaxURLs {
 		return Job{}, fmt.Errorf("a job archives 1 to %d URLs, not %d", r.opts.MaxURLs, len(urls))
 	}
-	j := &Job{ID: newJobID(), State: Queued, CreatedAt: time.Now().UTC()}
+	j := &Job{ID: newJobID(), State: Queued, CreatedAt: time.Now().UTC(), Render: mode}
 	for _, u := range urls {
 		j.Items = append(j.Items, Item{URL: u, State: Queued})
 	}
@@ -226,7 +241,13 @@ func (r *Runner) run(j *Job) {
 		u := j.Items[i].URL
 		r.mu.Unlock()
 
-		out, err := r.arch.ArchiveURL(r.ctx, u, nil)
+		var out pipeline.Outcome
+		var err error
+		if ra, ok := r.arch.(renderArchiver); ok && j.Render != "" {
+			out, err = ra.ArchiveURLRender(r.ctx, u, nil, j.Render)
+		} else {
+			out, err = r.arch.ArchiveURL(r.ctx, u, nil)
+		}
 
 		r.mu.Lock()
 		it := &j.Items[i]

@@ -134,3 +134,21 @@ func TestWithoutAnArchiverArchivingIsUnavailable(t *testing.T) {
 		t.Error("the add-URL form is offered without an archiver")
 	}
 }
+
+func TestTheArchiveAPITakesARenderMode(t *testing.T) {
+	e := newEnv(t, envOptions{anonymous: AnonymousSubmit{Enabled: true, PerHour: 10}})
+	pages := articlePages(t)
+	var ae apiError
+	if resp := e.sendJSON("POST", "/api/v1/archive", map[string]any{"urls": []string{pages.URL + "/news/2.html"}, "render": "sometimes"}, &ae); resp.StatusCode != http.StatusBadRequest || !strings.Contains(ae.Error.Message, "auto, never or always") {
+		t.Errorf("render sometimes: %d %+v", resp.StatusCode, ae)
+	}
+	// Anyone may submit, but only an operator may ask for the browser.
+	resp, body := e.anon("POST", "/api/v1/archive", strings.NewReader(`{"urls":["`+pages.URL+`/news/2.html"],"render":"always"}`), "Content-Type", "application/json")
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("anonymous render always: %d %s", resp.StatusCode, body)
+	}
+	var j jobJSON
+	if resp := e.sendJSON("POST", "/api/v1/archive", map[string]any{"urls": []string{pages.URL + "/news/2.html"}, "render": "never"}, &j); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("render never: %d %+v", resp.StatusCode, j)
+	}
+}
