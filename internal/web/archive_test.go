@@ -152,3 +152,20 @@ func TestTheArchiveAPITakesARenderMode(t *testing.T) {
 		t.Fatalf("render never: %d %+v", resp.StatusCode, j)
 	}
 }
+
+func TestTheAddFormOffersTheBrowserToTheOperator(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, doc := e.page("/add")
+	if query(doc, "form[action=/add/url] select[name=render]") == nil {
+		t.Fatal("no render choice on the add-URL form")
+	}
+	pages := articlePages(t)
+	form := url.Values{"urls": {pages.URL + "/news/1.html"}, "render": {"sometimes"}}.Encode()
+	if resp, _ := e.do("POST", "/add/url", strings.NewReader(form), "Content-Type", "application/x-www-form-urlencoded"); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("render sometimes: %d", resp.StatusCode)
+	}
+	form = url.Values{"urls": {pages.URL + "/news/1.html"}, "render": {"never"}}.Encode()
+	if resp, _ := e.do("POST", "/add/url", strings.NewReader(form), "Content-Type", "application/x-www-form-urlencoded"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("render never: %d", resp.StatusCode)
+	}
+}
