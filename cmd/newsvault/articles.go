@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/newsvault/newsvault/internal/apijson"
+	"github.com/newsvault/newsvault/internal/archive"
 	"github.com/newsvault/newsvault/internal/cli"
 	"github.com/newsvault/newsvault/internal/fetch"
 	"github.com/newsvault/newsvault/internal/pipeline"
@@ -18,18 +19,31 @@ import (
 )
 
 func newArchiveCmd(cfg *cli.Config) *cobra.Command {
-	return &cobra.Command{
+	var renderFlag string
+	cmd := &cobra.Command{
 		Use:   "archive URL...",
 		Short: "Fetch pages, extract their articles and archive them with their images",
 		Long: `archive fetches each URL, extracts the article (title, author, dates,
 content, images), downloads its images and stores everything, raw response
-included. Archiving a URL again adds a version only when its content changed.`,
+included. Archiving a URL again adds a version only when its content changed.
+
+--render always opens each page in the headless browser (every request it
+makes goes through the same guarded fetcher) and keeps the rendered page, a
+screenshot and the responses the browser received; auto does so only for
+empty JavaScript shells and sites whose rules ask for it.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: withApp(cfg, func(cmd *cobra.Command, a *cli.App, args []string) error {
 			ctx := cmd.Context()
+			mode, err := archive.ParseRenderMode(renderFlag)
+			if err != nil {
+				return cli.Usagef("--render: %w", err)
+			}
+			if mode == archive.RenderAlways && a.Render == nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), "note: the headless browser is off or missing; archiving pages as served")
+			}
 			failed := 0
 			for _, u := range args {
-				out, err := a.Pipe.ArchiveURL(fetch.WithPolicy(ctx, cfg.Policy(u)), u, nil)
+				out, err := a.Pipe.ArchiveURLRender(fetch.WithPolicy(ctx, cfg.Policy(u)), u, nil, mode)
 				if err != nil {
 					failed++
 					fmt.Fprintf(cmd.ErrOrStderr(), "failed  %s: %v\n", u, err)
@@ -50,6 +64,8 @@ included. Archiving a URL again adds a version only when its content changed.`,
 			return nil
 		}),
 	}
+	cmd.Flags().StringVar(&renderFlag, "render", "auto", "open the pages in the headless browser: auto (empty JavaScript shells and sites whose rules ask), always or never")
+	return cmd
 }
 
 func newImportCmd(cfg *cli.Config) *cobra.Command {

@@ -31,6 +31,7 @@ func newFeedsCmd(cfg *cli.Config) *cobra.Command {
 type feedFlags struct {
 	title    string
 	mode     string
+	render   string
 	tz       string
 	interval time.Duration
 	watch    string
@@ -39,6 +40,7 @@ type feedFlags struct {
 func (f *feedFlags) bind(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.title, "title", "", "title for the feed (default: the feed's own)")
 	cmd.Flags().StringVar(&f.mode, "mode", "auto", "where article text comes from: feed (the feed's content), page (fetch and extract each page) or auto (feed when it looks complete, else the page)")
+	cmd.Flags().StringVar(&f.render, "render", "auto", "open the feed's pages in the headless browser: auto (when a page is an empty JavaScript shell or the site's rules ask), always or never")
 	cmd.Flags().StringVar(&f.tz, "time-zone", "", "IANA time zone for dates the feed gives without one, e.g. Asia/Shanghai (default: inferred from the feed's language, else UTC)")
 	cmd.Flags().DurationVar(&f.interval, "interval", 30*time.Minute, "time between polls when the feed is healthy")
 	cmd.Flags().StringVar(&f.watch, "watch", "", "how its articles are re-checked for edits and removals: default (1h,6h,1d,3d,7d,30d,90d,365d after first seen), sensitive (denser), off, or delays such as 1h,1d,7d")
@@ -48,6 +50,10 @@ func (f *feedFlags) source(url string) (*archive.Source, error) {
 	mode := archive.ContentMode(f.mode)
 	if !mode.Valid() {
 		return nil, cli.Usagef("--mode %q: want feed, page or auto", f.mode)
+	}
+	render, err := archive.ParseRenderMode(f.render)
+	if err != nil {
+		return nil, cli.Usagef("--render: %w", err)
 	}
 	if f.tz != "" {
 		if _, err := time.LoadLocation(f.tz); err != nil {
@@ -60,7 +66,7 @@ func (f *feedFlags) source(url string) (*archive.Source, error) {
 	if _, err := watch.ParseLadder(f.watch); f.watch != "" && err != nil {
 		return nil, cli.Usagef("--watch: %w", err)
 	}
-	return &archive.Source{Kind: archive.KindFeed, FeedURL: url, Title: f.title, Mode: mode, TimeZone: f.tz, Interval: f.interval, Watch: f.watch}, nil
+	return &archive.Source{Kind: archive.KindFeed, FeedURL: url, Title: f.title, Mode: mode, Render: render, TimeZone: f.tz, Interval: f.interval, Watch: f.watch}, nil
 }
 
 // apply writes the settings given on cmd's command line to src.
@@ -78,6 +84,9 @@ func (f *feedFlags) apply(cmd *cobra.Command, src *archive.Source) error {
 	}
 	if changed("time-zone") {
 		src.TimeZone = set.TimeZone
+	}
+	if changed("render") {
+		src.Render = set.Render
 	}
 	if changed("interval") {
 		src.Interval = set.Interval

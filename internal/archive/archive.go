@@ -5,7 +5,9 @@
 package archive
 
 import (
+	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -39,6 +41,31 @@ func (m ContentMode) Valid() bool {
 	return m == ModeAuto || m == ModeFeed || m == ModePage
 }
 
+// RenderMode chooses, per source or per submitted URL, whether a page is
+// opened in the headless browser (internal/render) before extraction.
+type RenderMode string
+
+const (
+	// RenderAuto renders only when the plain fetch found an empty
+	// JavaScript shell, or the site's rules say the site needs a browser.
+	RenderAuto RenderMode = "auto"
+	// RenderNever always uses the plain fetch.
+	RenderNever RenderMode = "never"
+	// RenderAlways renders every page.
+	RenderAlways RenderMode = "always"
+)
+
+// ParseRenderMode reads a render mode; "" is RenderAuto.
+func ParseRenderMode(s string) (RenderMode, error) {
+	switch m := RenderMode(strings.ToLower(strings.TrimSpace(s))); m {
+	case "":
+		return RenderAuto, nil
+	case RenderAuto, RenderNever, RenderAlways:
+		return m, nil
+	}
+	return "", fmt.Errorf("render mode %q: want auto, never or always", s)
+}
+
 // Poll outcomes recorded on a source.
 const (
 	PollOK          = "ok"
@@ -55,6 +82,9 @@ type Source struct {
 	FeedURL string // unique for feeds; a stable key such as "manual:" or "import:BBC" otherwise
 	SiteURL string
 	Mode    ContentMode
+	// Render says whether this source's pages are rendered in the
+	// headless browser; "" means RenderAuto.
+	Render RenderMode
 	// TimeZone is the IANA zone used to read dates that carry no zone
 	// ("2023-02-28 14:12"). Empty means "infer from the feed's language,
 	// else UTC".

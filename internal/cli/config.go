@@ -28,6 +28,7 @@ import (
 	"github.com/newsvault/newsvault/internal/extract"
 	"github.com/newsvault/newsvault/internal/fetch"
 	"github.com/newsvault/newsvault/internal/pipeline"
+	"github.com/newsvault/newsvault/internal/render"
 	"github.com/newsvault/newsvault/internal/search"
 	"github.com/newsvault/newsvault/internal/store/sqlite"
 	"github.com/newsvault/newsvault/internal/stories"
@@ -58,6 +59,13 @@ type Config struct {
 	// RulesDir is a directory of site rules (FiveFilters ftr-site-config
 	// files) the extractor uses besides its built-in ones.
 	RulesDir string
+	// Render turns the headless browser on ("auto", the default: used as
+	// each source's or URL's render mode says) or off ("off").
+	Render string
+	// RenderTabs and RenderTimeout bound the browser: captures at once,
+	// and the time one capture may take.
+	RenderTabs    int
+	RenderTimeout time.Duration
 }
 
 // Bind registers the global flags on root. Their defaults are the
@@ -82,6 +90,10 @@ func Bind(root *cobra.Command, c *Config) {
 	f.StringVar(&c.Proxy, "proxy", "", "HTTP(S) proxy URL for all requests (env NEWSVAULT_PROXY)")
 	f.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error (env NEWSVAULT_LOG_LEVEL)")
 	f.BoolVar(&c.LogJSON, "log-json", false, "write logs as JSON lines (env NEWSVAULT_LOG_JSON)")
+	f.StringVar(&c.Render, "render-browser", "auto", "the headless browser (Chromium at $CHROMIUM or /usr/bin/chromium) for pages built by JavaScript: auto (used as each source's or URL's --render mode says) or off (env NEWSVAULT_RENDER)")
+	f.BoolFunc("no-render", "never start the headless browser; same as --render-browser=off", func(string) error { c.Render = "off"; return nil })
+	f.IntVar(&c.RenderTabs, "render-tabs", render.DefaultTabs, "pages rendered at once in the headless browser (env NEWSVAULT_RENDER_TABS)")
+	f.DurationVar(&c.RenderTimeout, "render-timeout", render.DefaultTimeout, "time limit for rendering one page in the browser (env NEWSVAULT_RENDER_TIMEOUT)")
 	f.StringVar(&c.RulesDir, "rules", "", "a directory of site rules (ftr-site-config <host>.txt files) the extractor uses besides its built-in ones, for every page archived, imported or extracted (env NEWSVAULT_RULES)")
 }
 
@@ -197,6 +209,19 @@ func (c *Config) Validate() error {
 			bad("proxy", fmt.Sprintf("%q is not an http:// or https:// URL", c.Proxy))
 		}
 	}
+	switch strings.ToLower(c.Render) {
+	case "auto", "on", "":
+	case "off", "never", "no":
+		c.Render = "off"
+	default:
+		bad("render-browser", fmt.Sprintf("%q is not auto or off", c.Render))
+	}
+	if c.RenderTabs < 1 {
+		bad("render-tabs", "must be 1 or more")
+	}
+	if c.RenderTimeout <= 0 {
+		bad("render-timeout", "must be more than 0")
+	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		bad("log-level", fmt.Sprintf("%q is not debug, info, warn or error", c.LogLevel))
@@ -247,6 +272,9 @@ type App struct {
 	// Watch re-checks archived articles (serve runs it; so do the watch
 	// and check verbs).
 	Watch *watcher.Watcher
+	// Render is the headless browser, nil when the operator turned it off;
+	// it starts no process until a page needs it.
+	Render *render.Renderer
 }
 
 // Open wires the program from c, creating the data directory when needed.
@@ -289,10 +317,24 @@ func Open(ctx context.Context, c *Config) (*App, error) {
 	// The network allowance is not the client's: it opens addresses only
 	// for the operator's own sources and URLs (see Policy), never for
 	// anonymous submissions or other hosts.
-	p := pipeline.New(st, blobs, client, x, log, pipeline.Options{Indexer: an, MaxImages: c.MaxImages, MaxItems: c.MaxItems,
-		MaxPageSize: c.MaxPage, AllowPrivate: c.AllowPrivate, AllowNets: c.AllowNets, Related: rel})
+	opts := pipeline.Options{Indexer: an, MaxImages: c.MaxImages, MaxItems: c.MaxItems,
+		MaxPageSize: c.MaxPage, AllowPrivate: c.AllowPrivate, AllowNets: c.AllowNets, Related: rel}
+	var r *render.Renderer
+	if c.Render != "off" {
+		// The browser's requests share the one client, so its guard,
+		// allow-lists and per-host budget hold for them too.
+		r = render.New(client, render.Config{Tabs: c.RenderTabs, Timeout: c.RenderTimeout, Logger: log})
+		if err := r.Available(); err != nil {
+			log.Info("pages built by JavaScript will be archived as served", "err", err)
+			r = nil
+		} else {
+			opts.Renderer = r
+		}
+	}
+	p := pipeline.New(st, blobs, client, x, log, opts)
 	w := watcher.New(st, blobs, client, x, p, watcher.Options{Logger: log})
-	return &App{Cfg: c, Log: log, Store: st, Blobs: blobs, Fetch: client, Extractor: x, Search: an, Pipe: p, Stories: rel, Watch: w}, nil
+	return &App{Cfg: c, Log: log, Store: st, Blobs: blobs, Fetch: client, Extractor: x, Search: an, Pipe: p,
+		Stories: rel, Watch: w, Render: r}, nil
 }
 
 // Policy is the fetch policy of a request the operator makes from the
@@ -302,8 +344,12 @@ func (c *Config) Policy(rawURL string) fetch.Policy {
 	return fetch.Policy{Host: fetch.HostOf(rawURL), AllowPrivate: c.AllowPrivate, AllowNets: c.AllowNets}
 }
 
-// Close saves what the stories service holds and closes the store.
+// Close ends the browser, if one was started, saves what the stories
+// service holds and closes the store.
 func (a *App) Close() error {
+	if a.Render != nil {
+		a.Render.Close()
+	}
 	err := a.Stories.Close(context.Background())
 	return errors.Join(err, a.Store.Close())
 }

@@ -153,6 +153,20 @@ func Open(opts Options) (*Extractor, error) {
 	return &Extractor{defaultLoc: opts.DefaultLocation, shanghai: sh, rules: rules}, err
 }
 
+// RenderRule says whether the site rules for pageURL's host ask for the
+// headless browser, and the CSS selector to wait for there, if any.
+func (e *Extractor) RenderRule(pageURL string) (render bool, waitFor string) {
+	u, err := url.Parse(pageURL)
+	if err != nil {
+		return false, ""
+	}
+	r := e.rules.Match(u.Host)
+	if r == nil {
+		return false, ""
+	}
+	return r.Render, r.WaitFor
+}
+
 // location returns the zone for zone-less dates on a page from host: the
 // configured default; else the zone of the site's country-code domain
 // (.tw, .hk, .jp…); else Asia/Shanghai for Chinese pages and UTC for

@@ -26,6 +26,12 @@ type Archiver interface {
 	ArchiveURL(ctx context.Context, url string, src *archive.Source) (pipeline.Outcome, error)
 }
 
+// renderArchiver is an Archiver that also takes the render mode asked for
+// with the URLs; *pipeline.Pipeline is one.
+type renderArchiver interface {
+	ArchiveURLRender(ctx context.Context, url string, src *archive.Source, mode archive.RenderMode) (pipeline.Outcome, error)
+}
+
 // State is where an archive job is in its life.
 type State string
 
@@ -48,7 +54,10 @@ type Options struct {
 // Job is a snapshot of one archive job. Jobs live in memory only: after a
 // restart their IDs are unknown.
 type Job struct {
-	ID         string
+	ID string
+	// Render is the render mode asked for with the URLs; "" leaves it to
+	// the source (auto).
+	Render     archive.RenderMode
 	State      State
 	CreatedAt  time.Time
 	StartedAt  time.Time
@@ -123,13 +132,19 @@ func New(arch Archiver, log *slog.Logger, opts Options) *Runner {
 // request the job makes carries pol (fetch.WithPolicy): whoever submitted
 // it decides what it may reach.
 func (r *Runner) Submit(urls []string, pol fetch.Policy) (Job, error) {
+	return r.SubmitRender(urls, pol, "")
+}
+
+// SubmitRender is Submit with a render mode for the job's URLs ("" is the
+// source's).
+func (r *Runner) SubmitRender(urls []string, pol fetch.Policy, mode archive.RenderMode) (Job, error) {
 	if r.arch == nil {
 		return Job{}, ErrOff
 	}
 	if len(urls) == 0 || len(urls) > r.opts.MaxURLs {
 		return Job{}, fmt.Errorf("a job archives 1 to %d URLs, not %d", r.opts.MaxURLs, len(urls))
 	}
-	j := &Job{ID: newJobID(), State: Queued, CreatedAt: time.Now().UTC(), policy: pol}
+	j := &Job{ID: newJobID(), State: Queued, CreatedAt: time.Now().UTC(), policy: pol, Render: mode}
 	for _, u := range urls {
 		j.Items = append(j.Items, Item{URL: u, State: Queued})
 	}
@@ -236,7 +251,14 @@ func (r *Runner) run(j *Job) {
 		u := j.Items[i].URL
 		r.mu.Unlock()
 
-		out, err := r.arch.ArchiveURL(fetch.WithPolicy(r.ctx, j.policy), u, nil)
+		ctx := fetch.WithPolicy(r.ctx, j.policy)
+		var out pipeline.Outcome
+		var err error
+		if ra, ok := r.arch.(renderArchiver); ok && j.Render != "" {
+			out, err = ra.ArchiveURLRender(ctx, u, nil, j.Render)
+		} else {
+			out, err = r.arch.ArchiveURL(ctx, u, nil)
+		}
 
 		r.mu.Lock()
 		it := &j.Items[i]

@@ -10,6 +10,7 @@ import (
 	"github.com/newsvault/newsvault/internal/content"
 	"github.com/newsvault/newsvault/internal/extract"
 	"github.com/newsvault/newsvault/internal/fetch"
+	"github.com/newsvault/newsvault/internal/render"
 	"github.com/newsvault/newsvault/internal/store"
 )
 
@@ -34,9 +35,16 @@ type Outcome struct {
 }
 
 // ArchiveURL fetches the page at rawURL, extracts its article and stores it
-// under src (the manual pseudo-source when src is nil). A failure is recorded
-// as a failed capture and returned.
+// under src (the manual pseudo-source when src is nil), rendering it in the
+// browser as src's render mode says. A failure is recorded as a failed
+// capture and returned.
 func (p *Pipeline) ArchiveURL(ctx context.Context, rawURL string, src *archive.Source) (Outcome, error) {
+	return p.ArchiveURLRender(ctx, rawURL, src, "")
+}
+
+// ArchiveURLRender is ArchiveURL with the render mode asked for with the
+// URL; "" means the source's.
+func (p *Pipeline) ArchiveURLRender(ctx context.Context, rawURL string, src *archive.Source, mode archive.RenderMode) (Outcome, error) {
 	if len(rawURL) > MaxURLBytes {
 		return Outcome{}, fmt.Errorf("archive %.200s…: %w (%d bytes, limit %d)", rawURL, ErrURLTooLong, len(rawURL), MaxURLBytes)
 	}
@@ -51,7 +59,10 @@ func (p *Pipeline) ArchiveURL(ctx context.Context, rawURL string, src *archive.S
 		}
 		src = &m
 	}
-	page, err := p.fetchPage(ctx, rawURL)
+	if mode == "" {
+		mode = src.Render
+	}
+	page, err := p.fetchPage(ctx, rawURL, mode)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("archive %s: %w", rawURL, err)
 	}
@@ -61,10 +72,23 @@ func (p *Pipeline) ArchiveURL(ctx context.Context, rawURL string, src *archive.S
 type fetchedPage struct {
 	resp   *fetch.Response
 	result *extract.Result
+	extra  []store.AssetRef // a rendered page's screenshot and PDF
 }
 
-// fetchPage downloads and extracts a page, recording failures.
-func (p *Pipeline) fetchPage(ctx context.Context, rawURL string) (*fetchedPage, error) {
+// fetchPage downloads and extracts a page, recording failures. mode says
+// whether the browser renders it: first (always, or the site's rules ask),
+// after a plain fetch that found an empty shell (auto), or never. Without
+// a browser it says so and keeps to the plain fetch.
+func (p *Pipeline) fetchPage(ctx context.Context, rawURL string, mode archive.RenderMode) (*fetchedPage, error) {
+	plan := p.planRender(mode, rawURL)
+	if plan.first {
+		page, err := p.renderPage(ctx, rawURL, plan.waitFor)
+		if !errors.Is(err, render.ErrNoBrowser) {
+			return page, err
+		}
+		p.log.WarnContext(ctx, "not rendered; archiving the page as served", "url", rawURL, "err", err)
+		plan.onEmpty = false
+	}
 	resp, err := p.fetcher.Get(ctx, fetch.Request{URL: rawURL, Accept: "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8,*/*;q=0.5"})
 	if err != nil {
 		p.failedCapture(ctx, rawURL, nil, err)
@@ -83,6 +107,13 @@ func (p *Pipeline) fetchPage(ctx context.Context, rawURL string) (*fetchedPage, 
 	res, err := p.extractor.Extract(ctx, extract.Page{URL: resp.FinalURL, ContentType: resp.ContentType, Body: resp.Body})
 	if err != nil {
 		p.failedCapture(ctx, rawURL, resp, err)
+		if plan.onEmpty && emptyShell(err) {
+			page, rerr := p.renderPage(ctx, rawURL, plan.waitFor)
+			if rerr == nil {
+				return page, nil
+			}
+			p.log.WarnContext(ctx, "empty page not rendered", "url", rawURL, "err", rerr)
+		}
 		return nil, err
 	}
 	return &fetchedPage{resp: resp, result: res}, nil
@@ -141,7 +172,7 @@ func (p *Pipeline) pageVersion(src *archive.Source, rawURL, canon string, page *
 		v.Text = art.Text()
 	}
 	return versionWrite{src: src, rawURL: rawURL, canon: canon, declared: res.Canonical, v: v, art: art,
-		base: page.resp.FinalURL, images: !p.opts.SkipImages, fromOwnURL: true}
+		base: page.resp.FinalURL, images: !p.opts.SkipImages, fromOwnURL: true, extra: page.extra}
 }
 
 // article sanitises an extraction's content, from its parsed tree when it
@@ -168,6 +199,9 @@ type versionWrite struct {
 	capt      *archive.Capture
 	captureID int64 // an already stored capture, when capt is nil
 	images    bool  // download the images and point v.HTML at them
+	// extra are assets linked to the version besides its images (a
+	// rendered page's screenshot).
+	extra []store.AssetRef
 	// idx is the search index entry, when already computed (importers
 	// compute it in parallel workers); nil computes it here.
 	idx *store.IndexDoc
@@ -241,6 +275,7 @@ func (p *Pipeline) buildWrite(ctx context.Context, vw versionWrite) (*store.Arti
 			out.Images = len(refs)
 		}
 	}
+	refs = append(refs, vw.extra...)
 	w := &store.ArticleWrite{
 		Article:    archive.Article{URL: vw.canon, OriginalURL: vw.rawURL, SourceID: vw.src.ID},
 		FromOwnURL: vw.fromOwnURL,

@@ -18,6 +18,7 @@ import (
 	"github.com/newsvault/newsvault/internal/content"
 	"github.com/newsvault/newsvault/internal/extract"
 	"github.com/newsvault/newsvault/internal/fetch"
+	"github.com/newsvault/newsvault/internal/render"
 	"github.com/newsvault/newsvault/internal/store"
 )
 
@@ -108,6 +109,12 @@ type Options struct {
 	// AssetPrefix is the URL path under which assets are served; stored
 	// content refers to images as AssetPrefix + hash.
 	AssetPrefix string
+	// Renderer, when set, renders pages in the headless browser as each
+	// source's or URL's archive.RenderMode says; nil turns rendering off.
+	Renderer Renderer
+	// RenderCookies, when set, gives the operator's cookies for a host, set
+	// in the capture's fresh browser context.
+	RenderCookies func(host string) []render.Cookie
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 	// AllowPrivate and AllowNets are the operator's network allowance

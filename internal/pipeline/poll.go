@@ -287,7 +287,7 @@ func (p *Pipeline) ArchiveItem(ctx context.Context, src *archive.Source, it feed
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return Outcome{URL: canon}, err
 	}
-	page, err := p.fetchPage(ctx, link)
+	page, err := p.fetchPage(ctx, link, src.Render)
 	if err != nil {
 		if mode == archive.ModeAuto && strings.TrimSpace(fromFeed.Text) != "" {
 			p.log.Info("page fetch failed, keeping the feed's content", "url", link, "err", err)

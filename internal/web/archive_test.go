@@ -134,3 +134,38 @@ func TestWithoutAnArchiverArchivingIsUnavailable(t *testing.T) {
 		t.Error("the add-URL form is offered without an archiver")
 	}
 }
+
+func TestTheArchiveAPITakesARenderMode(t *testing.T) {
+	e := newEnv(t, envOptions{anonymous: AnonymousSubmit{Enabled: true, PerHour: 10}})
+	pages := articlePages(t)
+	var ae apiError
+	if resp := e.sendJSON("POST", "/api/v1/archive", map[string]any{"urls": []string{pages.URL + "/news/2.html"}, "render": "sometimes"}, &ae); resp.StatusCode != http.StatusBadRequest || !strings.Contains(ae.Error.Message, "auto, never or always") {
+		t.Errorf("render sometimes: %d %+v", resp.StatusCode, ae)
+	}
+	// Anyone may submit, but only an operator may ask for the browser.
+	resp, body := e.anon("POST", "/api/v1/archive", strings.NewReader(`{"urls":["`+pages.URL+`/news/2.html"],"render":"always"}`), "Content-Type", "application/json")
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("anonymous render always: %d %s", resp.StatusCode, body)
+	}
+	var j jobJSON
+	if resp := e.sendJSON("POST", "/api/v1/archive", map[string]any{"urls": []string{pages.URL + "/news/2.html"}, "render": "never"}, &j); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("render never: %d %+v", resp.StatusCode, j)
+	}
+}
+
+func TestTheAddFormOffersTheBrowserToTheOperator(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, doc := e.page("/add")
+	if query(doc, "form[action=/add/url] select[name=render]") == nil {
+		t.Fatal("no render choice on the add-URL form")
+	}
+	pages := articlePages(t)
+	form := url.Values{"urls": {pages.URL + "/news/1.html"}, "render": {"sometimes"}}.Encode()
+	if resp, _ := e.do("POST", "/add/url", strings.NewReader(form), "Content-Type", "application/x-www-form-urlencoded"); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("render sometimes: %d", resp.StatusCode)
+	}
+	form = url.Values{"urls": {pages.URL + "/news/1.html"}, "render": {"never"}}.Encode()
+	if resp, _ := e.do("POST", "/add/url", strings.NewReader(form), "Content-Type", "application/x-www-form-urlencoded"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("render never: %d", resp.StatusCode)
+	}
+}

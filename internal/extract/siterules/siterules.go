@@ -66,6 +66,13 @@ type Rule struct {
 	AutodetectOnFailure bool // fall back to generic extraction when Body matches nothing
 
 	TestURLs []string
+
+	// Render says the site's pages need a browser to show their text
+	// (newsvault's "render: yes"); WaitFor is a CSS selector the rendered
+	// page must show before it is captured ("wait_for: .post-body"), and
+	// implies Render.
+	Render  bool
+	WaitFor string
 }
 
 // ErrSyntax is wrapped by the errors Parse returns.
@@ -137,6 +144,13 @@ func (r *Rule) set(key, val string) error {
 	case "tidy":
 		var ignored bool
 		return setBool(&ignored, val)
+	case "render":
+		return setBool(&r.Render, val)
+	case "wait_for":
+		if val != "" {
+			r.WaitFor, r.Render = val, true
+		}
+		return nil
 	case "test_url":
 		if val != "" {
 			r.TestURLs = append(r.TestURLs, val)

@@ -334,4 +334,9 @@ CREATE INDEX watch_events_kind ON watch_events(kind, at DESC, id DESC);
 CREATE INDEX watch_events_source ON watch_events(source_id, kind, at DESC, id DESC);
 CREATE INDEX watch_events_article ON watch_events(article_id, at);
 `,
+	// 10: sources.render is the source's archive.RenderMode:
+	// whether its pages are opened in the headless browser.
+	`
+ALTER TABLE sources ADD COLUMN render TEXT NOT NULL DEFAULT 'auto';
+`,
 }

@@ -15,17 +15,17 @@ import (
 
 const sourceCols = `id, kind, feed_url, title, site_url, mode, time_zone, etag, last_modified,
 	interval_s, last_polled_at, last_status, last_error, error_count, next_poll_at, created_at,
-	max_items, last_items_failed, last_item_errors, last_items_skipped, allow_private, allow_nets, watch`
+	max_items, last_items_failed, last_item_errors, last_items_skipped, allow_private, allow_nets, watch, render`
 
 // scanSource reads a row of sourceCols, then extra columns into extra.
 func scanSource(sc interface{ Scan(...any) error }, extra ...any) (s archive.Source, err error) {
-	var kind, mode string
+	var kind, mode, render string
 	var interval int64
 	var polled, next, created sql.NullInt64
 	var itemErrors, nets string
 	dest := []any{&s.ID, &kind, &s.FeedURL, &s.Title, &s.SiteURL, &mode, &s.TimeZone, &s.ETag, &s.LastModified,
 		&interval, &polled, &s.LastStatus, &s.LastError, &s.ErrorCount, &next, &created,
-		&s.MaxItems, &s.LastItemsFailed, &itemErrors, &s.LastItemsSkipped, &s.AllowPrivate, &nets, &s.Watch}
+		&s.MaxItems, &s.LastItemsFailed, &itemErrors, &s.LastItemsSkipped, &s.AllowPrivate, &nets, &s.Watch, &render}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return s, err
 	}
@@ -37,6 +37,7 @@ func scanSource(sc interface{ Scan(...any) error }, extra ...any) (s archive.Sou
 	}
 	s.Kind = archive.SourceKind(kind)
 	s.Mode = archive.ContentMode(mode)
+	s.Render = archive.RenderMode(render)
 	s.Interval = time.Duration(interval) * time.Second
 	s.LastPolledAt, s.NextPollAt, s.CreatedAt = fromMS(polled), fromMS(next), fromMS(created)
 	return s, nil
@@ -49,6 +50,9 @@ func (s *Store) CreateSource(ctx context.Context, src *archive.Source) error {
 	if src.Mode == "" {
 		src.Mode = archive.ModeAuto
 	}
+	if src.Render == "" {
+		src.Render = archive.RenderAuto
+	}
 	if src.CreatedAt.IsZero() {
 		src.CreatedAt = time.Now().UTC()
 	}
@@ -60,9 +64,9 @@ func (s *Store) CreateSource(ctx context.Context, src *archive.Source) error {
 		return fmt.Errorf("create source %s: %w", src.FeedURL, store.ErrConflict)
 	case err == nil:
 		_, err = s.db.ExecContext(ctx, `UPDATE sources SET removed_at = NULL, kind = ?, title = ?, site_url = ?, mode = ?, time_zone = ?,
-			interval_s = ?, next_poll_at = ?, error_count = 0, max_items = ?, allow_private = ?, allow_nets = ?, watch = ? WHERE id = ?`,
+			interval_s = ?, next_poll_at = ?, error_count = 0, max_items = ?, allow_private = ?, allow_nets = ?, watch = ?, render = ? WHERE id = ?`,
 			string(src.Kind), src.Title, src.SiteURL, string(src.Mode), src.TimeZone, int64(src.Interval/time.Second), ms(src.NextPollAt),
-			src.MaxItems, src.AllowPrivate, fetch.FormatNets(src.AllowNets), src.Watch, id)
+			src.MaxItems, src.AllowPrivate, fetch.FormatNets(src.AllowNets), src.Watch, string(src.Render), id)
 		if err != nil {
 			return fmt.Errorf("create source %s: %w", src.FeedURL, err)
 		}
@@ -72,10 +76,10 @@ func (s *Store) CreateSource(ctx context.Context, src *archive.Source) error {
 		return fmt.Errorf("create source %s: %w", src.FeedURL, err)
 	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO sources (kind, feed_url, title, site_url, mode, time_zone, interval_s, next_poll_at, created_at,
-		max_items, allow_private, allow_nets, watch)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		max_items, allow_private, allow_nets, watch, render)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(src.Kind), src.FeedURL, src.Title, src.SiteURL, string(src.Mode), src.TimeZone,
-		int64(src.Interval/time.Second), ms(src.NextPollAt), ms(src.CreatedAt), src.MaxItems, src.AllowPrivate, fetch.FormatNets(src.AllowNets), src.Watch)
+		int64(src.Interval/time.Second), ms(src.NextPollAt), ms(src.CreatedAt), src.MaxItems, src.AllowPrivate, fetch.FormatNets(src.AllowNets), src.Watch, string(src.Render))
 	if err != nil {
 		return fmt.Errorf("create source %s: %w", src.FeedURL, err)
 	}
@@ -171,11 +175,11 @@ func (s *Store) DueSources(ctx context.Context, now time.Time) ([]archive.Source
 func (s *Store) UpdateSource(ctx context.Context, src *archive.Source) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE sources SET title = ?, site_url = ?, mode = ?, time_zone = ?, etag = ?, last_modified = ?,
 		interval_s = ?, last_polled_at = ?, last_status = ?, last_error = ?, error_count = ?, next_poll_at = ?,
-		max_items = ?, last_items_failed = ?, last_item_errors = ?, last_items_skipped = ?, allow_private = ?, allow_nets = ?, watch = ?
+		max_items = ?, last_items_failed = ?, last_item_errors = ?, last_items_skipped = ?, allow_private = ?, allow_nets = ?, watch = ?, render = ?
 		WHERE id = ?`,
 		src.Title, src.SiteURL, string(src.Mode), src.TimeZone, src.ETag, src.LastModified,
 		int64(src.Interval/time.Second), ms(src.LastPolledAt), src.LastStatus, src.LastError, src.ErrorCount, ms(src.NextPollAt),
-		src.MaxItems, src.LastItemsFailed, joinLines(src.LastItemErrors), src.LastItemsSkipped, src.AllowPrivate, fetch.FormatNets(src.AllowNets), src.Watch, src.ID)
+		src.MaxItems, src.LastItemsFailed, joinLines(src.LastItemErrors), src.LastItemsSkipped, src.AllowPrivate, fetch.FormatNets(src.AllowNets), src.Watch, string(src.Render), src.ID)
 	if err != nil {
 		return fmt.Errorf("update source %d: %w", src.ID, err)
 	}

@@ -572,10 +572,23 @@ func jobToJSON(j jobs.Job) JobJSON {
 
 func (s *API) Archive(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		URLs []string `json:"urls"`
+		URLs   []string `json:"urls"`
+		Render string   `json:"render"`
 	}
 	if !decodeJSON(w, r, &in) {
 		return
+	}
+	mode, err := archive.ParseRenderMode(in.Render)
+	if err != nil {
+		reply.Error(w, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	if mode == archive.RenderAlways && !auth.IdentityOf(r).SignedIn() {
+		reply.Error(w, http.StatusForbidden, "forbidden", "render always needs a login or token")
+		return
+	}
+	if mode == archive.RenderAuto {
+		mode = ""
 	}
 	if len(in.URLs) > s.jobs.MaxURLs() {
 		reply.Error(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("a job archives at most %d URLs", s.jobs.MaxURLs()))
@@ -603,7 +616,7 @@ func (s *API) Archive(w http.ResponseWriter, r *http.Request) {
 		reply.Error(w, refused.Code, code, refused.Msg)
 		return
 	}
-	job, err := s.jobs.Submit(urls, s.gate.SubmitPolicy(r))
+	job, err := s.jobs.SubmitRender(urls, s.gate.SubmitPolicy(r), mode)
 	switch {
 	case errors.Is(err, jobs.ErrOff):
 		reply.Error(w, http.StatusServiceUnavailable, "archiving_unavailable", err.Error())

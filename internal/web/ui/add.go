@@ -114,6 +114,18 @@ func (s *UI) AddURL(w http.ResponseWriter, r *http.Request) {
 		s.addFail(w, r, http.StatusBadRequest, d, "url", fmt.Sprintf("a job archives at most %d URLs", s.jobs.MaxURLs()))
 		return
 	}
+	mode, err := archive.ParseRenderMode(r.PostForm.Get("render"))
+	if err != nil {
+		s.addFail(w, r, http.StatusBadRequest, d, "url", err.Error())
+		return
+	}
+	if mode == archive.RenderAlways && !auth.IdentityOf(r).SignedIn() {
+		s.addFail(w, r, http.StatusForbidden, d, "url", "rendering every page needs a login")
+		return
+	}
+	if mode == archive.RenderAuto {
+		mode = ""
+	}
 	if refused := s.gate.CheckSubmit(r, urls); refused != nil {
 		if refused.Wait > 0 {
 			w.Header().Set("Retry-After", auth.RetryAfter(refused.Wait))
@@ -121,7 +133,7 @@ func (s *UI) AddURL(w http.ResponseWriter, r *http.Request) {
 		s.addFail(w, r, refused.Code, d, "url", refused.Msg)
 		return
 	}
-	job, err := s.jobs.Submit(urls, s.gate.SubmitPolicy(r))
+	job, err := s.jobs.SubmitRender(urls, s.gate.SubmitPolicy(r), mode)
 	if err != nil {
 		code := http.StatusServiceUnavailable
 		if !errors.Is(err, jobs.ErrOff) && !errors.Is(err, jobs.ErrBusy) && !errors.Is(err, jobs.ErrStopping) {

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// jsShell serves a page whose article only exists after its script runs.
+func jsShell(t *testing.T) *httptest.Server {
+	text := strings.Repeat("只有脚本运行以后才能读到的正文，命令行要求渲染这一页。", 12)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html><head><title>脚本页面</title></head><body><div id="app"></div>
+<script>const a = document.createElement("article"); for (let i = 0; i < 3; i++) { const p = document.createElement("p"); p.textContent = %q; a.appendChild(p); } document.getElementById("app").appendChild(a);</script></body></html>`, text)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestArchiveRenderFlags(t *testing.T) {
+	ctx := context.Background()
+	srv := jsShell(t)
+
+	// Rendering off for the whole program: the shell is refused as empty.
+	out, err := run(t, ctx, t.TempDir(), "--no-render", "archive", "--render", "always", srv.URL+"/post")
+	if err == nil || !strings.Contains(out, "empty") || !strings.Contains(out, "headless browser is off") {
+		t.Fatalf("--no-render: %v\n%s", err, out)
+	}
+	if _, err := run(t, ctx, t.TempDir(), "archive", "--render", "sometimes", srv.URL); err == nil {
+		t.Fatal("--render sometimes was accepted")
+	}
+	t.Setenv("NEWSVAULT_RENDER", "off")
+	if out, err := run(t, ctx, t.TempDir(), "archive", srv.URL+"/post"); err == nil || !strings.Contains(out, "empty") {
+		t.Fatalf("NEWSVAULT_RENDER=off: %v\n%s", err, out)
+	}
+	t.Setenv("NEWSVAULT_RENDER", "")
+
+	if testing.Short() {
+		t.Skip("the rest starts a browser")
+	}
+	exe := os.Getenv("CHROMIUM")
+	if exe == "" {
+		exe = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(exe); err != nil {
+		t.Skip("no Chromium")
+	}
+	data := t.TempDir()
+	out, err = run(t, ctx, data, "archive", "--render", "always", srv.URL+"/post")
+	if err != nil || !strings.HasPrefix(out, "new") {
+		t.Fatalf("archive --render always: %v\n%s", err, out)
+	}
+	if m, _ := filepath.Glob(filepath.Join(data, "newsvault.db")); len(m) != 1 {
+		t.Fatal("no database")
+	}
+}
