@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"strings"
 
-	readability "codeberg.org/readeck/go-readability/v2"
 	htmldate "github.com/markusmobius/go-htmldate"
 	trafilatura "github.com/markusmobius/go-trafilatura"
 	"golang.org/x/net/html"
@@ -19,48 +17,11 @@ type candidate struct {
 	root   *html.Node // children are the content
 	tokens int        // tokens left after pruneBoilerplate
 	stats  pruneStats
-	// listing is the statistics isListing judges: readability's, when it
-	// ran, whichever candidate won.
+	// listing is the statistics isListing judges, whichever candidate
+	// won.
 	listing *pruneStats
 	title   string // the title the algorithm found, if any
 	author  string
-}
-
-// readabilityCandidate runs readeck's go-readability on a copy of doc and
-// prunes the result.
-func readabilityCandidate(doc *html.Node, pageURL *url.URL) (c *candidate, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			c, err = nil, fmt.Errorf("readability: panic: %v", p)
-		}
-	}()
-	parser := readability.NewParser()
-	parser.KeepClasses = true // pruneBoilerplate reads them
-	art, err := parser.ParseDocument(doc, pageURL)
-	if err != nil {
-		return nil, fmt.Errorf("readability: %w", err)
-	}
-	if art.Node == nil {
-		return nil, nil
-	}
-	root := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
-	if art.Node.Parent != nil {
-		art.Node.Parent.RemoveChild(art.Node)
-	}
-	if strings.HasPrefix(attr(art.Node, "id"), "readability-page-") {
-		// Readability's own wrapper: keep what it wraps.
-		for c := art.Node.FirstChild; c != nil; c = art.Node.FirstChild {
-			art.Node.RemoveChild(c)
-			root.AppendChild(c)
-		}
-	} else {
-		root.AppendChild(art.Node)
-	}
-	fixAtoms(root)
-	c = &candidate{source: "readability", root: root, title: art.Title(), author: art.Byline()}
-	c.stats = pruneBoilerplate(root)
-	c.tokens = c.stats.kept
-	return c, nil
 }
 
 // trafilaturaCandidate runs go-trafilatura (without its own fallbacks,
