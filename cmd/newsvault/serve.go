@@ -124,7 +124,7 @@ marked Secure; rate limits then count the proxy as one client.`,
 				Auth: a.Store, ReadAccess: access, BehindTLS: behindTLS, SessionTTL: sessionTTL,
 				AnonymousSubmit: web.AnonymousSubmit{Enabled: anonSubmit, PerHour: submitRate, Domains: splitList(submitDomains)},
 				Stories:         a.Stories, StoriesRejected: stories.ErrBadDecision,
-				Watcher:         a.Watch,
+				Watcher: a.Watch,
 			})
 			if err != nil {
 				return err

@@ -24,6 +24,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/newsvault/newsvault/internal/archive"
 	"github.com/newsvault/newsvault/internal/blob"
 	"github.com/newsvault/newsvault/internal/extract"
 	"github.com/newsvault/newsvault/internal/fetch"
@@ -332,7 +333,16 @@ func Open(ctx context.Context, c *Config) (*App, error) {
 		}
 	}
 	p := pipeline.New(st, blobs, client, x, log, opts)
-	w := watcher.New(st, blobs, client, x, p, watcher.Options{Logger: log})
+	w := watcher.New(st, blobs, client, x, p, watcher.Options{Logger: log,
+		// A re-check reaches what the article's first fetch could: a
+		// feed's stored and the operator's allowance for the feed's host,
+		// the operator's allowance for a URL archived by hand.
+		Network: func(a archive.Article, src *archive.Source) fetch.Policy {
+			if src != nil && src.Kind == archive.KindFeed {
+				return p.SourcePolicy(src)
+			}
+			return c.Policy(a.URL)
+		}})
 	return &App{Cfg: c, Log: log, Store: st, Blobs: blobs, Fetch: client, Extractor: x, Search: an, Pipe: p,
 		Stories: rel, Watch: w, Render: r}, nil
 }

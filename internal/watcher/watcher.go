@@ -81,8 +81,13 @@ type Options struct {
 	// that feed polls are never queued behind checks.
 	PerHost int
 	// Batch is how many due checks one round picks; default 500.
-	Batch  int
-	Logger *slog.Logger
+	Batch int
+	// Network, when set, gives the fetch policy of an article's re-check
+	// (fetch.WithPolicy): the network allowance its source or the operator
+	// gave, for its own host only. Nil: the client's defaults, which
+	// refuse every private address.
+	Network func(a archive.Article, src *archive.Source) fetch.Policy
+	Logger  *slog.Logger
 }
 
 // Watcher runs checks. It is safe for concurrent use.
@@ -307,7 +312,11 @@ func (w *Watcher) check(ctx context.Context, ws store.Watch) (res Result) {
 			req.ETag, req.LastModified = first(c.Header["Etag"]), first(c.Header["Last-Modified"])
 		}
 	}
-	resp, ferr := w.fetcher.Get(ctx, req)
+	fctx := ctx
+	if w.opts.Network != nil {
+		fctx = fetch.WithPolicy(ctx, w.opts.Network(a, src))
+	}
+	resp, ferr := w.fetcher.Get(fctx, req)
 	release()
 	if ferr != nil && ctx.Err() != nil {
 		res.Err = ferr
