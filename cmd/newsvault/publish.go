@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/newsvault/newsvault/internal/cli"
+	"github.com/newsvault/newsvault/internal/manifest"
 	"github.com/newsvault/newsvault/internal/publish"
 )
 
@@ -45,6 +46,11 @@ search index files they touch. A target is written atomically: a run killed
 midway leaves it as it was, or is completed by the next run. A directory
 that is not empty and was not made by publish is refused.
 
+Every target ends with MANIFEST (SHA-256 and size of each file) and
+MANIFEST.minisig, signed with the key in the data directory (manifest.key;
+its public half manifest.pub is what readers need): check a copy with
+"newsvault verify DIR" or "minisign -Vm MANIFEST -p manifest.pub".
+
 publish.toml:
 
   interval = "10m"            # serve publishes at most this often
@@ -71,7 +77,11 @@ serve runs the same publish after each poll round (see serve --help).`,
 				return err
 			}
 			defer a.Close()
-			p := &publish.Publisher{Store: a.Store, Blobs: a.Blobs, Analyzer: a.Search, Log: a.Log}
+			key, err := manifest.LoadOrCreateKey(cfg.DataDir)
+			if err != nil {
+				return err
+			}
+			p := &publish.Publisher{Store: a.Store, Blobs: a.Blobs, Analyzer: a.Search, Log: a.Log, Key: key}
 			for _, t := range targets {
 				rep, err := p.Run(ctx, t)
 				if err != nil {

@@ -38,3 +38,54 @@ func TestPublishVerbWritesConfiguredTargetsAndRefusesForeignDirs(t *testing.T) {
 		t.Errorf("publishing into a foreign directory: %v", err)
 	}
 }
+
+func TestVerifyNamesTheAlteredFileOfAPublishedTarget(t *testing.T) {
+	data := t.TempDir()
+	md := filepath.Join(data, "in", "测试来源", "1.md")
+	os.MkdirAll(filepath.Dir(md), 0o755)
+	os.WriteFile(md, []byte("<!--1677595144000-->\n[卢卡申科抵达北京](https://news.example.com/1.html)\n------\n\n<p>白俄罗斯总统卢卡申科星期二抵达北京。</p>\n"), 0o644)
+	if _, err := run(t, t.Context(), data, "import", filepath.Join(data, "in")); err != nil {
+		t.Fatal(err)
+	}
+	site := filepath.Join(t.TempDir(), "site")
+	if _, err := run(t, t.Context(), data, "publish", "--site", site); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, t.Context(), data, "verify", site)
+	if err != nil || !strings.Contains(out, "ok: ") || !strings.Contains(out, filepath.Join(data, "manifest.pub")) {
+		t.Fatalf("verify of a fresh copy: %q %v", out, err)
+	}
+	// An idle run keeps the signature: nothing is rewritten.
+	if out, err := run(t, t.Context(), data, "publish", "--site", site); err != nil || !strings.Contains(out, "0 files written") {
+		t.Fatalf("idle publish: %q %v", out, err)
+	}
+	// A reader's copy is the tree without our bookkeeping.
+	cp := filepath.Join(t.TempDir(), "copy")
+	if err := os.CopyFS(cp, os.DirFS(site)); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(filepath.Join(cp, ".newsvault"))
+	if out, err := run(t, t.Context(), data, "verify", "--key", filepath.Join(data, "manifest.pub"), cp); err != nil {
+		t.Fatalf("verify of a copy: %q %v", out, err)
+	}
+	victim := filepath.Join(cp, "index.html")
+	b, err := os.ReadFile(victim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 1
+	os.WriteFile(victim, b, 0o644)
+	os.WriteFile(filepath.Join(cp, "extra.html"), []byte("<p>planted</p>"), 0o644)
+	out, err = run(t, t.Context(), data, "verify", cp)
+	if err == nil || !strings.Contains(out, "altered: index.html") || !strings.Contains(out, "extra: extra.html") || strings.Contains(out, "ok: ") {
+		t.Fatalf("verify of an altered copy: %q %v", out, err)
+	}
+	// Another key's signature is refused.
+	other := t.TempDir()
+	if _, err := run(t, t.Context(), other, "publish", "--site", filepath.Join(other, "s")); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, t.Context(), other, "verify", site); err == nil || !strings.Contains(out, "BAD SIGNATURE") {
+		t.Fatalf("verify with a stranger's key: %q %v", out, err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/newsvault/newsvault/internal/archive"
 	"github.com/newsvault/newsvault/internal/content"
+	"github.com/newsvault/newsvault/internal/manifest"
 	"github.com/newsvault/newsvault/internal/search"
 	"github.com/newsvault/newsvault/internal/store"
 )
@@ -27,6 +28,9 @@ type Publisher struct {
 	// does (content.Sanitizer.Servable).
 	Sanitizer *content.Sanitizer
 	Log       *slog.Logger
+	// Key signs each target's MANIFEST (see internal/manifest); nil
+	// publishes no manifest.
+	Key *manifest.Key
 	// Now is the clock (feeds' updated time); nil means time.Now.
 	Now func() time.Time
 
@@ -116,6 +120,12 @@ func (p *Publisher) Run(ctx context.Context, t Target) (Report, error) {
 	if err := ctx.Err(); err != nil {
 		tr.discard()
 		return rep, err
+	}
+	if p.Key != nil {
+		if err := tr.stageManifest(p.Key, p.now()); err != nil {
+			tr.discard()
+			return rep, fmt.Errorf("publish %s: %w", t.Name, err)
+		}
 	}
 	rep.Written, rep.Removed, err = tr.commit()
 	rep.Duration = time.Since(start)

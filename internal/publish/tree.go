@@ -242,14 +242,19 @@ var errKilled = errors.New("publish: run stopped mid-commit (test)")
 
 // apply moves staged files into place, removes deleted ones, saves the
 // state and removes the journal. It can be repeated after a kill.
+//
+// The signed manifest and its signature move last, after the removals, so
+// a reader who sees a new manifest sees the tree it lists.
 func (t *tree) apply(j *journal) error {
-	for i, rel := range j.Moves {
+	n := 0
+	move := func(rel string) error {
 		if !safePath(rel) {
 			return fmt.Errorf("journal names unsafe path %q", rel)
 		}
-		if t.failAfter > 0 && i == t.failAfter {
+		if t.failAfter > 0 && n == t.failAfter {
 			return errKilled
 		}
+		n++
 		from := filepath.Join(t.dir, metaDir, stagingDir, filepath.FromSlash(rel))
 		to := filepath.Join(t.dir, filepath.FromSlash(rel))
 		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
@@ -258,12 +263,28 @@ func (t *tree) apply(j *journal) error {
 		if err := os.Rename(from, to); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
+		return nil
+	}
+	var last []string
+	for _, rel := range j.Moves {
+		if isManifest(rel) {
+			last = append(last, rel)
+			continue
+		}
+		if err := move(rel); err != nil {
+			return err
+		}
 	}
 	for _, rel := range j.Removes {
 		if !safePath(rel) {
 			return fmt.Errorf("journal names unsafe path %q", rel)
 		}
 		if err := os.Remove(filepath.Join(t.dir, filepath.FromSlash(rel))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	for _, rel := range last {
+		if err := move(rel); err != nil {
 			return err
 		}
 	}
