@@ -61,6 +61,8 @@ func (p *Pipeline) ArchiveURL(ctx context.Context, rawURL string, src *archive.S
 type fetchedPage struct {
 	resp   *fetch.Response
 	result *extract.Result
+	// offline pages (read from a WARC file) fetch no images.
+	offline bool
 }
 
 // fetchPage downloads and extracts a page, recording failures.
@@ -133,7 +135,7 @@ func (p *Pipeline) savePage(ctx context.Context, src *archive.Source, rawURL, ca
 		v.Text = art.Text()
 	}
 	return p.saveVersion(ctx, versionWrite{src: src, rawURL: rawURL, canon: canon, v: v, art: art,
-		base: page.resp.FinalURL, capt: capt, images: !p.opts.SkipImages, fromOwnURL: true})
+		base: page.resp.FinalURL, capt: capt, images: !p.opts.SkipImages && !page.offline, fromOwnURL: true})
 }
 
 // article sanitises an extraction's content, from its parsed tree when it
