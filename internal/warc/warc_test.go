@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/newsvault/newsvault/internal/archive"
-	"github.com/newsvault/newsvault/internal/warc/warciotest"
 	"github.com/newsvault/newsvault/internal/blob"
+	"github.com/newsvault/newsvault/internal/warc/warciotest"
 )
 
 type fixture struct {
