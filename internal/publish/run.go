@@ -53,6 +53,11 @@ type Report struct {
 	Written  int // files written
 	Removed  int // files removed
 	Duration time.Duration
+	// Git targets: the branch head, the remotes now at it, and those that
+	// failed (by name), which the next run pushes again.
+	Commit     string
+	Pushed     []string
+	PushErrors map[string]error
 }
 
 // entry is one article as listings need it (no content), with its status.
@@ -89,6 +94,16 @@ func (p *Publisher) Run(ctx context.Context, t Target) (Report, error) {
 	}
 	if p.Log == nil {
 		p.Log = slog.New(slog.DiscardHandler)
+	}
+	if t.Kind == KindGit {
+		err := p.git(ctx, t, &rep)
+		rep.Duration = time.Since(start)
+		if err != nil {
+			return rep, fmt.Errorf("publish %s: %w", t.Name, err)
+		}
+		p.Log.Info("published", "target", t.Name, "kind", t.Kind, "commit", rep.Commit, "written", rep.Written,
+			"removed", rep.Removed, "pushed", rep.Pushed, "push_failed", len(rep.PushErrors), "dur", rep.Duration)
+		return rep, nil
 	}
 	tr, err := openTree(t.Dir, string(t.Kind))
 	if err != nil {

@@ -54,6 +54,11 @@ type treeState struct {
 	Articles map[int64]articleState `json:"articles"`
 	// Index is the static site's search index layout.
 	Index *indexState `json:"index,omitempty"`
+	// Run counts the target's complete runs; Changed lists the paths the
+	// last one wrote or removed, so a git target that committed run Run-1
+	// examines only those.
+	Run     int64    `json:"run"`
+	Changed []string `json:"changed,omitempty"`
 }
 
 type articleState struct {
@@ -221,6 +226,8 @@ func (t *tree) commit() (written, removed int, err error) {
 		j.Removes = append(j.Removes, rel)
 	}
 	sort.Strings(j.Removes)
+	t.next.Run = t.prev.Run + 1
+	t.next.Changed = append(append(make([]string, 0, len(j.Moves)+len(j.Removes)), j.Moves...), j.Removes...)
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(j); err != nil {
 		return 0, 0, err
