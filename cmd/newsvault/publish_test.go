@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,5 +88,45 @@ func TestVerifyNamesTheAlteredFileOfAPublishedTarget(t *testing.T) {
 	}
 	if out, err := run(t, t.Context(), other, "verify", site); err == nil || !strings.Contains(out, "BAD SIGNATURE") {
 		t.Fatalf("verify with a stranger's key: %q %v", out, err)
+	}
+}
+
+// TestMarkdownTargetWritesImportedMirrorFilesAsImported: a seed mirror file,
+// imported and published, comes out under its own name with its exact
+// bytes (front matter, spacing and all), as export --format md writes it;
+// a republished git mirror of the seed does not churn.
+func TestMarkdownTargetWritesImportedMirrorFilesAsImported(t *testing.T) {
+	data := t.TempDir()
+	seed := []byte("<!--1677595144000-->\n[卢卡申科抵达北京](https://news.example.com/1.html)\n------\n\n<div><p>白俄罗斯总统卢卡申科星期二抵达北京。</p>\n\n<p>  这是原文件的排版，  不应被改写。</p></div>\n")
+	md := filepath.Join(data, "in", "测试来源", "1677595144_卢卡申科抵达北京.md")
+	os.MkdirAll(filepath.Dir(md), 0o755)
+	os.WriteFile(md, seed, 0o644)
+	if _, err := run(t, t.Context(), data, "import", filepath.Join(data, "in")); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "md")
+	if res, err := run(t, t.Context(), data, "publish", "--markdown", out); err != nil {
+		t.Fatalf("publish: %v\n%s", err, res)
+	}
+	exp := filepath.Join(t.TempDir(), "exp")
+	if res, err := run(t, t.Context(), data, "export", "--format", "md", exp); err != nil {
+		t.Fatalf("export: %v\n%s", err, res)
+	}
+	for _, dir := range []string{out, exp} {
+		got, _ := filepath.Glob(filepath.Join(dir, "articles", "*", "1677595144_卢卡申科抵达北京.md"))
+		if len(got) != 1 {
+			t.Fatalf("%s: no file under the imported name", dir)
+		}
+		b, _ := os.ReadFile(got[0])
+		if !bytes.Equal(b, seed) {
+			t.Errorf("%s differs from the imported file:\n%s", got[0], b)
+		}
+	}
+	list, _ := filepath.Glob(filepath.Join(out, "lists", "*.md"))
+	if len(list) != 1 {
+		t.Fatalf("lists: %v", list)
+	}
+	if b, _ := os.ReadFile(list[0]); !strings.Contains(string(b), "1677595144_") {
+		t.Errorf("the list does not link the imported file's name:\n%s", b)
 	}
 }
