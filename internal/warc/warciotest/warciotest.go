@@ -4,6 +4,8 @@
 // node or npm are missing or the install fails.
 package warciotest
 
+//newsvault:direct-client test-only helper: runs npm to install warcio for tests; never linked into the product
+
 import (
 	"os"
 	"os/exec"
