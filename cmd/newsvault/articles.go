@@ -78,7 +78,11 @@ func newImportCmd(cfg *cli.Config) *cobra.Command {
   - markdown mirror files: "<!--ms-->", "[title](link)", "------", a blank
     line, then the HTML content (optionally after a Jekyll front-matter
     block), such as articles/<outlet>/<id>.md;
-  - .html/.htm pages and .txt pages, whose article is extracted.
+  - .html/.htm pages and .txt pages, whose article is extracted;
+  - .warc and .warc.gz files (ours, wget's, ArchiveBox's, Browsertrix's):
+    every successful HTML response and HTML resource record becomes a
+    capture and an article version, as if fetched then (given by name;
+    images stay links to their original addresses).
 
 Articles are filed under one source per directory name (or --source). An
 import is idempotent: files already imported are skipped, so an interrupted
@@ -94,7 +98,34 @@ import is resumed by running it again. Failed files are listed at the end.`,
 				prog.Set(done, total)
 			}
 			start := time.Now()
-			rep, err := a.Pipe.Import(ctx, args, opts)
+			var warcs, rest []string
+			for _, p := range args {
+				if pipeline.IsWARC(p) {
+					warcs = append(warcs, p)
+				} else {
+					rest = append(rest, p)
+				}
+			}
+			var failed int
+			for _, w := range warcs {
+				wr, err := a.Pipe.ImportWARC(ctx, w, opts)
+				if err != nil {
+					return err
+				}
+				for _, f := range wr.Failed {
+					fmt.Fprintf(cmd.ErrOrStderr(), "failed  %v\n", f)
+				}
+				failed += len(wr.Failed)
+				fmt.Fprintf(cmd.OutOrStdout(), "imported %s: %d records, %d pages: %d new articles, %d new versions, %d unchanged, %d failed\n",
+					w, wr.Records, wr.Pages, wr.NewArticles, wr.NewVersions, wr.Unchanged, len(wr.Failed))
+			}
+			if len(rest) == 0 {
+				if failed > 0 {
+					return fmt.Errorf("%d WARC records could not be imported", failed)
+				}
+				return nil
+			}
+			rep, err := a.Pipe.Import(ctx, rest, opts)
 			if prog != nil {
 				prog.Finish()
 			}
@@ -106,8 +137,8 @@ import is resumed by running it again. Failed files are listed at the end.`,
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "imported %d files in %s: %d new articles, %d new versions, %d unchanged, %d failed\n",
 				rep.Files, time.Since(start).Round(time.Millisecond), rep.NewArticles, rep.NewVersions, rep.Unchanged, len(rep.Failed))
-			if len(rep.Failed) > 0 {
-				return fmt.Errorf("%d of %d files could not be imported", len(rep.Failed), rep.Files)
+			if len(rep.Failed) > 0 || failed > 0 {
+				return fmt.Errorf("%d of %d files and %d WARC records could not be imported", len(rep.Failed), rep.Files, failed)
 			}
 			return nil
 		}),
@@ -121,10 +152,11 @@ import is resumed by running it again. Failed files are listed at the end.`,
 
 func newExportCmd(cfg *cli.Config) *cobra.Command {
 	var format string
+	var maxWARC int64
 	var opts publish.MarkdownOptions
 	cmd := &cobra.Command{
-		Use:   "export --format md DIR",
-		Short: "Write the archive out as a markdown mirror",
+		Use:   "export --format md|warc DIR",
+		Short: "Write the archive out as a markdown mirror or as WARC files",
 		Long: `export writes every article in the markdown mirror format under DIR:
 articles/<source>/<id>_<title>.md, one list page per source in lists/
 (newest first, dates in the source's time zone), and the stored images in
@@ -133,11 +165,19 @@ assets/, referenced relatively so the mirror reads offline.
 An article imported from a mirror file keeps that file's name, and while it
 is unchanged since (and its images were not downloaded) it is written as the
 very bytes that were imported, so re-exporting an imported mirror does not
-churn it. --sanitized writes our sanitized form of every article instead.`,
+churn it. --sanitized writes our sanitized form of every article instead.
+
+--format warc writes every raw capture, oldest first, as WARC 1.1 files
+(gzip per record) under DIR: fetched pages as request and response records
+(revisit records for a body fetched again unchanged), imported pages as
+resource records, and a metadata record tying each capture to the article
+and version extracted from it; newsvault.cdxj indexes them. Files rotate at
+--max-warc-size. Any WARC reader (warcio, pywb, replayweb.page) opens them,
+and newsvault import reads them back.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "md" {
-				return cli.Usagef("--format %q: only md is supported", format)
+			if format != "md" && format != "warc" {
+				return cli.Usagef("--format %q: md or warc", format)
 			}
 			ctx := cmd.Context()
 			a, err := cli.Open(ctx, cfg)
@@ -145,6 +185,15 @@ churn it. --sanitized writes our sanitized form of every article instead.`,
 				return err
 			}
 			defer a.Close()
+			if format == "warc" {
+				rep, err := publish.ExportWARC(ctx, a.Store, a.Blobs, args[0], publish.WARCOptions{MaxFileSize: maxWARC, UserAgent: cfg.UserAgent, Log: a.Log})
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "exported %d captures (%d responses, %d revisits, %d resources; %d linked to their article) to %d WARC files in %s; %d skipped (no stored body or no web address)\n",
+					rep.Captures, rep.Responses, rep.Revisits, rep.Resources, rep.Linked, len(rep.Files), args[0], rep.Skipped)
+				return nil
+			}
 			var prog *cli.Progress
 			opts.Progress = func(done, total int) {
 				if prog == nil {
@@ -163,7 +212,8 @@ churn it. --sanitized writes our sanitized form of every article instead.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "md", "output format: md (the markdown mirror format)")
+	cmd.Flags().StringVar(&format, "format", "md", "output format: md (the markdown mirror format) or warc (the raw captures)")
+	cmd.Flags().Int64Var(&maxWARC, "max-warc-size", 1<<30, "with --format warc: start a new WARC file past this many bytes")
 	cmd.Flags().BoolVar(&opts.OriginalImages, "original-images", false, "point images at their original URLs instead of copying local ones")
 	cmd.Flags().BoolVar(&opts.Sanitized, "sanitized", false, "write our sanitized form of imported articles instead of the imported files' bytes")
 	cmd.Flags().Int64Var(&opts.SourceID, "source", 0, "export only this source ID")

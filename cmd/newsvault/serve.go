@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/newsvault/newsvault/internal/cli"
+	"github.com/newsvault/newsvault/internal/manifest"
 	"github.com/newsvault/newsvault/internal/publish"
 	"github.com/newsvault/newsvault/internal/stories"
 	"github.com/newsvault/newsvault/internal/web"
@@ -160,7 +161,11 @@ marked Secure; rate limits then count the proxy as one client.`,
 				if publishEvery > 0 {
 					pconf.Interval.Duration = publishEvery
 				}
-				auto = publish.NewAuto(&publish.Publisher{Store: a.Store, Blobs: a.Blobs, Analyzer: a.Search, Log: a.Log}, targets, pconf.Interval.Duration)
+				key, err := manifest.LoadOrCreateKey(cfg.DataDir)
+				if err != nil {
+					return err
+				}
+				auto = publish.NewAuto(&publish.Publisher{Store: a.Store, Blobs: a.Blobs, Analyzer: a.Search, Log: a.Log, Key: key}, targets, pconf.Interval.Duration)
 				go auto.Run(ctx)
 				auto.Kick() // bring the targets up to date at start
 			}

@@ -137,7 +137,7 @@ func (s *scanner) walk(rel string) error {
 		r, _ := filepath.Rel(s.src, p)
 		r = filepath.ToSlash(r)
 		if d.IsDir() {
-			if r == ".git" {
+			if r == ".git" || r == ".newsvault" { // a publish target's bookkeeping is not published
 				return filepath.SkipDir
 			}
 			return nil

@@ -182,20 +182,14 @@ type Entry struct {
 }
 
 // Write lists every regular file under dir (except MANIFEST, MANIFEST.minisig
-// and a top-level .git), writes MANIFEST sorted by path and signs it into
+// and a top-level .git or .newsvault), writes MANIFEST sorted by path and signs it into
 // MANIFEST.minisig. It returns the entries written.
 func Write(dir string, key *Key) ([]Entry, error) {
 	entries, err := Scan(dir)
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	buf.WriteString(header + "\n")
-	for _, e := range entries {
-		fmt.Fprintf(&buf, "%s %d %s\n", e.SHA256, e.Size, e.Path)
-	}
-	body := buf.Bytes()
-	sig, err := Sign(body, key, fmt.Sprintf("timestamp:%d\tfile:%s\tfiles:%d", time.Now().Unix(), ManifestName, len(entries)))
+	body, sig, err := Render(entries, key, time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -207,6 +201,31 @@ func Write(dir string, key *Key) ([]Entry, error) {
 	}
 	return entries, nil
 }
+
+// Render returns the MANIFEST body listing entries (sorted by path, as
+// Scan returns them) and its signature, timestamped now. A caller that
+// stages files itself (publish) writes both beside the files it lists.
+func Render(entries []Entry, key *Key, now time.Time) (body, sig []byte, err error) {
+	var buf bytes.Buffer
+	buf.WriteString(header + "\n")
+	for _, e := range entries {
+		if strings.ContainsAny(e.Path, "\n\r") {
+			return nil, nil, fmt.Errorf("manifest: %q: newline in file name", e.Path)
+		}
+		fmt.Fprintf(&buf, "%s %d %s\n", e.SHA256, e.Size, e.Path)
+	}
+	body = buf.Bytes()
+	sig, err = Sign(body, key, fmt.Sprintf("timestamp:%d\tfile:%s\tfiles:%d", now.Unix(), ManifestName, len(entries)))
+	if err != nil {
+		return nil, nil, err
+	}
+	return body, sig, nil
+}
+
+// skipDir reports whether a directory at rel is left out of a manifest:
+// a top-level .git (a mirror's repository) and .newsvault (a publish
+// target's own bookkeeping, which is not published).
+func skipDir(rel string) bool { return rel == ".git" || rel == ".newsvault" }
 
 // Scan hashes every file under dir the way Write lists them, sorted by path.
 // A symlink, device or other non-regular file is an error: a published tree
@@ -223,7 +242,7 @@ func Scan(dir string) ([]Entry, error) {
 		}
 		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
-			if rel == ".git" {
+			if skipDir(rel) {
 				return filepath.SkipDir
 			}
 			return nil
@@ -388,7 +407,7 @@ func Verify(dir string, pub PublicKey) (*Report, error) {
 		rel, _ := filepath.Rel(dir, p)
 		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
-			if rel == ".git" {
+			if skipDir(rel) {
 				return filepath.SkipDir
 			}
 			return nil

@@ -73,6 +73,8 @@ type fetchedPage struct {
 	resp   *fetch.Response
 	result *extract.Result
 	extra  []store.AssetRef // a rendered page's screenshot and PDF
+	// offline pages (read from a WARC file) fetch no images.
+	offline bool
 }
 
 // fetchPage downloads and extracts a page, recording failures. mode says
@@ -172,7 +174,7 @@ func (p *Pipeline) pageVersion(src *archive.Source, rawURL, canon string, page *
 		v.Text = art.Text()
 	}
 	return versionWrite{src: src, rawURL: rawURL, canon: canon, declared: res.Canonical, v: v, art: art,
-		base: page.resp.FinalURL, images: !p.opts.SkipImages, fromOwnURL: true, extra: page.extra}
+		base: page.resp.FinalURL, images: !p.opts.SkipImages && !page.offline, fromOwnURL: true, extra: page.extra}
 }
 
 // article sanitises an extraction's content, from its parsed tree when it

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ type Kind string
 const (
 	KindMarkdown Kind = "markdown" // the markdown mirror (seed format, list pages, README.md)
 	KindSite     Kind = "site"     // the static HTML site with search and feeds
+	KindGit      Kind = "git"      // another target's directory committed to git and pushed
 )
 
 // Target is one place publishing writes.
@@ -36,6 +38,34 @@ type Target struct {
 	// OriginalImages (markdown) links images to their original URLs
 	// instead of copying them.
 	OriginalImages bool `toml:"original_images"`
+
+	// Source (git) names the target whose directory is committed; the git
+	// target runs after it.
+	Source string `toml:"source"`
+	// Repo (git) is the bare repository kept locally; a relative one is
+	// inside the data directory.
+	Repo string `toml:"repo"`
+	// Branch (git) is the branch committed and pushed; default "main".
+	Branch string `toml:"branch"`
+	// Remotes (git) are pushed after each commit, each on its own.
+	Remotes []Remote `toml:"remote"`
+	// SourceDir is the source target's directory, filled in by
+	// Config.Find.
+	SourceDir string `toml:"-"`
+}
+
+// Remote is one place a git target is pushed to.
+type Remote struct {
+	Name string `toml:"name"`
+	// URL is a path to a bare repository, ssh://…, git@host:path or
+	// https://….
+	URL string `toml:"url"`
+	// TokenEnv names the environment variable holding an HTTPS token;
+	// TokenUser is the user sent with it (default "x-access-token").
+	TokenEnv  string `toml:"token_env"`
+	TokenUser string `toml:"token_user"`
+	// SSHKey is a private key file for SSH remotes; empty uses the agent.
+	SSHKey string `toml:"ssh_key"`
 }
 
 // Config is the publish.toml of a data directory.
@@ -100,6 +130,9 @@ func LoadConfig(dataDir string) (Config, error) {
 		if c.Targets[i].Dir != "" && !filepath.IsAbs(c.Targets[i].Dir) {
 			c.Targets[i].Dir = filepath.Join(dataDir, c.Targets[i].Dir)
 		}
+		if c.Targets[i].Repo != "" && !filepath.IsAbs(c.Targets[i].Repo) {
+			c.Targets[i].Repo = filepath.Join(dataDir, c.Targets[i].Repo)
+		}
 	}
 	if err := c.Validate(); err != nil {
 		return c, fmt.Errorf("%s: %w", p, err)
@@ -123,6 +156,16 @@ func (c Config) Validate() error {
 		}
 		seen[t.Name] = true
 	}
+	for _, t := range c.Targets {
+		if t.Kind != KindGit {
+			continue
+		}
+		if src := c.target(t.Source); src == nil {
+			errs = append(errs, fmt.Errorf("target %s: source %q is not a target", t.Name, t.Source))
+		} else if src.Kind == KindGit {
+			errs = append(errs, fmt.Errorf("target %s: source %q is a git target; name a markdown or site target", t.Name, t.Source))
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -131,8 +174,11 @@ func (t Target) Validate() error {
 	if !reTargetName.MatchString(t.Name) {
 		return fmt.Errorf("target name %q: letters, digits, '.', '_' and '-' only", t.Name)
 	}
+	if t.Kind == KindGit {
+		return t.validateGit()
+	}
 	if t.Kind != KindMarkdown && t.Kind != KindSite {
-		return fmt.Errorf("target %s: kind %q: want markdown or site", t.Name, t.Kind)
+		return fmt.Errorf("target %s: kind %q: want markdown, site or git", t.Name, t.Kind)
 	}
 	if strings.TrimSpace(t.Dir) == "" {
 		return fmt.Errorf("target %s: needs a dir", t.Name)
@@ -146,15 +192,67 @@ func (t Target) Validate() error {
 	return nil
 }
 
-// Find returns the targets named, or all when name is empty.
-func (c Config) Find(name string) ([]Target, error) {
-	if name == "" {
-		return c.Targets, nil
+// validateGit checks a git target.
+func (t Target) validateGit() error {
+	var errs []error
+	if t.Source == "" {
+		errs = append(errs, fmt.Errorf("target %s: a git target needs a source (the target it commits)", t.Name))
 	}
-	for _, t := range c.Targets {
-		if t.Name == name {
-			return []Target{t}, nil
+	if strings.TrimSpace(t.Repo) == "" {
+		errs = append(errs, fmt.Errorf("target %s: a git target needs a repo (its local bare repository)", t.Name))
+	}
+	names := map[string]bool{}
+	for _, r := range t.Remotes {
+		if !reTargetName.MatchString(r.Name) || names[r.Name] {
+			errs = append(errs, fmt.Errorf("target %s: remote name %q: unique letters, digits, '.', '_' and '-' only", t.Name, r.Name))
+		}
+		names[r.Name] = true
+		if strings.TrimSpace(r.URL) == "" {
+			errs = append(errs, fmt.Errorf("target %s: remote %s needs a url", t.Name, r.Name))
 		}
 	}
-	return nil, fmt.Errorf("no publish target named %q", name)
+	return errors.Join(errs...)
+}
+
+func (c Config) target(name string) *Target {
+	for i := range c.Targets {
+		if c.Targets[i].Name == name {
+			return &c.Targets[i]
+		}
+	}
+	return nil
+}
+
+// Find returns the targets named, or all when name is empty, with git
+// targets after the others (a git target commits its source's output) and
+// their SourceDir filled in.
+func (c Config) Find(name string) ([]Target, error) {
+	var out []Target
+	for _, t := range c.Targets {
+		if name == "" || t.Name == name {
+			if t.Kind == KindGit {
+				if src := c.target(t.Source); src != nil {
+					t.SourceDir = src.Dir
+				}
+			}
+			out = append(out, t)
+		}
+	}
+	if len(out) == 0 && name != "" {
+		return nil, fmt.Errorf("no publish target named %q", name)
+	}
+	slices.SortStableFunc(out, func(a, b Target) int {
+		return cmpBool(a.Kind == KindGit, b.Kind == KindGit)
+	})
+	return out, nil
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }

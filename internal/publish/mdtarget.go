@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +27,11 @@ func (p *Publisher) markdown(ctx context.Context, tr *tree, t Target, snap *snap
 	for _, s := range snap.sources {
 		dirs[s.ID] = dirName(s, used)
 	}
+	// An article imported from a mirror file keeps that file's name, and
+	// while its latest version is still the imported one it is written as
+	// the imported bytes, as export --format md does: a republished mirror
+	// (and its git history) does not churn.
+	paths := map[int64]string{}
 	for _, e := range changed {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -34,19 +40,44 @@ func (p *Publisher) markdown(ctx context.Context, tr *tree, t Target, snap *snap
 		if err != nil {
 			return err
 		}
-		rel := path.Join("articles", dirs[a.SourceID], mirror.FileName(a.ID, a.Title))
-		body, _, err := exportHTML(ctx, p.Store, p.Blobs, tr.dir, a, opts)
+		imp, err := importedFile(ctx, p.Store, p.Blobs, a, opts)
 		if err != nil {
 			return fmt.Errorf("article %d: %w", a.ID, err)
 		}
-		var buf bytes.Buffer
-		if err := mirror.Write(&buf, &mirror.Entry{Title: a.Title, Link: a.URL, Published: a.Published, HTML: body}); err != nil {
-			return fmt.Errorf("article %d: %w", a.ID, err)
+		rel := path.Join("articles", dirs[a.SourceID], mirror.FileName(a.ID, a.Title))
+		if imp.name != "" {
+			if cand := path.Join("articles", dirs[a.SourceID], imp.name); !tr.takenByOther(cand, e.ID) {
+				rel = cand
+			}
 		}
-		if _, err := tr.put(rel, buf.Bytes()); err != nil {
+		data := imp.data
+		if data == nil {
+			body, _, err := exportHTML(ctx, p.Store, p.Blobs, tr.dir, a, opts)
+			if err != nil {
+				return fmt.Errorf("article %d: %w", a.ID, err)
+			}
+			var buf bytes.Buffer
+			if err := mirror.Write(&buf, &mirror.Entry{Title: a.Title, Link: a.URL, Published: a.Published, HTML: body}); err != nil {
+				return fmt.Errorf("article %d: %w", a.ID, err)
+			}
+			data = buf.Bytes()
+		}
+		if _, err := tr.put(rel, data); err != nil {
 			return err
 		}
 		tr.own(e.ID, e.token, rel)
+		paths[e.ID] = rel
+	}
+	// The file of an article this run did not render is where the last
+	// run put it.
+	articlePath := func(e *entry) string {
+		if rel, ok := paths[e.ID]; ok {
+			return rel
+		}
+		if fs := tr.prev.Articles[e.ID].Files; len(fs) > 0 {
+			return fs[0]
+		}
+		return path.Join("articles", dirs[e.SourceID], mirror.FileName(e.ID, e.Title))
 	}
 	// Lists and README.
 	bySource := map[int64][]*entry{}
@@ -67,8 +98,7 @@ func (p *Publisher) markdown(ctx context.Context, tr *tree, t Target, snap *snap
 		}
 		items := make([]mirror.ListItem, len(es))
 		for i, e := range es {
-			items[i] = mirror.ListItem{Title: e.Title, Published: e.Published,
-				Path: "../" + path.Join("articles", dirs[s.ID], mirror.FileName(e.ID, e.Title))}
+			items[i] = mirror.ListItem{Title: e.Title, Published: e.Published, Path: "../" + articlePath(e)}
 		}
 		var buf bytes.Buffer
 		if err := mirror.WriteList(&buf, s.Title, items, loc); err != nil {
@@ -84,7 +114,7 @@ func (p *Publisher) markdown(ctx context.Context, tr *tree, t Target, snap *snap
 			if !e.Published.IsZero() {
 				day = e.Published.In(loc).Format("2006-01-02") + " "
 			}
-			rel := path.Join("articles", dirs[s.ID], mirror.FileName(e.ID, e.Title))
+			rel := articlePath(e)
 			fmt.Fprintf(&readme, "- %s[%s](%s)\n", day, mdText(e.Title), mirror.EscapeLink(rel))
 		}
 	}
@@ -96,6 +126,15 @@ func (p *Publisher) markdown(ctx context.Context, tr *tree, t Target, snap *snap
 func mdText(s string) string {
 	s = mirror.NormalizeTitle(s)
 	return strings.NewReplacer(`\`, `\\`, `[`, `\[`, `]`, `\]`).Replace(s)
+}
+
+// takenByOther reports whether rel is a file of the target that article
+// id did not write.
+func (t *tree) takenByOther(rel string, id int64) bool {
+	if _, ok := t.next.Files[rel]; !ok {
+		return false
+	}
+	return !slices.Contains(t.prev.Articles[id].Files, rel) && !slices.Contains(t.next.Articles[id].Files, rel)
 }
 
 // own records that article id, published as token, now owns files; files

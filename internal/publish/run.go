@@ -11,6 +11,7 @@ import (
 
 	"github.com/newsvault/newsvault/internal/archive"
 	"github.com/newsvault/newsvault/internal/content"
+	"github.com/newsvault/newsvault/internal/manifest"
 	"github.com/newsvault/newsvault/internal/search"
 	"github.com/newsvault/newsvault/internal/store"
 )
@@ -27,6 +28,9 @@ type Publisher struct {
 	// does (content.Sanitizer.Servable).
 	Sanitizer *content.Sanitizer
 	Log       *slog.Logger
+	// Key signs each target's MANIFEST (see internal/manifest); nil
+	// publishes no manifest.
+	Key *manifest.Key
 	// Now is the clock (feeds' updated time); nil means time.Now.
 	Now func() time.Time
 
@@ -49,6 +53,11 @@ type Report struct {
 	Written  int // files written
 	Removed  int // files removed
 	Duration time.Duration
+	// Git targets: the branch head, the remotes now at it, and those that
+	// failed (by name), which the next run pushes again.
+	Commit     string
+	Pushed     []string
+	PushErrors map[string]error
 }
 
 // entry is one article as listings need it (no content), with its status.
@@ -86,6 +95,16 @@ func (p *Publisher) Run(ctx context.Context, t Target) (Report, error) {
 	if p.Log == nil {
 		p.Log = slog.New(slog.DiscardHandler)
 	}
+	if t.Kind == KindGit {
+		err := p.git(ctx, t, &rep)
+		rep.Duration = time.Since(start)
+		if err != nil {
+			return rep, fmt.Errorf("publish %s: %w", t.Name, err)
+		}
+		p.Log.Info("published", "target", t.Name, "kind", t.Kind, "commit", rep.Commit, "written", rep.Written,
+			"removed", rep.Removed, "pushed", rep.Pushed, "push_failed", len(rep.PushErrors), "dur", rep.Duration)
+		return rep, nil
+	}
 	tr, err := openTree(t.Dir, string(t.Kind))
 	if err != nil {
 		return rep, err
@@ -116,6 +135,12 @@ func (p *Publisher) Run(ctx context.Context, t Target) (Report, error) {
 	if err := ctx.Err(); err != nil {
 		tr.discard()
 		return rep, err
+	}
+	if p.Key != nil {
+		if err := tr.stageManifest(p.Key, p.now()); err != nil {
+			tr.discard()
+			return rep, fmt.Errorf("publish %s: %w", t.Name, err)
+		}
 	}
 	rep.Written, rep.Removed, err = tr.commit()
 	rep.Duration = time.Since(start)

@@ -54,6 +54,11 @@ type treeState struct {
 	Articles map[int64]articleState `json:"articles"`
 	// Index is the static site's search index layout.
 	Index *indexState `json:"index,omitempty"`
+	// Run counts the target's complete runs; Changed lists the paths the
+	// last one wrote or removed, so a git target that committed run Run-1
+	// examines only those.
+	Run     int64    `json:"run"`
+	Changed []string `json:"changed,omitempty"`
 }
 
 type articleState struct {
@@ -221,6 +226,8 @@ func (t *tree) commit() (written, removed int, err error) {
 		j.Removes = append(j.Removes, rel)
 	}
 	sort.Strings(j.Removes)
+	t.next.Run = t.prev.Run + 1
+	t.next.Changed = append(append(make([]string, 0, len(j.Moves)+len(j.Removes)), j.Moves...), j.Removes...)
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(j); err != nil {
 		return 0, 0, err
@@ -242,14 +249,19 @@ var errKilled = errors.New("publish: run stopped mid-commit (test)")
 
 // apply moves staged files into place, removes deleted ones, saves the
 // state and removes the journal. It can be repeated after a kill.
+//
+// The signed manifest and its signature move last, after the removals, so
+// a reader who sees a new manifest sees the tree it lists.
 func (t *tree) apply(j *journal) error {
-	for i, rel := range j.Moves {
+	n := 0
+	move := func(rel string) error {
 		if !safePath(rel) {
 			return fmt.Errorf("journal names unsafe path %q", rel)
 		}
-		if t.failAfter > 0 && i == t.failAfter {
+		if t.failAfter > 0 && n == t.failAfter {
 			return errKilled
 		}
+		n++
 		from := filepath.Join(t.dir, metaDir, stagingDir, filepath.FromSlash(rel))
 		to := filepath.Join(t.dir, filepath.FromSlash(rel))
 		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
@@ -258,12 +270,28 @@ func (t *tree) apply(j *journal) error {
 		if err := os.Rename(from, to); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
+		return nil
+	}
+	var last []string
+	for _, rel := range j.Moves {
+		if isManifest(rel) {
+			last = append(last, rel)
+			continue
+		}
+		if err := move(rel); err != nil {
+			return err
+		}
 	}
 	for _, rel := range j.Removes {
 		if !safePath(rel) {
 			return fmt.Errorf("journal names unsafe path %q", rel)
 		}
 		if err := os.Remove(filepath.Join(t.dir, filepath.FromSlash(rel))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	for _, rel := range last {
+		if err := move(rel); err != nil {
 			return err
 		}
 	}

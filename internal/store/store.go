@@ -78,6 +78,17 @@ type SaveResult struct {
 	Copy bool // written to CopyURL
 }
 
+// CaptureLink names the article version extracted from a capture (the
+// latest one when several were), for exports that tie the two together.
+type CaptureLink struct {
+	ArticleID    int64
+	ArticleURL   string
+	ArticleTitle string
+	VersionID    int64
+	VersionSeq   int
+	VersionHash  string
+}
+
 // ArticleFilter selects articles for listings. Zero fields do not filter.
 type ArticleFilter struct {
 	SourceID int64

@@ -20,6 +20,7 @@ import (
 
 	"github.com/newsvault/newsvault/internal/archive"
 	"github.com/newsvault/newsvault/internal/blob"
+	"github.com/newsvault/newsvault/internal/warc/warciotest"
 )
 
 type fixture struct {
@@ -264,33 +265,8 @@ func TestRotation(t *testing.T) {
 	}
 }
 
-// warcioDir installs webrecorder's warcio once per machine into a cache dir.
-func warcioBin(t *testing.T) string {
-	t.Helper()
-	npm, err := exec.LookPath("npm")
-	if _, nerr := exec.LookPath("node"); err != nil || nerr != nil {
-		t.Skip("node/npm missing: install them and `npm install warcio` to check our WARC files with an outside reader")
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	dir := filepath.Join(cache, "newsvault-test", "warcio")
-	bin := filepath.Join(dir, "node_modules", ".bin", "warcio")
-	if _, err := os.Stat(bin); err == nil {
-		return bin
-	}
-	os.MkdirAll(dir, 0o755)
-	cmd := exec.Command(npm, "install", "--no-audit", "--no-fund", "warcio")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Skipf("npm install warcio failed (%v); skipping the outside-reader check:\n%s", err, out)
-	}
-	return bin
-}
-
 func TestWarcioReadsOurFile(t *testing.T) {
-	bin := warcioBin(t)
+	bin := warciotest.Bin(t)
 	dir, files := writeFixtures(t, WriterOptions{})
 	path := filepath.Join(dir, files[0])
 	out, err := exec.Command(bin, "index", path, "--fields", "warc-type,warc-target-uri,warc-payload-digest,http:status").Output()

@@ -136,3 +136,81 @@ func (s *Store) Captures(ctx context.Context, u string, limit int) ([]archive.Ca
 	}
 	return out, nil
 }
+
+// capturePage is how many captures EachCapture reads per query.
+const capturePage = 512
+
+// EachCapture calls fn for every capture in the order they were stored,
+// with the article version extracted from it (the latest when several
+// were; nil when none was). It reads a page of captures at a time and holds
+// no query open while fn runs, so fn may use the store and the archive need
+// not fit in memory. An error from fn stops the walk and is returned.
+func (s *Store) EachCapture(ctx context.Context, fn func(c archive.Capture, link *store.CaptureLink) error) error {
+	var after int64
+	for {
+		rows, err := s.db.QueryContext(ctx, `SELECT id, url, final_url, status, header, content_type, fetched_at, body_hash, size, error
+			FROM captures WHERE id > ? ORDER BY id LIMIT ?`, after, capturePage)
+		if err != nil {
+			return fmt.Errorf("each capture: %w", err)
+		}
+		var page []archive.Capture
+		for rows.Next() {
+			var c archive.Capture
+			var hdr string
+			var fetched int64
+			if err := rows.Scan(&c.ID, &c.URL, &c.FinalURL, &c.Status, &hdr, &c.ContentType, &fetched, &c.BodyHash, &c.Size, &c.Error); err != nil {
+				rows.Close()
+				return fmt.Errorf("each capture: %w", err)
+			}
+			c.FetchedAt = time.UnixMilli(fetched).UTC()
+			if err := json.Unmarshal([]byte(hdr), &c.Header); err != nil {
+				rows.Close()
+				return fmt.Errorf("capture %d header: %w", c.ID, err)
+			}
+			page = append(page, c)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("each capture: %w", err)
+		}
+		if len(page) == 0 {
+			return nil
+		}
+		links, err := s.captureLinks(ctx, page[0].ID, page[len(page)-1].ID)
+		if err != nil {
+			return err
+		}
+		for _, c := range page {
+			if err := fn(c, links[c.ID]); err != nil {
+				return err
+			}
+		}
+		if len(page) < capturePage {
+			return nil
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+// captureLinks returns the latest version extracted from each capture with
+// an ID from first to last.
+func (s *Store) captureLinks(ctx context.Context, first, last int64) (map[int64]*store.CaptureLink, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT v.capture_id, v.id, v.seq, v.hash, v.title, a.id, a.url
+		FROM versions v JOIN articles a ON a.id = v.article_id
+		WHERE v.capture_id BETWEEN ? AND ? ORDER BY v.id`, first, last)
+	if err != nil {
+		return nil, fmt.Errorf("capture links: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]*store.CaptureLink{}
+	for rows.Next() {
+		var cid int64
+		l := &store.CaptureLink{}
+		if err := rows.Scan(&cid, &l.VersionID, &l.VersionSeq, &l.VersionHash, &l.ArticleTitle, &l.ArticleID, &l.ArticleURL); err != nil {
+			return nil, fmt.Errorf("capture links: %w", err)
+		}
+		out[cid] = l // ordered by version: the latest wins
+	}
+	return out, rows.Err()
+}
