@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/newsvault/newsvault/internal/diff"
 	"github.com/newsvault/newsvault/internal/extract"
@@ -60,6 +61,10 @@ type Check struct {
 	ContentType string
 	// Body is the raw response body (any charset), read for notices.
 	Body []byte
+	// SameBody says the body is byte for byte (same SHA-256) the body of
+	// the last capture that showed the article alive, at the same final
+	// URL: the article is unchanged without extracting it.
+	SameBody bool
 	// Article is what extraction found, nil when it found no article.
 	// PageKind is extraction's verdict on the page (extract.Kind*), empty
 	// when extraction was not run, and PageReason its explanation.
@@ -106,6 +111,8 @@ func Classify(c Check, prev diff.Version) Verdict {
 	switch {
 	case st == 304:
 		return Verdict{Outcome: OutcomeUnchanged, Reason: "HTTP 304 not modified"}
+	case c.SameBody && st >= 200 && st < 300:
+		return Verdict{Outcome: OutcomeUnchanged, Reason: "the same bytes as the last capture"}
 	case st == 429:
 		return Verdict{Outcome: OutcomeUnavailable, Reason: "HTTP 429 too many requests"}
 	case st >= 500:
@@ -125,7 +132,12 @@ func Classify(c Check, prev diff.Version) Verdict {
 
 	// A 2xx answer. Did it still serve the article we have, perhaps
 	// under a new address?
-	alive := c.Article != nil && stillThere(prev, *c.Article)
+	// Each version is normalised once, for every comparison below.
+	var a, b Normal
+	if c.Article != nil {
+		a, b = Normalize(prev), Normalize(*c.Article)
+	}
+	alive := c.Article != nil && stillThere(a, b)
 	if moved, where := redirectedAway(c); moved {
 		switch {
 		case isChallengeURL(where):
@@ -143,7 +155,7 @@ func Classify(c Check, prev diff.Version) Verdict {
 		}
 	}
 	if alive {
-		return compare(prev, *c.Article)
+		return compare(a, b)
 	}
 	if c.PageKind == extract.KindChallenge {
 		return Verdict{Outcome: OutcomeUnavailable, Reason: "bot check: " + c.PageReason}
@@ -170,17 +182,17 @@ func Classify(c Check, prev diff.Version) Verdict {
 	}
 	// An article, but far from the one we have: edited beyond recognition
 	// or another article at the same URL.
-	return compare(prev, *c.Article)
+	return compare(a, b)
 }
 
-// compare tells unchanged from edited from replaced.
-func compare(prev, cur diff.Version) Verdict {
-	a, b := Normalize(prev), Normalize(cur)
+// compare tells unchanged from edited from replaced, given the normal
+// forms of the archived and the new version.
+func compare(a, b Normal) Verdict {
 	ch := a.Changes(b)
 	if len(ch) == 0 {
 		return Verdict{Outcome: OutcomeUnchanged, Reason: "same content"}
 	}
-	if !sameStory(prev, cur) {
+	if !sameStory(a, b) {
 		return Verdict{Outcome: OutcomeReplaced, Reason: fmt.Sprintf("a different article: its title and text share %.0f%% with the archived version",
 			100*overlap(a.Title+"\n"+a.Text, b.Title+"\n"+b.Text))}
 	}
@@ -189,25 +201,25 @@ func compare(prev, cur diff.Version) Verdict {
 
 // stillThere reports whether cur is recognisably the archived article:
 // much of its text is shared, or, for texts too short to judge, its title.
-// A page quoting a removal notice is not the article.
-func stillThere(prev, cur diff.Version) bool {
-	xa, xb := NormalText(prev.Text), NormalText(cur.Text)
-	if len([]rune(xa)) >= minReuseText && len([]rune(xb)) >= minReuseText {
+// A page quoting a removal notice is not the article. a and b are the
+// normal forms of the archived and the new version.
+func stillThere(a, b Normal) bool {
+	xa, xb := a.Text, b.Text
+	if utf8.RuneCountInString(xa) >= minReuseText && utf8.RuneCountInString(xb) >= minReuseText {
 		return overlap(xa, xb) > 0.5
 	}
-	ta, tb := NormalTitle(prev.Title), NormalTitle(cur.Title)
-	return ta != "" && ta == tb
+	return a.Title != "" && a.Title == b.Title
 }
 
 // sameStory reports whether cur can be an edit of prev rather than a
 // different article: they share much of their text, or their headline.
-func sameStory(prev, cur diff.Version) bool {
-	xa, xb := NormalText(prev.Text), NormalText(cur.Text)
-	ta, tb := NormalTitle(prev.Title), NormalTitle(cur.Title)
+func sameStory(a, b Normal) bool {
+	xa, xb := a.Text, b.Text
+	ta, tb := a.Title, b.Title
 	if ta != "" && overlap(ta, tb) > 0.6 {
 		return true
 	}
-	if len([]rune(xa)) < minReuseText || len([]rune(xb)) < minReuseText {
+	if utf8.RuneCountInString(xa) < minReuseText || utf8.RuneCountInString(xb) < minReuseText {
 		// Too short to judge by the text: only a new headline tells.
 		return ta == "" || overlap(ta, tb) > maxReusedTitle
 	}

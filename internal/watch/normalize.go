@@ -24,6 +24,52 @@ var reCounter = regexp.MustCompile(`(?i)(?:阅读量|阅读数|阅读|閱讀|浏
 	`\d[\d,.]*\s*(?:万|萬|k|w)?\+?\s*(?:次阅读|人阅读|次浏览|人浏览|人看过|次播放|人点赞|条评论|人评论|次转发|人喜欢|人在看|views?|likes?|comments?|shares?|reads?)\b|` +
 	`\d+\s*(?:秒|分钟|分鐘|小时|小時|天)前|\b\d+\s*(?:seconds?|minutes?|mins?|hours?|days?)\s+ago\b|刚刚|剛剛|just now`)
 
+// counterWords are the words of which every match of reCounter holds
+// one, in a line lowered by foldCase; every match but "just now" and its
+// Chinese forms (nowWords) also holds an ASCII digit.
+var (
+	counterWords = []string{"阅读", "閱讀", "浏览", "瀏覽", "点击", "點擊", "赞", "讚", "在看", "评论", "評論", "转发", "轉發",
+		"分享", "收藏", "喜欢", "人气", "热度", "播放", "看过", "秒前", "钟前", "鐘前", "时前", "時前", "天前",
+		"view", "like", "comment", "share", "read", "ago"}
+	nowWords = []string{"刚刚", "剛剛", "just now"}
+)
+
+// dropCounters removes what reCounter matches from a line. Most lines
+// hold none of its words, and running the regexp on them was most of the
+// cost of a check: they are passed by first.
+func dropCounters(l string) string {
+	f := foldCase(l)
+	if !containsAny(f, nowWords) && (!strings.ContainsAny(f, "0123456789") || !containsAny(f, counterWords)) {
+		return l
+	}
+	return reCounter.ReplaceAllString(l, "")
+}
+
+// foldCase lowers ASCII letters and maps the two non-ASCII letters that
+// (?i) matches to ASCII ones (the Kelvin sign, the long s) to them.
+func foldCase(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			return r + ('a' - 'A')
+		case r == '\u212A':
+			return 'k'
+		case r == '\u017F':
+			return 's'
+		}
+		return r
+	}, s)
+}
+
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // reBoilerplateLine matches whole lines that frame an article rather than
 // belong to it: share prompts, follow-us lines, print/close links,
 // copyright and editor lines.
@@ -45,7 +91,7 @@ func NormalText(text string) string {
 		if len([]rune(l)) <= maxBoilerplateLine && reBoilerplateLine.MatchString(l) {
 			continue
 		}
-		l = reCounter.ReplaceAllString(foldWidth(l), "")
+		l = dropCounters(foldWidth(l))
 		if l = collapseSpace(l); l != "" {
 			lines = append(lines, l)
 		}

@@ -14,6 +14,7 @@
 package watcher
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -307,8 +308,13 @@ func (w *Watcher) check(ctx context.Context, ws store.Watch) (res Result) {
 	}
 	now := w.opts.Now()
 	req := fetch.Request{URL: a.URL, Accept: "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8,*/*;q=0.5"}
-	if ws.Status == string(watch.StatusAlive) && ws.Pending == nil && ws.LastAlive.CaptureID > 0 {
-		if c, err := w.st.Capture(ctx, ws.LastAlive.CaptureID); err == nil && c.Status == 200 {
+	// The last capture that showed the article alive (before the first
+	// check, the one its version was taken from) gives the conditional
+	// GET and the body an unchanged page answers with.
+	var alive archive.Capture
+	if aliveID := cmp.Or(ws.LastAlive.CaptureID, a.CaptureID); ws.Status == string(watch.StatusAlive) && ws.Pending == nil && aliveID > 0 {
+		if c, err := w.st.Capture(ctx, aliveID); err == nil && c.Status == 200 {
+			alive = c
 			req.ETag, req.LastModified = first(c.Header["Etag"]), first(c.Header["Last-Modified"])
 		}
 	}
@@ -349,7 +355,8 @@ func (w *Watcher) check(ctx context.Context, ws store.Watch) (res Result) {
 		if len(resp.Redirects) > 0 {
 			c.Redirects = append(c.Redirects, resp.FinalURL)
 		}
-		if resp.OK() {
+		c.SameBody = alive.BodyHash != "" && hash == alive.BodyHash && resp.FinalURL == alive.FinalURL
+		if resp.OK() && !c.SameBody {
 			recheck, c.Article, c.PageKind, c.PageReason = w.extract(ctx, src, a.URL, resp)
 		}
 	}
