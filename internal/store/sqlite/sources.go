@@ -11,6 +11,8 @@ import (
 	"github.com/newsvault/newsvault/internal/archive"
 	"github.com/newsvault/newsvault/internal/fetch"
 	"github.com/newsvault/newsvault/internal/store"
+	msqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 const sourceCols = `id, kind, feed_url, title, site_url, mode, time_zone, etag, last_modified,
@@ -80,6 +82,11 @@ func (s *Store) CreateSource(ctx context.Context, src *archive.Source) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(src.Kind), src.FeedURL, src.Title, src.SiteURL, string(src.Mode), src.TimeZone,
 		int64(src.Interval/time.Second), ms(src.NextPollAt), ms(src.CreatedAt), src.MaxItems, src.AllowPrivate, fetch.FormatNets(src.AllowNets), src.Watch, string(src.Render))
+	if isUniqueViolation(err) {
+		// Another writer added the same key between the look-up and the
+		// insert (two archives creating the manual source at once).
+		return fmt.Errorf("create source %s: %w", src.FeedURL, store.ErrConflict)
+	}
 	if err != nil {
 		return fmt.Errorf("create source %s: %w", src.FeedURL, err)
 	}
@@ -210,4 +217,11 @@ func joinLines(msgs []string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// isUniqueViolation reports whether err is SQLite refusing a row that
+// breaks a UNIQUE constraint.
+func isUniqueViolation(err error) bool {
+	var se *msqlite.Error
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
 }
