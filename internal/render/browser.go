@@ -122,10 +122,32 @@ func flags(cfg Config) []chromedp.ExecAllocatorOption {
 	return opts
 }
 
+// startAttempts is how many times startBrowser launches Chromium before it
+// gives up: a browser that exits during start-up (a busy machine, a crashpad
+// or shared-memory hiccup) usually starts on the next try.
+const startAttempts = 3
+
+// startBrowser launches Chromium, retrying a failed launch with a short
+// pause; a missing executable fails at once.
 func startBrowser(cfg Config) (*browser, error) {
 	if err := available(cfg.ExecPath); err != nil {
 		return nil, err
 	}
+	var err error
+	for i := range startAttempts {
+		var b *browser
+		if b, err = launch(cfg); err == nil {
+			return b, nil
+		}
+		if i+1 < startAttempts {
+			cfg.Logger.Warn("render: browser did not start; trying again", "attempt", i+1, "err", err)
+			time.Sleep(time.Duration(i+1) * 500 * time.Millisecond)
+		}
+	}
+	return nil, err
+}
+
+func launch(cfg Config) (*browser, error) {
 	s, err := newSink(cfg.Logger)
 	if err != nil {
 		return nil, err
