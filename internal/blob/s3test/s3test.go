@@ -33,6 +33,9 @@ const (
 	SecretKey = "newsvault-test-secret"
 )
 
+// errMissing says how to get weed.
+var errMissing = errors.New("SeaweedFS weed binary not found: run scripts/weed (builds github.com/seaweedfs/seaweedfs/weed@" + Version + " into ~/.cache/newsvault-test/seaweedfs; about 10 minutes of CPU) or set NEWSVAULT_WEED")
+
 // Binary returns the weed binary's path: $NEWSVAULT_WEED, the one
 // scripts/weed builds into the cache, or weed on $PATH.
 func Binary() (string, error) {
@@ -50,7 +53,36 @@ func Binary() (string, error) {
 	if p, err := exec.LookPath("weed"); err == nil {
 		return p, nil
 	}
-	return "", errors.New("SeaweedFS weed binary not found: run scripts/weed (builds github.com/seaweedfs/seaweedfs/weed@" + Version + " into ~/.cache/newsvault-test/seaweedfs, ~10 min on 2 cores) or set NEWSVAULT_WEED")
+	return "", errMissing
+}
+
+// wait is Binary for CI, where scripts/weed builds the binary while the
+// tests run: with NEWSVAULT_WEED_WAIT set (a duration such as 20m) it
+// waits that long for the build to finish, and an absent binary is a
+// failure rather than a reason to skip.
+func wait(t testing.TB) string {
+	t.Helper()
+	limit, err := time.ParseDuration(os.Getenv("NEWSVAULT_WEED_WAIT"))
+	if err != nil || limit <= 0 {
+		bin, err := Binary()
+		if err != nil {
+			t.Skip(err)
+		}
+		return bin
+	}
+	deadline := time.Now().Add(limit)
+	for {
+		if bin, err := Binary(); err == nil {
+			return bin
+		}
+		if _, err := os.Stat(CachedBinary() + ".failed"); err == nil {
+			t.Fatal("scripts/weed failed to build weed; see its output")
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("NEWSVAULT_WEED_WAIT=%s: %v", limit, errMissing)
+		}
+		time.Sleep(time.Second)
+	}
 }
 
 // CachedBinary is where scripts/weed puts the binary.
@@ -73,10 +105,7 @@ type Server struct {
 // test when weed is absent.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin, err := Binary()
-	if err != nil {
-		t.Skip(err)
-	}
+	bin := wait(t)
 	dir := t.TempDir()
 	ports, err := freePorts(8)
 	if err != nil {
