@@ -20,6 +20,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/minio/minio-go/v7/pkg/s3utils"
 
 	"github.com/newsvault/newsvault/internal/blob"
 )
@@ -87,20 +88,26 @@ func ParseURL(raw string) (Config, error) {
 	if c.Bucket == "" {
 		return Config{}, fmt.Errorf("blob URL %q: no bucket", raw)
 	}
+	if err := s3utils.CheckValidBucketNameStrict(c.Bucket); err != nil {
+		return Config{}, fmt.Errorf("blob URL: bucket %q: %w", c.Bucket, err)
+	}
 	for k, vs := range u.Query() {
 		v := vs[len(vs)-1]
 		switch k {
 		case "endpoint":
-			if strings.Contains(v, "://") {
-				e, err := url.Parse(v)
-				if err != nil || (e.Scheme != "http" && e.Scheme != "https") || e.Host == "" || strings.Trim(e.Path, "/") != "" || e.User != nil {
-					return Config{}, fmt.Errorf("blob URL: endpoint %q: want http(s)://host[:port]", v)
-				}
-				c.Endpoint, c.Secure = e.Host, e.Scheme == "https"
-			} else {
-				c.Endpoint = v
+			if !strings.Contains(v, "://") {
+				v = "https://" + v
 			}
+			e, err := url.Parse(v)
+			if err != nil || (e.Scheme != "http" && e.Scheme != "https") || !validHost(e.Host) ||
+				strings.Trim(e.Path, "/") != "" || e.User != nil || e.RawQuery != "" || e.Fragment != "" {
+				return Config{}, fmt.Errorf("blob URL: endpoint %q: want http(s)://host[:port]", vs[len(vs)-1])
+			}
+			c.Endpoint, c.Secure = e.Host, e.Scheme == "https"
 		case "region":
+			if strings.Trim(v, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+				return Config{}, fmt.Errorf("blob URL: region %q: want a name like us-east-1", v)
+			}
 			c.Region = v
 		case "style":
 			if v != "path" && v != "virtual" && v != "auto" {
@@ -112,6 +119,25 @@ func ParseURL(raw string) (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// validHost accepts host[:port] with a DNS name or an IP address.
+func validHost(h string) bool {
+	host, port, err := net.SplitHostPort(h)
+	if err != nil {
+		host, port = h, ""
+	}
+	if port != "" && strings.Trim(port, "0123456789") != "" {
+		return false
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if host == "" {
+		return false
+	}
+	if net.ParseIP(host) != nil {
+		return true
+	}
+	return strings.Trim(strings.ToLower(host), "abcdefghijklmnopqrstuvwxyz0123456789-.") == ""
 }
 
 // CredentialsFromEnv reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and

@@ -24,20 +24,21 @@ func TestParseURL(t *testing.T) {
 	if c != want {
 		t.Fatalf("ParseURL = %+v, want %+v", c, want)
 	}
-	if c, _ := s3blob.ParseURL("s3://b?endpoint=minio.example:9000"); c.Endpoint != "minio.example:9000" || !c.Secure {
+	if c, _ := s3blob.ParseURL("s3://bkt?endpoint=minio.example:9000"); c.Endpoint != "minio.example:9000" || !c.Secure {
 		t.Errorf("endpoint without scheme: %+v, want HTTPS to it", c)
 	}
-	if c, _ := s3blob.ParseURL("s3://b"); c.Endpoint != "" || c.Prefix != "" || !c.Secure {
+	if c, _ := s3blob.ParseURL("s3://bkt"); c.Endpoint != "" || c.Prefix != "" || !c.Secure {
 		t.Errorf("bare bucket: %+v", c)
 	}
 	for raw, why := range map[string]string{
-		"s3://AKIA:secret@bucket/p":              "credentials",
-		"https://bucket/p":                       "s3://",
-		"s3:///p":                                "no bucket",
-		"s3://b/p?endpoint=ftp://h":              "endpoint",
-		"s3://b/p?secret=x":                      "unknown parameter",
-		"s3://b/p?style=sideways":                "style",
-		"s3://b/p?endpoint=http://u:p@127.0.0.1": "endpoint",
+		"s3://AKIA:secret@bucket/p":                "credentials",
+		"https://bucket/p":                         "s3://",
+		"s3:///p":                                  "no bucket",
+		"s3://Not_A_Bucket/p":                      "bucket",
+		"s3://bkt/p?endpoint=ftp://h":              "endpoint",
+		"s3://bkt/p?secret=x":                      "unknown parameter",
+		"s3://bkt/p?style=sideways":                "style",
+		"s3://bkt/p?endpoint=http://u:p@127.0.0.1": "endpoint",
 	} {
 		_, err := s3blob.ParseURL(raw)
 		if err == nil || !strings.Contains(err.Error(), why) {
