@@ -159,7 +159,7 @@ func runWatchBench(ctx context.Context, o watchOptions, out io.Writer) error {
 			var c *archive.Capture
 			if o.captures {
 				body := []byte(benchPage(ns, 0))
-				hash, _, err := blobs.PutDeferred(body)
+				hash, _, err := blobs.PutDeferred(ctx, body)
 				if err != nil {
 					return err
 				}

@@ -225,7 +225,7 @@ func testKilledPoll(t *testing.T, bin string, rng *rand.Rand) {
 		}
 		n++
 		served, _ := site.Image(strings.TrimPrefix(u, site.URL()))
-		b, err := blobs.Get(hash)
+		b, err := blobs.Get(t.Context(), hash)
 		if err != nil || served == nil || !bytes.Equal(b, served) {
 			t.Errorf("image %s (%s): stored bytes differ from the served ones (%v)", u, hash, err)
 		}
@@ -657,7 +657,7 @@ func checkStoreFiles(t *testing.T, dir string) {
 	}
 	rows.Close()
 	for _, h := range hashes {
-		if _, err := blobs.Get(h); err != nil {
+		if _, err := blobs.Get(t.Context(), h); err != nil {
 			t.Errorf("blob: %v", err)
 		}
 	}

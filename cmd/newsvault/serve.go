@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/newsvault/newsvault/internal/blob"
 	"github.com/newsvault/newsvault/internal/cli"
 	"github.com/newsvault/newsvault/internal/manifest"
 	"github.com/newsvault/newsvault/internal/publish"
@@ -112,13 +113,16 @@ marked Secure; rate limits then count the proxy as one client.`,
 			// Writers killed between creating a blob's temporary file and
 			// renaming it leave the file behind; an hour is far longer than
 			// any live write.
-			go func() {
-				if n, err := a.Blobs.CleanTemp(time.Hour); err != nil {
-					a.Log.Warn("clean blob temporary files", "err", err)
-				} else if n > 0 {
-					a.Log.Info("blob temporary files left by killed writers removed", "n", n)
-				}
-			}()
+			// (A bucket has no such files: an S3 PUT is whole or absent.)
+			if local, ok := a.Blobs.(*blob.Store); ok {
+				go func() {
+					if n, err := local.CleanTemp(time.Hour); err != nil {
+						a.Log.Warn("clean blob temporary files", "err", err)
+					} else if n > 0 {
+						a.Log.Info("blob temporary files left by killed writers removed", "n", n)
+					}
+				}()
+			}
 			handler, err := web.New(web.Config{
 				Store: a.Store, Blobs: a.Blobs, Archiver: a.Pipe, Feeds: a.Pipe, Analyzer: a.Search, Logger: a.Log, Location: loc,
 				Jobs: web.JobOptions{Workers: workers}, AllowedHosts: cli.LoopbackHosts(listen),

@@ -1,14 +1,18 @@
-// Package blob keeps raw captures and images as content-addressed files on
-// local disk. A blob's name is the SHA-256 of its bytes; the file holds those
-// bytes gzip-compressed. Writes are atomic (temporary file, fsync, rename), so
-// a crash leaves either the whole blob or nothing, and writing the same bytes
-// twice stores them once. The package knows nothing about what the bytes mean.
+// Package blob owns how raw captures and images are kept: content-addressed
+// blobs whose name is the SHA-256 of their bytes and whose stored form is
+// those bytes gzip-compressed (Codec, Key), the local-directory backend
+// (Store), and Copy, which moves blobs between backends verifying each one.
+// The S3 backend lives in blob/s3blob and stores the same bytes under the
+// same keys. The package knows nothing about what the bytes mean.
+//
+// The local Store writes atomically (temporary file, fsync, rename), so a
+// crash leaves either the whole blob or nothing, and writing the same bytes
+// twice stores them once. Several processes, on one machine or several
+// sharing the directory over a network file system, may use it at once.
 package blob
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -18,8 +22,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/klauspost/compress/gzip"
 )
 
 // ErrNotFound is returned when no blob has the requested hash.
@@ -33,11 +35,7 @@ var ErrBadHash = errors.New("malformed blob hash")
 type Store struct {
 	dir    string
 	nosync bool
-	// Compressors are costly to set up (about 1 MB each), so they are
-	// reused, one pool per compression level.
-	fast, stored sync.Pool
-	// bufs holds the buffers blobs are compressed into before writing.
-	bufs sync.Pool
+	codec  Codec
 	// made remembers the fan-out directories known to exist, sparing a
 	// mkdir system call per blob.
 	made sync.Map
@@ -63,47 +61,36 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o755); err != nil {
 		return nil, fmt.Errorf("open blob store %s: %w", dir, err)
 	}
-	s := &Store{dir: dir, nosync: opts.NoSync}
-	s.bufs.New = func() any { return new(bytes.Buffer) }
-	return s, nil
+	return &Store{dir: dir, nosync: opts.NoSync}, nil
 }
 
-// Hash returns the hex SHA-256 of data: the name Put gives it.
-func Hash(data []byte) string {
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
-}
-
-func validHash(h string) bool {
-	if len(h) != 64 {
-		return false
-	}
-	for i := 0; i < len(h); i++ {
-		c := h[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
+// String names the store for logs and errors.
+func (s *Store) String() string { return s.dir }
 
 func (s *Store) path(hash string) string {
-	return filepath.Join(s.dir, hash[:2], hash+".gz")
+	return filepath.Join(s.dir, filepath.FromSlash(Key(hash)))
 }
 
 // Has reports whether the blob named hash is stored.
-func (s *Store) Has(hash string) bool {
-	if !validHash(hash) {
-		return false
+func (s *Store) Has(ctx context.Context, hash string) (bool, error) {
+	if !ValidHash(hash) {
+		return false, fmt.Errorf("blob %q: %w", hash, ErrBadHash)
 	}
 	_, err := os.Stat(s.path(hash))
-	return err == nil
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("stat blob %s: %w", hash, err)
+	}
+	return true, nil
 }
 
-// Put stores data and returns its hash. Storing bytes that are already
-// present is cheap and leaves the existing blob alone.
-func (s *Store) Put(data []byte) (string, error) {
-	hash, _, err := s.put(data, true)
+// Put stores data and returns its hash; the blob is durable when it
+// returns. Storing bytes that are already present is cheap and leaves the
+// existing blob alone.
+func (s *Store) Put(ctx context.Context, data []byte) (string, error) {
+	hash, _, err := s.put(ctx, data, true)
 	return hash, err
 }
 
@@ -111,8 +98,8 @@ func (s *Store) Put(data []byte) (string, error) {
 // is complete and visible at once, and durable after the next Sync (or
 // SyncTo its sequence number). Bulk writers use it to make one flush cover
 // many blobs instead of paying for one per blob.
-func (s *Store) PutDeferred(data []byte) (hash string, seq uint64, err error) {
-	return s.put(data, false)
+func (s *Store) PutDeferred(ctx context.Context, data []byte) (hash string, seq uint64, err error) {
+	return s.put(ctx, data, false)
 }
 
 // SyncTo makes every blob written by PutDeferred up to sequence number seq
@@ -152,7 +139,10 @@ func (s *Store) Sync() error {
 	return nil
 }
 
-func (s *Store) put(data []byte, durable bool) (string, uint64, error) {
+func (s *Store) put(ctx context.Context, data []byte, durable bool) (string, uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return "", 0, fmt.Errorf("put blob: %w", err)
+	}
 	hash := Hash(data)
 	dst := s.path(hash)
 	if _, err := os.Stat(dst); err == nil {
@@ -170,32 +160,10 @@ func (s *Store) put(data []byte, durable bool) (string, uint64, error) {
 	}
 	// Compress in memory first, so that the file gets one write system
 	// call instead of one per deflate block.
-	pool, level := &s.fast, gzip.BestSpeed
-	if incompressible(data) {
-		pool, level = &s.stored, gzip.NoCompression
-	}
-	buf := s.bufs.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= maxPooledBuf {
-			s.bufs.Put(buf)
-		}
-	}()
-	zw, _ := pool.Get().(*gzip.Writer)
-	if zw == nil {
-		zw, _ = gzip.NewWriterLevel(buf, level)
-	} else {
-		zw.Reset(buf)
-	}
-	_, err := zw.Write(data)
-	if err == nil {
-		err = zw.Close()
-	}
-	pool.Put(zw)
+	err := s.codec.Encode(data, func(_ string, stored []byte) error {
+		return s.writeFile(dst, stored, durable && !s.nosync)
+	})
 	if err != nil {
-		return "", 0, fmt.Errorf("put blob %s: %w", hash, err)
-	}
-	if err := s.writeFile(dst, buf.Bytes(), durable && !s.nosync); err != nil {
 		return "", 0, fmt.Errorf("put blob %s: %w", hash, err)
 	}
 	s.mu.Lock()
@@ -206,10 +174,6 @@ func (s *Store) put(data []byte, durable bool) (string, uint64, error) {
 	}
 	return hash, s.written, nil
 }
-
-// maxPooledBuf is the largest compression buffer kept for reuse; the rare
-// large image should not pin its buffer for the life of the process.
-const maxPooledBuf = 1 << 20
 
 // writeFile puts b at dst atomically: a temporary file in dst's directory,
 // synced when durable, renamed over dst, and the directory synced too.
@@ -254,25 +218,21 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
-// incompressible reports whether data starts like a format that is already
-// compressed (JPEG, PNG, GIF, WebP, gzip, zip), where gzip would only cost
-// time.
-func incompressible(data []byte) bool {
-	for _, magic := range [][]byte{
-		{0xff, 0xd8, 0xff}, []byte("\x89PNG"), []byte("GIF8"), []byte("RIFF"),
-		{0x1f, 0x8b}, []byte("PK\x03\x04"), {0x28, 0xb5, 0x2f, 0xfd},
-	} {
-		if bytes.HasPrefix(data, magic) {
-			return true
-		}
-	}
-	return false
-}
-
 // Get returns the bytes of the blob named hash, checking that they still
 // hash to that name.
-func (s *Store) Get(hash string) ([]byte, error) {
-	rc, err := s.Open(hash)
+func (s *Store) Get(ctx context.Context, hash string) ([]byte, error) {
+	return ReadAll(ctx, s, hash)
+}
+
+// Opener is any backend's streaming read.
+type Opener interface {
+	Open(ctx context.Context, hash string) (io.ReadCloser, error)
+}
+
+// ReadAll returns the bytes of the blob named hash from any backend,
+// checking that they still hash to that name.
+func ReadAll(ctx context.Context, src Opener, hash string) ([]byte, error) {
+	rc, err := src.Open(ctx, hash)
 	if err != nil {
 		return nil, err
 	}
@@ -288,8 +248,8 @@ func (s *Store) Get(hash string) ([]byte, error) {
 }
 
 // Open returns a reader of the blob's bytes. The caller closes it.
-func (s *Store) Open(hash string) (io.ReadCloser, error) {
-	if !validHash(hash) {
+func (s *Store) Open(ctx context.Context, hash string) (io.ReadCloser, error) {
+	if !ValidHash(hash) {
 		return nil, fmt.Errorf("open blob %q: %w", hash, ErrBadHash)
 	}
 	f, err := os.Open(s.path(hash))
@@ -299,21 +259,21 @@ func (s *Store) Open(hash string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open blob %s: %w", hash, err)
 	}
-	zr, err := gzip.NewReader(f)
+	zr, err := Decode(f)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("open blob %s: %w", hash, err)
 	}
-	return &reader{Reader: zr, f: f}, nil
+	return &reader{ReadCloser: zr, f: f}, nil
 }
 
 type reader struct {
-	*gzip.Reader
-	f *os.File
+	io.ReadCloser
+	f io.Closer
 }
 
 func (r *reader) Close() error {
-	r.Reader.Close()
+	r.ReadCloser.Close()
 	return r.f.Close()
 }
 
@@ -353,4 +313,33 @@ func (s *Store) CleanTemp(olderThan time.Duration) (int, error) {
 		}
 	}
 	return removed, nil
+}
+
+// Hashes lists the names of every blob in the store, in no set order: what
+// a copy to another backend starts from when no database lists them.
+func (s *Store) Hashes(ctx context.Context) ([]string, error) {
+	dirs, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("list blobs in %s: %w", s.dir, err)
+	}
+	var hashes []string
+	for _, d := range dirs {
+		if !d.IsDir() || len(d.Name()) != 2 {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("list blobs in %s: %w", s.dir, err)
+		}
+		entries, err := os.ReadDir(filepath.Join(s.dir, d.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("list blobs in %s: %w", s.dir, err)
+		}
+		for _, e := range entries {
+			h, ok := strings.CutSuffix(e.Name(), ".gz")
+			if ok && ValidHash(h) && h[:2] == d.Name() {
+				hashes = append(hashes, h)
+			}
+		}
+	}
+	return hashes, nil
 }

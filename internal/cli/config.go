@@ -25,7 +25,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/newsvault/newsvault/internal/archive"
-	"github.com/newsvault/newsvault/internal/blob"
 	"github.com/newsvault/newsvault/internal/extract"
 	"github.com/newsvault/newsvault/internal/fetch"
 	"github.com/newsvault/newsvault/internal/pipeline"
@@ -40,7 +39,11 @@ import (
 // environment variables and handed to constructors; nothing reads it
 // globally.
 type Config struct {
-	DataDir      string
+	DataDir string
+	// Blobs is where raw captures and images go: empty for DataDir/blobs,
+	// a directory, or s3://bucket/prefix?endpoint=…&region=… (credentials
+	// from the AWS environment variables only).
+	Blobs        string
 	AllowPrivate bool
 	// AllowNets are the private ranges fetching may reach anyway.
 	AllowNets   []netip.Prefix
@@ -67,6 +70,10 @@ type Config struct {
 	// and the time one capture may take.
 	RenderTabs    int
 	RenderTimeout time.Duration
+
+	// env reads the environment (Configure sets it; os.LookupEnv when
+	// nil): the S3 credentials are taken from it, never from a flag.
+	env func(string) (string, bool)
 }
 
 // Bind registers the global flags on root. Their defaults are the
@@ -76,6 +83,7 @@ type Config struct {
 func Bind(root *cobra.Command, c *Config) {
 	f := root.PersistentFlags()
 	f.StringVar(&c.DataDir, "data", "./newsvault-data", "data directory holding the database and blobs (env NEWSVAULT_DATA)")
+	f.StringVar(&c.Blobs, "blobs", "", "where raw captures and images are kept: a directory (default: blobs under --data; a network file system may share it between machines) or s3://bucket/prefix?endpoint=https://host:port&region=… for an S3-compatible bucket, with credentials in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (env NEWSVAULT_BLOBS)")
 	f.BoolVar(&c.AllowPrivate, "allow-private", false, "allow fetching loopback, private and link-local addresses from the host of a URL you archive or a feed you add or poll, never for web submissions or other hosts; \"feeds add\" and \"feeds edit\" store it with the feed (env NEWSVAULT_ALLOW_PRIVATE); off by default to stop SSRF")
 	f.Var(newNetsFlag(&c.AllowNets), "allow-net", "like --allow-private for this range only, e.g. 10.1.2.0/24 for an internal feed server; repeat it or separate ranges with commas (env NEWSVAULT_ALLOW_NETS, comma-separated)")
 	f.StringVar(&c.UserAgent, "user-agent", "", "User-Agent sent with every request (env NEWSVAULT_USER_AGENT; default names newsvault)")
@@ -113,6 +121,7 @@ func Usagef(format string, args ...any) error {
 // Configure applies the environment to cmd's flags and validates cfg. Its
 // errors are usage errors.
 func Configure(cmd *cobra.Command, cfg *Config, lookup func(string) (string, bool)) error {
+	cfg.env = lookup
 	if err := LoadEnv(cmd.Flags(), lookup); err != nil {
 		return UsageError{err}
 	}
@@ -173,6 +182,9 @@ func (c *Config) Validate() error {
 	bad := func(flag, why string) { errs = append(errs, fmt.Errorf("--%s: %s", flag, why)) }
 	if strings.TrimSpace(c.DataDir) == "" {
 		bad("data", "must name a directory")
+	}
+	if err := validBlobs(c.Blobs); err != nil {
+		bad("blobs", err.Error())
 	}
 	if strings.ContainsAny(c.UserAgent, "\r\n\x00") {
 		bad("user-agent", "must be one line")
@@ -262,7 +274,7 @@ type App struct {
 	Cfg       *Config
 	Log       *slog.Logger
 	Store     *sqlite.Store
-	Blobs     *blob.Store
+	Blobs     Blobs
 	Fetch     *fetch.Client
 	Extractor *extract.Extractor
 	Search    *search.Analyzer
@@ -293,7 +305,7 @@ func Open(ctx context.Context, c *Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	blobs, err := blob.Open(filepath.Join(c.DataDir, "blobs"), blob.Options{})
+	blobs, err := OpenBlobs(ctx, c.Blobs, c.DataDir, c.env)
 	if err != nil {
 		st.Close()
 		return nil, err

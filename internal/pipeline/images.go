@@ -76,7 +76,7 @@ func (p *Pipeline) asset(ctx context.Context, u string) (archive.Asset, error) {
 		p.failedCapture(ctx, u, resp, err)
 		return archive.Asset{}, fmt.Errorf("image %s: %w", u, err)
 	}
-	hash, err := p.blobs.Put(resp.Body)
+	hash, err := p.blobs.Put(ctx, resp.Body)
 	if err != nil {
 		return archive.Asset{}, fmt.Errorf("image %s: %w", u, err)
 	}

@@ -482,7 +482,7 @@ func (p *Pipeline) prepareFile(ctx context.Context, file string, opts ImportOpti
 	// durable (one flush for many) before the article that needs them is
 	// committed. A blob whose article never lands (a crash) is harmless and
 	// reused by the next run.
-	if _, pr.blobSeq, err = p.blobs.PutDeferred(data); err != nil {
+	if _, pr.blobSeq, err = p.blobs.PutDeferred(ctx, data); err != nil {
 		pr.err = err
 		return pr
 	}

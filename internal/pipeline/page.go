@@ -124,7 +124,7 @@ func (p *Pipeline) fetchPage(ctx context.Context, rawURL string, mode archive.Re
 // savePage stores an extracted page. fallback, when set, fills metadata the
 // page lacks (a feed item's title and dates).
 func (p *Pipeline) savePage(ctx context.Context, src *archive.Source, rawURL, canon string, page *fetchedPage, fallback *archive.Version) (Outcome, error) {
-	capt, err := p.capture(page.resp)
+	capt, err := p.capture(ctx, page.resp)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("archive %s: store capture: %w", rawURL, err)
 	}

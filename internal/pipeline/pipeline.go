@@ -48,8 +48,8 @@ type Store interface {
 // PutDeferred is durable once SyncTo its sequence number returns, which lets
 // a bulk import cover many blobs with one flush.
 type Blobs interface {
-	Put(data []byte) (string, error)
-	PutDeferred(data []byte) (hash string, seq uint64, err error)
+	Put(ctx context.Context, data []byte) (string, error)
+	PutDeferred(ctx context.Context, data []byte) (hash string, seq uint64, err error)
 	SyncTo(seq uint64) error
 }
 
@@ -170,8 +170,8 @@ func New(st Store, blobs Blobs, f Fetcher, x Extractor, log *slog.Logger, opts O
 }
 
 // capture stores a fetched response's body as a blob and describes it.
-func (p *Pipeline) capture(resp *fetch.Response) (*archive.Capture, error) {
-	hash, err := p.blobs.Put(resp.Body)
+func (p *Pipeline) capture(ctx context.Context, resp *fetch.Response) (*archive.Capture, error) {
+	hash, err := p.blobs.Put(ctx, resp.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +192,7 @@ func (p *Pipeline) capture(resp *fetch.Response) (*archive.Capture, error) {
 func (p *Pipeline) failedCapture(ctx context.Context, url string, resp *fetch.Response, reason error) {
 	c := &archive.Capture{URL: url, FetchedAt: p.opts.Now(), Error: reason.Error()}
 	if resp != nil {
-		if full, err := p.capture(resp); err == nil {
+		if full, err := p.capture(ctx, resp); err == nil {
 			full.Error = reason.Error()
 			c = full
 		} else {

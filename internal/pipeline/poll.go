@@ -114,7 +114,7 @@ func (p *Pipeline) Poll(ctx context.Context, src archive.Source) PollResult {
 		p.failedCapture(ctx, src.FeedURL, resp, err)
 		return fail(err, 0)
 	}
-	capt, err := p.capture(resp)
+	capt, err := p.capture(ctx, resp)
 	if err != nil {
 		return fail(fmt.Errorf("store capture: %w", err), 0)
 	}
@@ -298,7 +298,7 @@ func (p *Pipeline) ArchiveItem(ctx context.Context, src *archive.Source, it feed
 	if mode == archive.ModeAuto && utf8.RuneCountInString(page.result.Text) < utf8.RuneCountInString(fromFeed.Text) {
 		// The feed had more than the page gave us (a teaser page, a
 		// paywall): keep the feed's version, the page stays as a capture.
-		if c, err := p.capture(page.resp); err == nil {
+		if c, err := p.capture(ctx, page.resp); err == nil {
 			c.Error = "page shorter than feed content"
 			p.store.SaveCapture(ctx, c)
 		}

@@ -157,7 +157,7 @@ func TestPollingASummaryFeedArchivesEachPageWithItsImagesOnce(t *testing.T) {
 		if !strings.Contains(park.HTML, "/assets/"+r.Asset.Hash) {
 			t.Errorf("content does not point at asset %s", r.Asset.Hash)
 		}
-		b, err := e.blobs.Get(r.Asset.Hash)
+		b, err := e.blobs.Get(t.Context(), r.Asset.Hash)
 		if err != nil || len(b) == 0 {
 			t.Errorf("asset %s not readable: %v", r.Asset.Hash, err)
 		}
@@ -174,7 +174,7 @@ func TestPollingASummaryFeedArchivesEachPageWithItsImagesOnce(t *testing.T) {
 	if err != nil || len(caps) != 1 || caps[0].Status != 200 || caps[0].BodyHash == "" {
 		t.Fatalf("page capture: %+v %v", caps, err)
 	}
-	raw, err := e.blobs.Get(caps[0].BodyHash)
+	raw, err := e.blobs.Get(t.Context(), caps[0].BodyHash)
 	if err != nil || !strings.Contains(string(raw), "透水材料") {
 		t.Errorf("raw page not kept: %v", err)
 	}

@@ -84,7 +84,7 @@ func (p *Pipeline) renderPage(ctx context.Context, rawURL, waitFor string) (*fet
 		return nil, err
 	}
 	for _, r := range res.Responses {
-		c, err := p.capture(r.Response)
+		c, err := p.capture(ctx, r.Response)
 		if err == nil {
 			_, err = p.store.SaveCapture(ctx, c)
 		}
@@ -116,7 +116,7 @@ func (p *Pipeline) renderPage(ctx context.Context, rawURL, waitFor string) (*fet
 		if len(f.data) == 0 {
 			continue
 		}
-		hash, err := p.blobs.Put(f.data)
+		hash, err := p.blobs.Put(ctx, f.data)
 		if err != nil {
 			return nil, fmt.Errorf("store %s of %s: %w", f.ref, rawURL, err)
 		}

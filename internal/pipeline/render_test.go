@@ -113,7 +113,7 @@ func TestAnEmptyShellIsRenderedWithItsScreenshotAndSubResponses(t *testing.T) {
 	var shot []byte
 	for _, a := range assets {
 		if a.URL == ScreenshotRef {
-			if shot, err = e.blobs.Get(a.Asset.Hash); err != nil {
+			if shot, err = e.blobs.Get(t.Context(), a.Asset.Hash); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -146,7 +146,7 @@ func (p *Pipeline) importPage(ctx context.Context, src *archive.Source, resp *fe
 	if len(resp.Body) > p.opts.MaxPageSize {
 		return Outcome{}, false, fmt.Errorf("%w: %d bytes, over the %d-byte limit", ErrPageTooLarge, len(resp.Body), p.opts.MaxPageSize)
 	}
-	hash, err := p.blobs.Put(resp.Body)
+	hash, err := p.blobs.Put(ctx, resp.Body)
 	if err != nil {
 		return Outcome{}, false, err
 	}

@@ -100,7 +100,7 @@ func (ta *testArchive) image(data []byte) store.AssetRef {
 	ta.t.Helper()
 	sum := sha256.Sum256(data)
 	hash := hex.EncodeToString(sum[:])
-	if _, err := ta.blobs.Put(data); err != nil {
+	if _, err := ta.blobs.Put(ta.t.Context(), data); err != nil {
 		ta.t.Fatal(err)
 	}
 	return store.AssetRef{Asset: archive.Asset{Hash: hash, URL: "https://img.example.com/" + hash[:8] + ".png", ContentType: "image/png", Size: int64(len(data))},

@@ -58,7 +58,7 @@ func importedFile(ctx context.Context, st Store, blobs Blobs, a archive.Article,
 			return out, nil
 		}
 	}
-	rc, err := blobs.Open(c.BodyHash)
+	rc, err := blobs.Open(ctx, c.BodyHash)
 	if err != nil {
 		return out, fmt.Errorf("imported file %s: %w", c.FinalURL, err)
 	}

@@ -178,7 +178,7 @@ func exportHTML(ctx context.Context, st Store, blobs Blobs, dir string, a archiv
 		name := hash + extFor(types[hash])
 		target := filepath.Join(dir, "assets", name)
 		if _, err := os.Stat(target); errors.Is(err, os.ErrNotExist) {
-			if err := copyBlob(blobs, hash, target); err != nil {
+			if err := copyBlob(ctx, blobs, hash, target); err != nil {
 				copyErr = err
 				return src, original
 			}
@@ -210,8 +210,8 @@ func extFor(contentType string) string {
 	return ".bin"
 }
 
-func copyBlob(blobs Blobs, hash, target string) error {
-	rc, err := blobs.Open(hash)
+func copyBlob(ctx context.Context, blobs Blobs, hash, target string) error {
+	rc, err := blobs.Open(ctx, hash)
 	if err != nil {
 		return err
 	}

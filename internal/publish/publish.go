@@ -31,7 +31,7 @@ type Store interface {
 
 // Blobs opens stored bytes.
 type Blobs interface {
-	Open(hash string) (io.ReadCloser, error)
+	Open(ctx context.Context, hash string) (io.ReadCloser, error)
 }
 
 // ArticleStatus is what watching knows of an article: its status

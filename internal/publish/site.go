@@ -190,7 +190,7 @@ func (r *siteRun) servable(ctx context.Context, stored string, mark int, version
 		name := "assets/" + hash + extFor(ct)
 		if !r.tr.has(name, hash) {
 			if _, err := r.tr.putHashed(name, hash, func(w io.Writer) error {
-				rc, err := r.p.Blobs.Open(hash)
+				rc, err := r.p.Blobs.Open(ctx, hash)
 				if err != nil {
 					return err
 				}

@@ -68,7 +68,7 @@ func writeFixtures(t *testing.T, opts WriterOptions) (string, []string) {
 	}
 	for _, f := range fixtures() {
 		c := f.c
-		if c.BodyHash, err = store.Put([]byte(f.body)); err != nil {
+		if c.BodyHash, err = store.Put(t.Context(), []byte(f.body)); err != nil {
 			t.Fatal(err)
 		}
 		res, err := w.WriteCapture(context.Background(), &c, store, f.link)

@@ -31,9 +31,9 @@ import (
 	"github.com/newsvault/newsvault/internal/archive"
 )
 
-// BodySource opens a stored body by its SHA-256 hex; *blob.Store is one.
+// BodySource opens a stored body by its SHA-256 hex; the blob stores are.
 type BodySource interface {
-	Open(hash string) (io.ReadCloser, error)
+	Open(ctx context.Context, hash string) (io.ReadCloser, error)
 }
 
 // Link ties a capture to the article and version extracted from it. It
@@ -146,7 +146,7 @@ func (w *Writer) WriteCapture(ctx context.Context, c *archive.Capture, bodies Bo
 	if c.BodyHash == "" {
 		return Result{}, fmt.Errorf("warc capture %d %s: no stored body", c.ID, target)
 	}
-	body, err := w.readBody(bodies, c.BodyHash)
+	body, err := w.readBody(ctx, bodies, c.BodyHash)
 	if err != nil {
 		return Result{}, fmt.Errorf("warc capture %d %s: %w", c.ID, target, err)
 	}
@@ -250,8 +250,8 @@ func build(rb gowarc.WarcRecordBuilder) (gowarc.WarcRecord, error) {
 	return rec, err
 }
 
-func (w *Writer) readBody(bodies BodySource, hash string) ([]byte, error) {
-	rc, err := bodies.Open(hash)
+func (w *Writer) readBody(ctx context.Context, bodies BodySource, hash string) ([]byte, error) {
+	rc, err := bodies.Open(ctx, hash)
 	if err != nil {
 		return nil, fmt.Errorf("open body %s: %w", hash, err)
 	}

@@ -20,7 +20,7 @@ type EvidenceStore interface {
 
 // BlobReader opens stored bodies.
 type BlobReader interface {
-	Open(hash string) (io.ReadCloser, error)
+	Open(ctx context.Context, hash string) (io.ReadCloser, error)
 }
 
 // Exhibit is one capture of the evidence with the result of checking its
@@ -68,7 +68,7 @@ func Evidence(ctx context.Context, st EvidenceStore, blobs BlobReader, articleID
 			return err
 		}
 		ex := Exhibit{Role: role, Capture: c}
-		ex.Verified, ex.Problem = verify(blobs, c.BodyHash)
+		ex.Verified, ex.Problem = verify(ctx, blobs, c.BodyHash)
 		ch.Exhibits = append(ch.Exhibits, ex)
 		return nil
 	}
@@ -85,11 +85,11 @@ func Evidence(ctx context.Context, st EvidenceStore, blobs BlobReader, articleID
 }
 
 // verify reads the blob named hash and checks that it hashes to its name.
-func verify(blobs BlobReader, hash string) (bool, string) {
+func verify(ctx context.Context, blobs BlobReader, hash string) (bool, string) {
 	if hash == "" {
 		return false, "no body was stored"
 	}
-	rc, err := blobs.Open(hash)
+	rc, err := blobs.Open(ctx, hash)
 	if err != nil {
 		return false, err.Error()
 	}

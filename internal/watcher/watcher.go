@@ -47,7 +47,7 @@ type Store interface {
 // Blobs keeps response bodies. A check's body is made durable (SyncTo)
 // before its check is recorded, so concurrent checks share one flush.
 type Blobs interface {
-	PutDeferred(data []byte) (hash string, seq uint64, err error)
+	PutDeferred(ctx context.Context, data []byte) (hash string, seq uint64, err error)
 	SyncTo(seq uint64) error
 }
 
@@ -339,7 +339,7 @@ func (w *Watcher) check(ctx context.Context, ws store.Watch) (res Result) {
 		c.Err = errorKind(fetch.FailureOf(ferr))
 		cw.Check.ErrorKind = string(c.Err)
 	} else {
-		hash, seq, err := w.blobs.PutDeferred(resp.Body)
+		hash, seq, err := w.blobs.PutDeferred(ctx, resp.Body)
 		if err == nil {
 			err = w.blobs.SyncTo(seq)
 		}

@@ -50,7 +50,7 @@ func TestAFakeImageIsNeverShownAsAPage(t *testing.T) {
 	}
 
 	// Stored before the rule, as "image/gif, text/html".
-	h, err := e.blobs.Put([]byte(fakeImage))
+	h, err := e.blobs.Put(t.Context(), []byte(fakeImage))
 	if err != nil {
 		t.Fatal(err)
 	}

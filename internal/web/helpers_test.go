@@ -225,7 +225,7 @@ func (e *env) write(a article) int64 {
 func (e *env) image(shade uint8) store.AssetRef {
 	e.t.Helper()
 	b := pngBytes(e.t, shade)
-	h, err := e.blobs.Put(b)
+	h, err := e.blobs.Put(e.t.Context(), b)
 	if err != nil {
 		e.t.Fatal(err)
 	}

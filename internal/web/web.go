@@ -88,7 +88,7 @@ type Watcher interface {
 
 // Blobs opens stored bytes.
 type Blobs interface {
-	Open(hash string) (io.ReadCloser, error)
+	Open(ctx context.Context, hash string) (io.ReadCloser, error)
 }
 
 // Archiver archives one URL under a source (the manual pseudo-source when
@@ -528,7 +528,7 @@ func (s *Server) asset(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	rc, err := s.blobs.Open(a.Hash)
+	rc, err := s.blobs.Open(r.Context(), a.Hash)
 	if err != nil {
 		s.internal(w, r, fmt.Errorf("asset %s: %w", a.Hash, err))
 		return

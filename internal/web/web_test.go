@@ -34,7 +34,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{env: e, srv: e.http}
 	f.src = e.source(archive.Source{Kind: archive.KindFeed, FeedURL: "https://example.com/feed.xml", Title: "例子新闻", Mode: archive.ModeAuto, TimeZone: "Asia/Shanghai"})
 	png := []byte("\x89PNG\r\n\x1a\n fake image bytes")
-	f.asset, _ = e.blobs.Put(png)
+	f.asset, _ = e.blobs.Put(t.Context(), png)
 	cst := time.FixedZone("", 8*3600)
 	for i, title := range []string{"第一篇", "第二篇", "第三篇"} {
 		f.article = e.write(article{url: "https://example.com/" + title, source: f.src.ID, title: title,

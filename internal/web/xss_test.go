@@ -231,7 +231,7 @@ func xssArchiveAll(t *testing.T, e *env, ps []xssPayload) xssArchive {
 	}
 	// One stored anyway, as another writer might: /assets/ sends it as a
 	// download.
-	svgAsset, err = e.blobs.Put([]byte(xssSVG))
+	svgAsset, err = e.blobs.Put(t.Context(), []byte(xssSVG))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func xssArchiveAll(t *testing.T, e *env, ps []xssPayload) xssArchive {
 	// An "image" that is an HTML page, as another writer might store one
 	// (the pipeline refuses them): /assets/ must not serve it as HTML.
 	page := []byte("<!doctype html><script>xss(9003)</script>")
-	h, err := e.blobs.Put(page)
+	h, err := e.blobs.Put(t.Context(), page)
 	if err != nil {
 		t.Fatal(err)
 	}
