@@ -59,6 +59,11 @@ type session struct {
 	ctx     context.Context // the capture's context, ended by a limit
 	abort   context.CancelCauseFunc
 	tabCtx  context.Context // chromedp context of the tab
+	// subCtx is ctx with the page host's Burst: the context of every
+	// request but the page's first.
+	subCtx context.Context
+	burst  *fetch.Burst
+	jar    *captureJar
 
 	requests atomic.Int64
 	bytes    atomic.Int64
@@ -87,8 +92,10 @@ func capture(parent context.Context, b *browser, f Fetcher, cfg Config, url stri
 	stop := context.AfterFunc(cctx, func() { cancelRun(context.Cause(cctx)) })
 	defer stop()
 
+	burst := fetch.NewBurst(fetch.HostOf(url), cfg.HostBurst)
 	s := &session{
 		cfg: cfg, fetcher: f, ctx: cctx, abort: abort, tabCtx: run,
+		subCtx: fetch.WithBurst(cctx, burst), burst: burst, jar: newCaptureJar(opt.Cookies),
 		res:       &Result{URL: url},
 		redirects: map[string]*fetch.Response{},
 		mainURL:   url,
@@ -119,6 +126,8 @@ func (s *session) result() *Result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := *s.res
+	r.CookiesSentTo = s.jar.sentTo()
+	r.Burst = max(s.cfg.HostBurst, 0) - s.burst.Left()
 	return &r
 }
 
@@ -155,13 +164,26 @@ func (s *session) do(run context.Context, b *browser, url string, opt Options) e
 		chromedp.EmulateViewport(int64(s.cfg.Width), int64(s.cfg.Height)),
 	}
 	if len(opt.Cookies) > 0 {
+		// For the page's scripts (document.cookie); the requests get
+		// theirs from the capture's jar, as the browser's own cookie
+		// store never sees the network.
 		var cs []*network.CookieParam
 		for _, c := range opt.Cookies {
 			path := c.Path
 			if path == "" {
 				path = "/"
 			}
-			cs = append(cs, &network.CookieParam{Name: c.Name, Value: c.Value, Domain: c.Domain, Path: path, Secure: c.Secure, HTTPOnly: c.HTTPOnly})
+			p := &network.CookieParam{Name: c.Name, Value: c.Value, Path: path, Secure: c.Secure, HTTPOnly: c.HTTPOnly}
+			if c.HostOnly {
+				scheme := "http://"
+				if c.Secure {
+					scheme = "https://"
+				}
+				p.URL = scheme + c.Domain + path
+			} else {
+				p.Domain = "." + c.Domain
+			}
+			cs = append(cs, p)
 		}
 		steps = append(steps, call(network.SetCookies, network.SetCookiesParams{Cookies: cs}))
 	}
@@ -337,11 +359,24 @@ func (s *session) answer(e *cdpfetch.EventRequestPaused) {
 		s.refuse(e, "method "+e.Request.Method+" not sent: a capture only reads", nil)
 		return
 	}
-	if n := s.requests.Add(1); n > int64(s.cfg.MaxRequests) {
+	if e.ResourceType == network.ResourceTypeOther && strings.HasSuffix(e.Request.URL, "/favicon.ico") {
+		// The browser's own favicon request: nothing keeps it, and it
+		// would spend a turn of the host's budget.
+		s.refuse(e, "the browser's favicon request is not sent", nil)
+		return
+	}
+	n := s.requests.Add(1)
+	if n > int64(s.cfg.MaxRequests) {
 		err := fmt.Errorf("%w (more than %d)", ErrTooManyRequests, s.cfg.MaxRequests)
 		s.refuse(e, err.Error(), err)
 		s.abort(err)
 		return
+	}
+	// The page's own request takes its host's turn like any; the rest
+	// of the page load may use the capture's burst allowance.
+	ctx := s.subCtx
+	if n == 1 {
+		ctx = s.ctx
 	}
 	s.mu.Lock()
 	resp, ok := s.redirects[e.Request.URL]
@@ -350,7 +385,7 @@ func (s *session) answer(e *cdpfetch.EventRequestPaused) {
 	if !ok {
 		accept, _ := e.Request.Headers["Accept"].(string)
 		var err error
-		resp, err = s.fetcher.Get(s.ctx, fetch.Request{URL: u, Accept: accept})
+		resp, err = s.fetcher.Get(ctx, fetch.Request{URL: u, Accept: accept, Jar: s.jar})
 		if err != nil {
 			s.refuse(e, err.Error(), err)
 			return
