@@ -227,8 +227,8 @@ type Result struct {
 	CookiesSentTo []string
 	// Burst is how many sub-requests went without waiting for their
 	// host's rate-limit turn (Config.HostBurst).
-	Burst int
-	Elapsed         time.Duration
+	Burst   int
+	Elapsed time.Duration
 }
 
 // Renderer captures pages in a shared headless browser. It is safe for
