@@ -15,6 +15,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -146,7 +147,11 @@ func parseCookieLine(line string) (Cookie, error) {
 	if domain == "" || strings.ContainsAny(domain, " /:;,\"") {
 		return Cookie{}, fmt.Errorf("%w: domain %q", ErrCookieFile, f[0])
 	}
-	if ps, _ := publicsuffix.PublicSuffix(domain); ps == domain && strings.Contains(domain, ".") || !strings.Contains(domain, ".") && domain != "localhost" {
+	if _, err := netip.ParseAddr(strings.Trim(domain, "[]")); err == nil {
+		// An address has no subdomains (a server on the operator's own
+		// network, or a test's).
+		domain, sub = strings.Trim(domain, "[]"), false
+	} else if ps, _ := publicsuffix.PublicSuffix(domain); ps == domain {
 		return Cookie{}, fmt.Errorf("%w: domain %q is a public suffix, not a site", ErrCookieFile, f[0])
 	}
 	path := f[2]
