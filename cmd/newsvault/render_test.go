@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -103,4 +104,44 @@ func chromiumPath() string {
 		return exe
 	}
 	return "/usr/bin/chromium"
+}
+
+func TestFeedsRenderModeIsSetListedAndEdited(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	renderOf := func() string {
+		t.Helper()
+		out, err := run(t, ctx, data, "feeds", "list")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		head := strings.Fields(lines[0])
+		col := slices.Index(head, "RENDER")
+		if col < 0 || len(lines) != 2 {
+			t.Fatalf("feeds list:\n%s", out)
+		}
+		return strings.Fields(lines[1])[col]
+	}
+	if out, err := run(t, ctx, data, "feeds", "add", "--no-check", "--title", "脚本站", "--render", "always", "https://js.example/feed.xml"); err != nil {
+		t.Fatalf("feeds add --render always: %v\n%s", err, out)
+	}
+	if got := renderOf(); got != "always" {
+		t.Errorf("after add --render always, RENDER is %q", got)
+	}
+	if out, err := run(t, ctx, data, "feeds", "edit", "1", "--render", "never", "--watch", "off"); err != nil {
+		t.Fatalf("feeds edit --render never: %v\n%s", err, out)
+	}
+	if got := renderOf(); got != "never" {
+		t.Errorf("after edit --render never, RENDER is %q", got)
+	}
+	if out, err := run(t, ctx, data, "feeds", "edit", "1", "--title", "新名字"); err != nil {
+		t.Fatalf("feeds edit --title: %v\n%s", err, out)
+	}
+	if got := renderOf(); got != "never" {
+		t.Errorf("an edit of the title changed RENDER to %q", got)
+	}
+	if _, err := run(t, ctx, data, "feeds", "edit", "1", "--render", "sometimes"); err == nil {
+		t.Error("feeds edit --render sometimes was accepted")
+	}
 }

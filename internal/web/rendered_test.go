@@ -56,7 +56,7 @@ func TestARenderedArticleShowsItsScreenshotAndPDFToThoseWhoMayReadIt(t *testing.
 
 	var j struct {
 		Rendered *struct{ Screenshot, PDF string } `json:"rendered"`
-		Versions []json.RawMessage                `json:"versions"`
+		Versions []json.RawMessage                 `json:"versions"`
 	}
 	e.getJSON(fmt.Sprintf("/api/v1/articles/%d", id), &j)
 	if j.Rendered == nil || j.Rendered.Screenshot != shotURL || j.Rendered.PDF != pdfURL {
