@@ -132,10 +132,15 @@ func (s *session) result() *Result {
 }
 
 func (s *session) do(run context.Context, b *browser, url string, opt Options) error {
+	t0 := time.Now()
+	var phases []any
+	mark := func(name string) { phases = append(phases, name, time.Since(t0).Round(time.Millisecond)) }
+	defer func() { s.cfg.Logger.Debug("render: phases", append([]any{"url", url}, phases...)...) }()
 	// Opening the tab creates its target; listeners need it.
 	if err := chromedp.Do(run); err != nil {
 		return fmt.Errorf("open tab: %w", err)
 	}
+	mark("tab")
 	tabID := chromedp.FromContext(run).Target.TargetID
 	if err := chromedp.Listen(run, s.onEvent); err != nil {
 		return err
@@ -190,15 +195,18 @@ func (s *session) do(run context.Context, b *browser, url string, opt Options) e
 	if err := chromedp.Do(run, steps...); err != nil {
 		return fmt.Errorf("prepare tab: %w", err)
 	}
+	mark("prepared")
 	if err := chromedp.Do(run, chromedp.Navigate(url)); err != nil {
 		return fmt.Errorf("load: %w", err)
 	}
+	mark("loaded")
 	if opt.WaitFor != "" {
 		if err := chromedp.Do(run, chromedp.WaitReady(chromedp.CSS(opt.WaitFor))); err != nil {
 			return fmt.Errorf("wait for %q: %w", opt.WaitFor, err)
 		}
 	}
 	s.settle(run)
+	mark("settled")
 	if _, err := chromedp.Run(run, chromedp.Evaluate[bool](fmt.Sprintf(scrollScript, s.cfg.ScrollSteps), chromedp.EvalAwaitPromise)); err != nil {
 		// A client-side redirect may replace the document under the
 		// scroll; settle on the new one and scroll it once more.
@@ -210,10 +218,13 @@ func (s *session) do(run context.Context, b *browser, url string, opt Options) e
 			return fmt.Errorf("scroll: %w", err)
 		}
 	}
+	mark("scrolled")
 	s.settle(run)
+	mark("settled again")
 	if err := s.ctx.Err(); err != nil {
 		return err
 	}
+	defer mark("kept")
 	return s.keep(run)
 }
 
