@@ -29,16 +29,23 @@ const watchScript = `(() => {
     .observe(document, {subtree: true, childList: true, characterData: true, attributes: true});
 })();`
 
-// scrollScript scrolls down one viewport at a time, giving lazy content a
-// frame and a moment to ask for itself, then back to the top.
+// scrollScript scrolls down one viewport at a time, giving lazy content
+// two frames and a moment to ask for itself at each stop (intersection
+// observers report after a frame is rendered, late on a busy machine),
+// then back to the top.
 const scrollScript = `(async (steps) => {
   const el = document.scrollingElement || document.documentElement;
+  const frames = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 50))));
   for (let i = 0; i < steps; i++) {
     window.scrollBy(0, window.innerHeight);
-    await new Promise(r => requestAnimationFrame(() => setTimeout(r, 50)));
+    await frames();
     if (window.scrollY + window.innerHeight >= el.scrollHeight) break;
   }
+  await frames();
   window.scrollTo(0, 0);
+  // What the scroll set off may not have shown yet: the page is quiet
+  // only a while after it.
+  window.__nvLast = Date.now();
   return true;
 })(%d)`
 
