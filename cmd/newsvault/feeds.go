@@ -88,6 +88,9 @@ func (f *feedFlags) apply(cmd *cobra.Command, src *archive.Source) error {
 	if changed("render") {
 		src.Render = set.Render
 	}
+	if changed("watch") {
+		src.Watch = set.Watch
+	}
 	if changed("interval") {
 		src.Interval = set.Interval
 	}
@@ -220,15 +223,18 @@ func newFeedsListCmd(cfg *cli.Config) *cobra.Command {
 				return err
 			}
 			tw := cli.NewTable(cmd.OutOrStdout())
-			fmt.Fprintln(tw, "ID\tTITLE\tURL\tMODE\tARTICLES\tLAST POLL\tSTATUS")
+			fmt.Fprintln(tw, "ID\tTITLE\tURL\tMODE\tRENDER\tARTICLES\tLAST POLL\tSTATUS")
 			for _, s := range srcs {
 				if s.Kind != archive.KindFeed && !all {
 					continue
 				}
-				mode, status := string(s.Mode), s.LastStatus
+				mode, render, status := string(s.Mode), string(s.Render), s.LastStatus
+				if render == "" {
+					render = string(archive.RenderAuto)
+				}
 				switch {
 				case s.Kind != archive.KindFeed:
-					mode, status = string(s.Kind), "-"
+					mode, render, status = string(s.Kind), "-", "-"
 				case status == "":
 					status = "never polled"
 				case s.LastError != "":
@@ -237,7 +243,7 @@ func newFeedsListCmd(cfg *cli.Config) *cobra.Command {
 				if s.Kind == archive.KindFeed {
 					status += itemStatus(s)
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", s.ID, s.Title, s.FeedURL, mode, s.ArticleCount, fmtTime(s.LastPolledAt), status)
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", s.ID, s.Title, s.FeedURL, mode, render, s.ArticleCount, fmtTime(s.LastPolledAt), status)
 			}
 			return tw.Flush()
 		}),

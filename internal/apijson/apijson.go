@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/newsvault/newsvault/internal/archive"
+	"github.com/newsvault/newsvault/internal/store"
 )
 
 // Article is an archived article.
@@ -32,7 +33,36 @@ type Article struct {
 	VersionCount int        `json:"version_count"`
 	HTML         string     `json:"html,omitempty"`
 	Text         string     `json:"text,omitempty"`
-	Versions     []Version  `json:"versions,omitempty"`
+	// Rendered is what the headless browser kept of the latest version.
+	Rendered *Rendered `json:"rendered,omitempty"`
+	Versions []Version `json:"versions,omitempty"`
+}
+
+// Rendered links what the headless browser kept of a rendered version:
+// its full-page screenshot (PNG) and, when the server keeps them, its PDF,
+// both served under /assets/.
+type Rendered struct {
+	Screenshot string `json:"screenshot,omitempty"`
+	PDF        string `json:"pdf,omitempty"`
+}
+
+// RenderedFrom finds the screenshot and PDF among a version's assets, and
+// links them under prefix (such as "/assets/"); nil when the version was
+// not rendered.
+func RenderedFrom(refs []store.AssetRef, prefix string) *Rendered {
+	var r Rendered
+	for _, ref := range refs {
+		switch ref.URL {
+		case archive.ScreenshotRef:
+			r.Screenshot = prefix + ref.Asset.Hash
+		case archive.PDFRef:
+			r.PDF = prefix + ref.Asset.Hash
+		}
+	}
+	if r == (Rendered{}) {
+		return nil
+	}
+	return &r
 }
 
 // Version is one stored version of an article.
@@ -50,6 +80,8 @@ type Version struct {
 	LastSeenAt time.Time  `json:"last_seen_at"`
 	HTML       string     `json:"html,omitempty"`
 	Text       string     `json:"text,omitempty"`
+	// Rendered is what the headless browser kept of this version.
+	Rendered *Rendered `json:"rendered,omitempty"`
 }
 
 // SearchHit is one search result: the article, its score and a snippet
@@ -68,6 +100,7 @@ type Source struct {
 	FeedURL      string     `json:"feed_url,omitempty"`
 	SiteURL      string     `json:"site_url,omitempty"`
 	Mode         string     `json:"mode"`
+	Render       string     `json:"render"`
 	TimeZone     string     `json:"time_zone,omitempty"`
 	Interval     string     `json:"interval,omitempty"`
 	Watch        string     `json:"watch,omitempty"`
@@ -124,7 +157,10 @@ func FromSource(src archive.Source) Source {
 		TimeZone: src.TimeZone, Watch: src.Watch, ArticleCount: src.ArticleCount, LastPolledAt: Time(src.LastPolledAt),
 		LastStatus: src.LastStatus, LastError: archive.Redact(src.LastError), ErrorCount: src.ErrorCount, NextPollAt: Time(src.NextPollAt),
 		CreatedAt: Time(src.CreatedAt), ItemsFailed: src.LastItemsFailed, ItemErrors: archive.RedactAll(src.LastItemErrors),
-		ItemsSkipped: src.LastItemsSkipped, MaxItems: src.MaxItems}
+		ItemsSkipped: src.LastItemsSkipped, MaxItems: src.MaxItems, Render: string(src.Render)}
+	if j.Render == "" {
+		j.Render = string(archive.RenderAuto)
+	}
 	if src.Kind == archive.KindFeed {
 		j.FeedURL = archive.Redact(src.FeedURL)
 		j.Interval = Interval(src.Interval)

@@ -66,6 +66,13 @@ func ParseRenderMode(s string) (RenderMode, error) {
 	return "", fmt.Errorf("render mode %q: want auto, never or always", s)
 }
 
+// The URLs under which a rendered version's full-page screenshot (PNG)
+// and PDF are linked to it among its assets.
+const (
+	ScreenshotRef = "newsvault:screenshot"
+	PDFRef        = "newsvault:pdf"
+)
+
 // Poll outcomes recorded on a source.
 const (
 	PollOK          = "ok"

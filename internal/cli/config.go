@@ -70,6 +70,14 @@ type Config struct {
 	// and the time one capture may take.
 	RenderTabs    int
 	RenderTimeout time.Duration
+	// RenderCookies is a Netscape cookies.txt file, or a directory of
+	// them, whose cookies rendered pages of their own sites are sent.
+	RenderCookies string
+	// RenderPDF keeps a PDF of each rendered page besides its screenshot.
+	RenderPDF bool
+	// RenderBurst is how many requests of one rendered page to its own
+	// host skip the host's rate-limit turns.
+	RenderBurst int
 
 	// env reads the environment (Configure sets it; os.LookupEnv when
 	// nil): the S3 credentials are taken from it, never from a flag.
@@ -103,6 +111,9 @@ func Bind(root *cobra.Command, c *Config) {
 	f.BoolFunc("no-render", "never start the headless browser; same as --render-browser=off", func(string) error { c.Render = "off"; return nil })
 	f.IntVar(&c.RenderTabs, "render-tabs", render.DefaultTabs, "pages rendered at once in the headless browser (env NEWSVAULT_RENDER_TABS)")
 	f.DurationVar(&c.RenderTimeout, "render-timeout", render.DefaultTimeout, "time limit for rendering one page in the browser (env NEWSVAULT_RENDER_TIMEOUT)")
+	f.StringVar(&c.RenderCookies, "render-cookies", "", "a Netscape cookies.txt file (as curl, wget and yt-dlp read and browser extensions export), or a directory of them, one per site, for sites that show their text only to a signed-in reader: a rendered page gets the cookies of its own site only, each request of it those whose domain, path and secure flag match, and nothing is written back (env NEWSVAULT_RENDER_COOKIES)")
+	f.BoolVar(&c.RenderPDF, "render-pdf", false, "also keep a PDF of every rendered page, linked from the article like its screenshot (env NEWSVAULT_RENDER_PDF)")
+	f.IntVar(&c.RenderBurst, "render-burst", render.DefaultHostBurst, "requests of one rendered page (images, scripts, data) to the page's own host that need not wait for --host-rate turns; the page itself waits its turn, so pages of one host keep to the rate (env NEWSVAULT_RENDER_BURST; 0 = none)")
 	f.StringVar(&c.RulesDir, "rules", "", "a directory of site rules (ftr-site-config <host>.txt files) the extractor uses besides its built-in ones, for every page archived, imported or extracted (env NEWSVAULT_RULES)")
 }
 
@@ -235,6 +246,9 @@ func (c *Config) Validate() error {
 	if c.RenderTimeout <= 0 {
 		bad("render-timeout", "must be more than 0")
 	}
+	if c.RenderBurst < 0 {
+		bad("render-burst", "must be 0 or more")
+	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		bad("log-level", fmt.Sprintf("%q is not debug, info, warn or error", c.LogLevel))
@@ -334,14 +348,26 @@ func Open(ctx context.Context, c *Config) (*App, error) {
 		MaxPageSize: c.MaxPage, AllowPrivate: c.AllowPrivate, AllowNets: c.AllowNets, Related: rel}
 	var r *render.Renderer
 	if c.Render != "off" {
+		cookies, err := c.renderCookies()
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
 		// The browser's requests share the one client, so its guard,
 		// allow-lists and per-host budget hold for them too.
-		r = render.New(client, render.Config{Tabs: c.RenderTabs, Timeout: c.RenderTimeout, Logger: log})
+		burst := c.RenderBurst
+		if burst == 0 {
+			burst = -1 // none; render's zero means its default
+		}
+		r = render.New(client, render.Config{Tabs: c.RenderTabs, Timeout: c.RenderTimeout, PDF: c.RenderPDF, HostBurst: burst, Logger: log})
 		if err := r.Available(); err != nil {
 			log.Info("pages built by JavaScript will be archived as served", "err", err)
 			r = nil
 		} else {
 			opts.Renderer = r
+			if cookies.Len() > 0 {
+				opts.RenderCookies = cookies.For
+			}
 		}
 	}
 	p := pipeline.New(st, blobs, client, x, log, opts)
@@ -357,6 +383,19 @@ func Open(ctx context.Context, c *Config) (*App, error) {
 		}})
 	return &App{Cfg: c, Log: log, Store: st, Blobs: blobs, Fetch: client, Extractor: x, Search: an, Pipe: p,
 		Stories: rel, Watch: w, Render: r}, nil
+}
+
+// renderCookies reads the --render-cookies file or directory; nil when
+// none is given.
+func (c *Config) renderCookies() (*render.Cookies, error) {
+	if c.RenderCookies == "" {
+		return nil, nil
+	}
+	cookies, err := render.LoadCookies(c.RenderCookies)
+	if err != nil {
+		return nil, fmt.Errorf("--render-cookies: %w", err)
+	}
+	return cookies, nil
 }
 
 // Policy is the fetch policy of a request the operator makes from the

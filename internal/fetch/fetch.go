@@ -166,6 +166,12 @@ type Request struct {
 	LastModified string
 	// Accept is sent as the Accept header when set.
 	Accept string
+	// Jar, when set, gives the cookies sent with the request and with
+	// each redirect hop (those whose domain and path match that hop's URL
+	// only), and receives the cookies every response sets. The Client
+	// keeps no cookies of its own; a jar is its caller's (render keeps one
+	// per capture and drops it afterwards).
+	Jar http.CookieJar
 }
 
 // Response is what a server answered, whatever the status.
@@ -572,7 +578,13 @@ func (c *Client) doAttempt(ctx context.Context, u *url.URL, req Request, wd *wat
 			}
 		},
 	}))
-	hresp, err := c.http.Do(hreq)
+	hc := c.http
+	if req.Jar != nil {
+		withJar := *c.http
+		withJar.Jar = req.Jar
+		hc = &withJar
+	}
+	hresp, err := hc.Do(hreq)
 	if err != nil {
 		var ue *url.Error
 		if !errors.As(err, &ue) {

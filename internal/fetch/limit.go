@@ -66,6 +66,9 @@ func (h *hostLimiters) wait(ctx context.Context, host string) error {
 	if err := ctx.Err(); err != nil {
 		return context.Cause(ctx)
 	}
+	if BurstFrom(ctx).take(host) {
+		return nil
+	}
 	r := h.reserve(host)
 	delay := r.Delay()
 	if delay == 0 {

@@ -112,8 +112,9 @@ type Options struct {
 	// Renderer, when set, renders pages in the headless browser as each
 	// source's or URL's archive.RenderMode says; nil turns rendering off.
 	Renderer Renderer
-	// RenderCookies, when set, gives the operator's cookies for a host, set
-	// in the capture's fresh browser context.
+	// RenderCookies, when set, gives the operator's cookies for the site of
+	// a page's host (render.Cookies.For); the capture sends each only with
+	// the requests whose URL it matches, and keeps none afterwards.
 	RenderCookies func(host string) []render.Cookie
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time

@@ -31,8 +31,8 @@ type renderRules interface {
 // The AssetRef.URL under which a rendered version's screenshot and PDF are
 // linked to it.
 const (
-	ScreenshotRef = "newsvault:screenshot"
-	PDFRef        = "newsvault:pdf"
+	ScreenshotRef = archive.ScreenshotRef
+	PDFRef        = archive.PDFRef
 )
 
 // RenderedHeader marks the capture of a rendered DOM (its value names the

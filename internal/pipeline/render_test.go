@@ -53,7 +53,7 @@ func renderEnv(t *testing.T, execPath, rulesDir string) (*env, *render.Renderer)
 	t.Helper()
 	e := newEnv(t, Options{SkipImages: true})
 	client := fetch.New(fetch.Config{AllowPrivate: true, HostRate: -1, HostConns: -1, Retries: -1, Timeout: 10 * time.Second, Resolver: testResolver{}})
-	r := render.New(client, render.Config{ExecPath: execPath, Timeout: 30 * time.Second})
+	r := render.New(client, render.Config{ExecPath: execPath, Timeout: 30 * time.Second, PDF: true})
 	t.Cleanup(func() { r.Close() })
 	x := extract.New(extract.Options{RulesDir: rulesDir})
 	e.pipe = New(e.store, e.blobs, client, x, nil, Options{SkipImages: true, Renderer: r})
@@ -110,16 +110,26 @@ func TestAnEmptyShellIsRenderedWithItsScreenshotAndSubResponses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var shot []byte
+	var shot, pdf []byte
 	for _, a := range assets {
-		if a.URL == ScreenshotRef {
-			if shot, err = e.blobs.Get(t.Context(), a.Asset.Hash); err != nil {
-				t.Fatal(err)
+		switch a.URL {
+		case ScreenshotRef:
+			shot, err = e.blobs.Get(t.Context(), a.Asset.Hash)
+		case PDFRef:
+			pdf, err = e.blobs.Get(t.Context(), a.Asset.Hash)
+			if a.Asset.ContentType != "application/pdf" {
+				t.Errorf("the PDF is stored as %q", a.Asset.ContentType)
 			}
+		}
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
 	if !bytes.HasPrefix(shot, []byte("\x89PNG")) {
 		t.Errorf("no PNG screenshot linked to the version; assets %+v", assets)
+	}
+	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Errorf("no PDF linked to the version; assets %+v", assets)
 	}
 	caps, err := e.store.Captures(ctx, site.URL+"/post.json", 5)
 	if err != nil || len(caps) == 0 || caps[0].Status != 200 || caps[0].BodyHash == "" {

@@ -29,16 +29,23 @@ const watchScript = `(() => {
     .observe(document, {subtree: true, childList: true, characterData: true, attributes: true});
 })();`
 
-// scrollScript scrolls down one viewport at a time, giving lazy content a
-// frame and a moment to ask for itself, then back to the top.
+// scrollScript scrolls down one viewport at a time, giving lazy content
+// two frames and a moment to ask for itself at each stop (intersection
+// observers report after a frame is rendered, late on a busy machine),
+// then back to the top.
 const scrollScript = `(async (steps) => {
   const el = document.scrollingElement || document.documentElement;
+  const frames = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 50))));
   for (let i = 0; i < steps; i++) {
     window.scrollBy(0, window.innerHeight);
-    await new Promise(r => requestAnimationFrame(() => setTimeout(r, 50)));
+    await frames();
     if (window.scrollY + window.innerHeight >= el.scrollHeight) break;
   }
+  await frames();
   window.scrollTo(0, 0);
+  // What the scroll set off may not have shown yet: the page is quiet
+  // only a while after it.
+  window.__nvLast = Date.now();
   return true;
 })(%d)`
 
@@ -59,6 +66,11 @@ type session struct {
 	ctx     context.Context // the capture's context, ended by a limit
 	abort   context.CancelCauseFunc
 	tabCtx  context.Context // chromedp context of the tab
+	// subCtx is ctx with the page host's Burst: the context of every
+	// request but the page's first.
+	subCtx context.Context
+	burst  *fetch.Burst
+	jar    *captureJar
 
 	requests atomic.Int64
 	bytes    atomic.Int64
@@ -87,8 +99,10 @@ func capture(parent context.Context, b *browser, f Fetcher, cfg Config, url stri
 	stop := context.AfterFunc(cctx, func() { cancelRun(context.Cause(cctx)) })
 	defer stop()
 
+	burst := fetch.NewBurst(fetch.HostOf(url), cfg.HostBurst)
 	s := &session{
 		cfg: cfg, fetcher: f, ctx: cctx, abort: abort, tabCtx: run,
+		subCtx: fetch.WithBurst(cctx, burst), burst: burst, jar: newCaptureJar(opt.Cookies),
 		res:       &Result{URL: url},
 		redirects: map[string]*fetch.Response{},
 		mainURL:   url,
@@ -119,14 +133,21 @@ func (s *session) result() *Result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := *s.res
+	r.CookiesSentTo = s.jar.sentTo()
+	r.Burst = max(s.cfg.HostBurst, 0) - s.burst.Left()
 	return &r
 }
 
 func (s *session) do(run context.Context, b *browser, url string, opt Options) error {
+	t0 := time.Now()
+	var phases []any
+	mark := func(name string) { phases = append(phases, name, time.Since(t0).Round(time.Millisecond)) }
+	defer func() { s.cfg.Logger.Debug("render: phases", append([]any{"url", url}, phases...)...) }()
 	// Opening the tab creates its target; listeners need it.
 	if err := chromedp.Do(run); err != nil {
 		return fmt.Errorf("open tab: %w", err)
 	}
+	mark("tab")
 	tabID := chromedp.FromContext(run).Target.TargetID
 	if err := chromedp.Listen(run, s.onEvent); err != nil {
 		return err
@@ -155,28 +176,44 @@ func (s *session) do(run context.Context, b *browser, url string, opt Options) e
 		chromedp.EmulateViewport(int64(s.cfg.Width), int64(s.cfg.Height)),
 	}
 	if len(opt.Cookies) > 0 {
+		// For the page's scripts (document.cookie); the requests get
+		// theirs from the capture's jar, as the browser's own cookie
+		// store never sees the network.
 		var cs []*network.CookieParam
 		for _, c := range opt.Cookies {
 			path := c.Path
 			if path == "" {
 				path = "/"
 			}
-			cs = append(cs, &network.CookieParam{Name: c.Name, Value: c.Value, Domain: c.Domain, Path: path, Secure: c.Secure, HTTPOnly: c.HTTPOnly})
+			p := &network.CookieParam{Name: c.Name, Value: c.Value, Path: path, Secure: c.Secure, HTTPOnly: c.HTTPOnly}
+			if c.HostOnly {
+				scheme := "http://"
+				if c.Secure {
+					scheme = "https://"
+				}
+				p.URL = scheme + c.Domain + path
+			} else {
+				p.Domain = "." + c.Domain
+			}
+			cs = append(cs, p)
 		}
 		steps = append(steps, call(network.SetCookies, network.SetCookiesParams{Cookies: cs}))
 	}
 	if err := chromedp.Do(run, steps...); err != nil {
 		return fmt.Errorf("prepare tab: %w", err)
 	}
+	mark("prepared")
 	if err := chromedp.Do(run, chromedp.Navigate(url)); err != nil {
 		return fmt.Errorf("load: %w", err)
 	}
+	mark("loaded")
 	if opt.WaitFor != "" {
 		if err := chromedp.Do(run, chromedp.WaitReady(chromedp.CSS(opt.WaitFor))); err != nil {
 			return fmt.Errorf("wait for %q: %w", opt.WaitFor, err)
 		}
 	}
 	s.settle(run)
+	mark("settled")
 	if _, err := chromedp.Run(run, chromedp.Evaluate[bool](fmt.Sprintf(scrollScript, s.cfg.ScrollSteps), chromedp.EvalAwaitPromise)); err != nil {
 		// A client-side redirect may replace the document under the
 		// scroll; settle on the new one and scroll it once more.
@@ -188,10 +225,13 @@ func (s *session) do(run context.Context, b *browser, url string, opt Options) e
 			return fmt.Errorf("scroll: %w", err)
 		}
 	}
+	mark("scrolled")
 	s.settle(run)
+	mark("settled again")
 	if err := s.ctx.Err(); err != nil {
 		return err
 	}
+	defer mark("kept")
 	return s.keep(run)
 }
 
@@ -337,11 +377,24 @@ func (s *session) answer(e *cdpfetch.EventRequestPaused) {
 		s.refuse(e, "method "+e.Request.Method+" not sent: a capture only reads", nil)
 		return
 	}
-	if n := s.requests.Add(1); n > int64(s.cfg.MaxRequests) {
+	if e.ResourceType == network.ResourceTypeOther && strings.HasSuffix(e.Request.URL, "/favicon.ico") {
+		// The browser's own favicon request: nothing keeps it, and it
+		// would spend a turn of the host's budget.
+		s.refuse(e, "the browser's favicon request is not sent", nil)
+		return
+	}
+	n := s.requests.Add(1)
+	if n > int64(s.cfg.MaxRequests) {
 		err := fmt.Errorf("%w (more than %d)", ErrTooManyRequests, s.cfg.MaxRequests)
 		s.refuse(e, err.Error(), err)
 		s.abort(err)
 		return
+	}
+	// The page's own request takes its host's turn like any; the rest
+	// of the page load may use the capture's burst allowance.
+	ctx := s.subCtx
+	if n == 1 {
+		ctx = s.ctx
 	}
 	s.mu.Lock()
 	resp, ok := s.redirects[e.Request.URL]
@@ -350,7 +403,7 @@ func (s *session) answer(e *cdpfetch.EventRequestPaused) {
 	if !ok {
 		accept, _ := e.Request.Headers["Accept"].(string)
 		var err error
-		resp, err = s.fetcher.Get(s.ctx, fetch.Request{URL: u, Accept: accept})
+		resp, err = s.fetcher.Get(ctx, fetch.Request{URL: u, Accept: accept, Jar: s.jar})
 		if err != nil {
 			s.refuse(e, err.Error(), err)
 			return

@@ -44,6 +44,7 @@ const (
 	DefaultWidth         = 1280
 	DefaultHeight        = 800
 	DefaultMaxShotHeight = 12000
+	DefaultHostBurst     = 60
 )
 
 // DefaultExecPath is where Debian installs Chromium.
@@ -107,6 +108,15 @@ type Config struct {
 	Width, Height, MaxShotHeight int
 	// PDF asks for a PDF of the page too.
 	PDF bool
+	// HostBurst is how many sub-requests of one capture to the page's own
+	// host go without waiting for the host's rate-limit turns (see
+	// fetch.Burst): a browser asks for a page's images and scripts at
+	// once, and at one request a second a page with dozens of them would
+	// pass the time limit. The page itself still takes its turn, so
+	// captures of one host keep to the host's rate; the requests in flight
+	// to a host stay capped and every address is still checked. Default
+	// DefaultHostBurst; negative allows none.
+	HostBurst int
 	// Logger receives debug records; nil discards them.
 	Logger *slog.Logger
 }
@@ -132,6 +142,9 @@ func (c Config) withDefaults() Config {
 	def(&c.Width, DefaultWidth)
 	def(&c.Height, DefaultHeight)
 	def(&c.MaxShotHeight, DefaultMaxShotHeight)
+	if c.HostBurst == 0 {
+		c.HostBurst = DefaultHostBurst
+	}
 	if c.Timeout <= 0 {
 		c.Timeout = DefaultTimeout
 	}
@@ -150,11 +163,22 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Cookie is one cookie the operator gave for a site, set in the capture's
-// fresh browser context before the page loads and gone with it.
+// Cookie is one cookie the operator gave for a site (see LoadCookies). A
+// capture sends it with each request, sub-requests and redirect hops
+// included, whose URL it matches (domain, path, secure, expiry), and sets
+// it in the capture's fresh browser context for the page's scripts; it is
+// gone with the capture.
 type Cookie struct {
-	Name, Value, Domain, Path string
-	Secure, HTTPOnly          bool
+	Name, Value string
+	// Domain is the host the cookie belongs to, without a leading dot;
+	// unless HostOnly, its subdomains get it too.
+	Domain   string
+	HostOnly bool
+	Path     string
+	Secure   bool
+	HTTPOnly bool
+	// Expires is when it stops being sent; zero for a session cookie.
+	Expires time.Time
 }
 
 // Options are the settings of one capture.
@@ -162,7 +186,8 @@ type Options struct {
 	// WaitFor is a CSS selector to wait for before capturing (a site rule's
 	// wait_for); the capture fails at the time limit if it never appears.
 	WaitFor string
-	// Cookies are set before the page loads.
+	// Cookies are the operator's cookies for the page's site
+	// (Cookies.For): each goes only to the requests whose URL it matches.
 	Cookies []Cookie
 }
 
@@ -198,7 +223,12 @@ type Result struct {
 	Refused []Refusal
 	// Popups and Dialogs count the windows closed and dialogs dismissed.
 	Popups, Dialogs int
-	Elapsed         time.Duration
+	// CookiesSentTo are the hosts the operator's cookies were sent to.
+	CookiesSentTo []string
+	// Burst is how many sub-requests went without waiting for their
+	// host's rate-limit turn (Config.HostBurst).
+	Burst   int
+	Elapsed time.Duration
 }
 
 // Renderer captures pages in a shared headless browser. It is safe for

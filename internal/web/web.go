@@ -61,6 +61,7 @@ type Store interface {
 	Articles(ctx context.Context, f store.ArticleFilter) ([]archive.Article, error)
 	CountArticles(ctx context.Context, f store.ArticleFilter) (int, error)
 	Versions(ctx context.Context, articleID int64) ([]archive.Version, error)
+	VersionAssets(ctx context.Context, versionID int64) ([]store.AssetRef, error)
 	Search(ctx context.Context, q store.SearchQuery) ([]store.SearchHit, int, error)
 	Source(ctx context.Context, id int64) (archive.Source, error)
 	Sources(ctx context.Context) ([]archive.Source, error)
@@ -302,6 +303,7 @@ func New(cfg Config) (*Server, error) {
 	s.handle("POST /add/opml", s.ui.AddOPML)
 	s.handle("POST /sources/{id}/remove", s.ui.RemoveSourceForm)
 	s.handle("POST /sources/{id}/poll", s.ui.PollSourceForm)
+	s.handle("POST /sources/{id}/edit", s.ui.EditSourceForm)
 	s.handle("POST /stories/{id}/merge", s.ui.MergeStoryForm)
 	s.handle("POST /stories/{id}/split", s.ui.SplitStoryForm)
 	s.handle("POST /articles/{id}/detach", s.ui.DetachArticleForm)
@@ -510,9 +512,15 @@ func (s *Server) asset(w http.ResponseWriter, r *http.Request) {
 	// Only an allow-listed image type is sent as what it is. Anything
 	// else stored before that rule (an "image/gif, text/html", an SVG) is
 	// a download: never rendered on this origin.
-	if archive.IsImageType(a.ContentType) {
+	// A rendered page's PDF is sent as a PDF, to be saved: the sandbox
+	// below would keep a browser's viewer from showing it in place.
+	switch {
+	case archive.IsImageType(a.ContentType):
 		w.Header().Set("Content-Type", a.ContentType)
-	} else {
+	case a.ContentType == "application/pdf":
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+a.Hash[:min(len(a.Hash), 16)]+`.pdf"`)
+	default:
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Disposition", "attachment")
 	}

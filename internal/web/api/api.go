@@ -36,6 +36,7 @@ type Store interface {
 	Articles(ctx context.Context, f store.ArticleFilter) ([]archive.Article, error)
 	CountArticles(ctx context.Context, f store.ArticleFilter) (int, error)
 	Versions(ctx context.Context, articleID int64) ([]archive.Version, error)
+	VersionAssets(ctx context.Context, versionID int64) ([]store.AssetRef, error)
 	Source(ctx context.Context, id int64) (archive.Source, error)
 	Sources(ctx context.Context) ([]archive.Source, error)
 	CreateSource(ctx context.Context, src *archive.Source) error
@@ -310,10 +311,30 @@ func (s *API) GetArticle(w http.ResponseWriter, r *http.Request) {
 	// sanitiser's output, and sanitised again otherwise, as the pages do,
 	// so that API clients that render it are safe.
 	j.HTML = s.sanitizer.Servable(j.HTML, a.Sanitizer)
+	if j.Rendered, err = s.rendered(r.Context(), a.VersionID); err != nil {
+		s.internal(w, r, err)
+		return
+	}
 	for _, v := range vs {
 		j.Versions = append(j.Versions, versionToJSON(v, false))
 	}
 	reply.JSON(w, http.StatusOK, j)
+}
+
+// AssetPrefix is the path under which the server serves stored assets.
+const AssetPrefix = "/assets/"
+
+// rendered links the screenshot and PDF the headless browser kept of a
+// version; nil when it was not rendered.
+func (s *API) rendered(ctx context.Context, versionID int64) (*apijson.Rendered, error) {
+	if versionID == 0 {
+		return nil, nil
+	}
+	refs, err := s.store.VersionAssets(ctx, versionID)
+	if err != nil {
+		return nil, fmt.Errorf("assets of version %d: %w", versionID, err)
+	}
+	return apijson.RenderedFrom(refs, AssetPrefix), nil
 }
 
 func (s *API) Versions(w http.ResponseWriter, r *http.Request) {
@@ -352,6 +373,10 @@ func (s *API) Version(w http.ResponseWriter, r *http.Request) {
 		if v.Seq == seq {
 			j := versionToJSON(v, true)
 			j.HTML = s.sanitizer.Servable(j.HTML, v.Sanitizer)
+			if j.Rendered, err = s.rendered(r.Context(), v.ID); err != nil {
+				s.internal(w, r, err)
+				return
+			}
 			reply.JSON(w, http.StatusOK, j)
 			return
 		}
@@ -409,10 +434,11 @@ type sourceInput struct {
 	TimeZone *string `json:"time_zone"`
 	Interval *string `json:"interval"`
 	Watch    *string `json:"watch"`
+	Render   *string `json:"render"`
 }
 
 func (in sourceInput) settings() input.FeedSettings {
-	return input.FeedSettings{Title: in.Title, Mode: in.Mode, TimeZone: in.TimeZone, Interval: in.Interval, Watch: in.Watch}
+	return input.FeedSettings{Title: in.Title, Mode: in.Mode, TimeZone: in.TimeZone, Interval: in.Interval, Watch: in.Watch, Render: in.Render}
 }
 
 func (s *API) CreateSource(w http.ResponseWriter, r *http.Request) {

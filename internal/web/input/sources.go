@@ -66,6 +66,9 @@ type FeedSettings struct {
 	// Watch is the re-check ladder of the feed's articles: "" or
 	// "default", "sensitive", "off", or delays such as "1h,1d,7d".
 	Watch *string
+	// Render is whether the feed's pages are opened in the headless
+	// browser: "" or "auto", "always", "never".
+	Render *string
 }
 
 // Apply checks the settings that are set and writes them to src.
@@ -82,6 +85,13 @@ func (f FeedSettings) Apply(src *archive.Source) error {
 			return invalid("mode %q: want feed, page or auto", *f.Mode)
 		}
 		src.Mode = m
+	}
+	if f.Render != nil {
+		m, err := archive.ParseRenderMode(*f.Render)
+		if err != nil {
+			return invalid("render %q: want auto, always or never", *f.Render)
+		}
+		src.Render = m
 	}
 	if f.TimeZone != nil {
 		tz := strings.TrimSpace(*f.TimeZone)

@@ -33,7 +33,8 @@ type addData struct {
 }
 
 type feedForm struct {
-	URL, Title, Mode, TimeZone string
+	URL, Title, Mode, Render, TimeZone string
+	Renders                            []option
 }
 
 var modeOptions = []option{
@@ -68,6 +69,11 @@ func (d *addData) setModes(mode string) {
 		o.Selected = o.Value == mode
 		d.Modes = append(d.Modes, o)
 	}
+	render := d.Feed.Render
+	if render == "" {
+		render = string(archive.RenderAuto)
+	}
+	d.Feed.Renders = selected(renderOptions, render)
 }
 
 func (s *UI) AddPage(w http.ResponseWriter, r *http.Request) {
@@ -159,8 +165,8 @@ func (s *UI) AddFeed(w http.ResponseWriter, r *http.Request) {
 	}
 	d := s.addData(r)
 	f := r.PostForm
-	d.Feed = feedForm{URL: f.Get("feed_url"), Title: f.Get("title"), Mode: f.Get("mode"), TimeZone: f.Get("time_zone")}
-	src, err := input.NewFeed(d.Feed.URL, input.FeedSettings{Title: &d.Feed.Title, Mode: &d.Feed.Mode, TimeZone: &d.Feed.TimeZone})
+	d.Feed = feedForm{URL: f.Get("feed_url"), Title: f.Get("title"), Mode: f.Get("mode"), Render: f.Get("render"), TimeZone: f.Get("time_zone")}
+	src, err := input.NewFeed(d.Feed.URL, input.FeedSettings{Title: &d.Feed.Title, Mode: &d.Feed.Mode, Render: &d.Feed.Render, TimeZone: &d.Feed.TimeZone})
 	if err == nil {
 		err = input.CheckFeed(r.Context(), s.feeds, src)
 	}

@@ -28,9 +28,11 @@ type Store interface {
 	Articles(ctx context.Context, f store.ArticleFilter) ([]archive.Article, error)
 	CountArticles(ctx context.Context, f store.ArticleFilter) (int, error)
 	Versions(ctx context.Context, articleID int64) ([]archive.Version, error)
+	VersionAssets(ctx context.Context, versionID int64) ([]store.AssetRef, error)
 	Source(ctx context.Context, id int64) (archive.Source, error)
 	Sources(ctx context.Context) ([]archive.Source, error)
 	CreateSource(ctx context.Context, src *archive.Source) error
+	UpdateSource(ctx context.Context, src *archive.Source) error
 	RemoveSource(ctx context.Context, id int64) error
 	WatchOf(ctx context.Context, articleID int64) (store.Watch, error)
 	Checks(ctx context.Context, articleID int64) ([]store.Check, error)

@@ -346,6 +346,9 @@ func (s *UI) articleDate(a archive.Article) timeView {
 // ---- archived content
 
 // reAssetSrc matches the src of an image we serve ourselves.
+// assetPrefix is the path under which the server serves stored assets.
+const assetPrefix = "/assets/"
+
 var reAssetSrc = regexp.MustCompile(`^/assets/[0-9a-f]{64}$`)
 
 // contentHTML prepares stored article HTML for a page. It is made servable

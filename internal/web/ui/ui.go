@@ -3,12 +3,14 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
+	"github.com/newsvault/newsvault/internal/apijson"
 	"github.com/newsvault/newsvault/internal/archive"
 	"github.com/newsvault/newsvault/internal/store"
 	"github.com/newsvault/newsvault/internal/web/input"
@@ -145,6 +147,8 @@ type sourceView struct {
 	FeedURL      string
 	SiteURL      string
 	Mode         string
+	Render       string
+	Watch        string
 	TimeZone     string
 	Interval     string
 	ArticleCount int
@@ -162,7 +166,7 @@ type sourceView struct {
 
 func (s *UI) sourceView(src archive.Source) sourceView {
 	v := sourceView{ID: src.ID, Title: sourceTitle(src), Kind: string(src.Kind), IsFeed: src.Kind == archive.KindFeed,
-		SiteURL: archive.Redact(src.SiteURL), Mode: string(src.Mode), TimeZone: src.TimeZone, ArticleCount: src.ArticleCount,
+		SiteURL: archive.Redact(src.SiteURL), Mode: string(src.Mode), Render: string(src.Render), Watch: src.Watch, TimeZone: src.TimeZone, ArticleCount: src.ArticleCount,
 		LastPolled: s.localTime(src.LastPolledAt), NextPoll: s.localTime(src.NextPollAt), Error: archive.Redact(src.LastError), ErrorCount: src.ErrorCount,
 		ItemsFailed: src.LastItemsFailed, ItemErrors: archive.RedactAll(src.LastItemErrors), ItemsSkipped: src.LastItemsSkipped}
 	if v.IsFeed {
@@ -180,6 +184,9 @@ func (s *UI) sourceView(src archive.Source) sourceView {
 		v.Status = src.LastStatus
 	}
 	v.Failing = src.LastStatus == archive.PollError || src.LastItemsFailed > 0
+	if v.Render == "" {
+		v.Render = string(archive.RenderAuto)
+	}
 	return v
 }
 
@@ -214,6 +221,8 @@ func pathID(r *http.Request, name string) (int64, bool) {
 type sourceData struct {
 	layout
 	Source sourceView
+	// Form is the settings form (feeds, for the signed-in).
+	Form *sourceForm
 	listing
 }
 
@@ -232,13 +241,22 @@ func (s *UI) SourcePage(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	l, ok := s.listArticles(w, r, store.ArticleFilter{SourceID: id})
+	var form *sourceForm
+	if src.Kind == archive.KindFeed {
+		form = newSourceForm(src)
+	}
+	s.sourcePage(w, r, http.StatusOK, src, form)
+}
+
+// sourcePage shows src with its articles and, for feeds, form.
+func (s *UI) sourcePage(w http.ResponseWriter, r *http.Request, code int, src archive.Source, form *sourceForm) {
+	l, ok := s.listArticles(w, r, store.ArticleFilter{SourceID: src.ID})
 	if !ok {
 		return
 	}
 	src.ArticleCount = l.Pager.Total
 	v := s.sourceView(src)
-	d := sourceData{layout: layout{Title: v.Title, Nav: "sources"}, Source: v, listing: l}
+	d := sourceData{layout: layout{Title: v.Title, Nav: "sources"}, Source: v, Form: form, listing: l}
 	if l.Pager.Page > 1 {
 		d.Title += " · page " + strconv.Itoa(l.Pager.Page)
 	}
@@ -247,7 +265,7 @@ func (s *UI) SourcePage(w http.ResponseWriter, r *http.Request) {
 		// feed we follow.
 		d.Feed, d.FeedTitle = v.FeedURL, v.Title
 	}
-	s.render(w, r, http.StatusOK, "source", &d)
+	s.render(w, r, code, "source", &d)
 }
 
 // articleData is the article page, for the latest version or an older one.
@@ -276,6 +294,21 @@ type articleData struct {
 	// Watch is the article's watch status, checks and evidence (latest
 	// version's page only); nil when it is not watched.
 	Watch *watchView
+	// Rendered links the screenshot and PDF the headless browser kept of
+	// the version shown; nil when it was not rendered.
+	Rendered *apijson.Rendered
+}
+
+// rendered links what the headless browser kept of a version.
+func (s *UI) rendered(ctx context.Context, versionID int64) (*apijson.Rendered, error) {
+	if versionID == 0 {
+		return nil, nil
+	}
+	refs, err := s.store.VersionAssets(ctx, versionID)
+	if err != nil {
+		return nil, fmt.Errorf("assets of version %d: %w", versionID, err)
+	}
+	return apijson.RenderedFrom(refs, assetPrefix), nil
 }
 
 // article loads the article named by the {id} path value, answering 404
@@ -344,6 +377,10 @@ func (s *UI) ArticlePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Watch = wv
+	if d.Rendered, err = s.rendered(r.Context(), a.VersionID); err != nil {
+		s.internal(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "article", &d)
 }
 
@@ -420,6 +457,10 @@ func (s *UI) VersionPage(w http.ResponseWriter, r *http.Request) {
 			v.Title, v.Author, v.Published, v.Updated, v.SiteName, v.Language, v.HTML, v.Text
 		d := s.articleData(r.Context(), va)
 		d.Version = &items[i]
+		if d.Rendered, err = s.rendered(r.Context(), v.ID); err != nil {
+			s.internal(w, r, err)
+			return
+		}
 		d.Title = "Version " + strconv.Itoa(seq) + " of " + d.Title
 		s.render(w, r, http.StatusOK, "article", &d)
 		return
