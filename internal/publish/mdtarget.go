@@ -5,8 +5,8 @@ import (
 	"context"
 	"fmt"
 	"path"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 

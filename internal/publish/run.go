@@ -452,7 +452,9 @@ func (t *tree) entry(id int64) (*entry, error) {
 }
 
 // entries lists the state's articles that match where, newest first.
-func (t *tree) entries(where string, args ...any) ([]*entry, error) { return t.newest(where, -1, args...) }
+func (t *tree) entries(where string, args ...any) ([]*entry, error) {
+	return t.newest(where, -1, args...)
+}
 
 // newest lists at most limit (-1: all) of the state's articles that match
 // where, newest first.
