@@ -15,11 +15,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-git/go-git/v5"
 	"github.com/spf13/cobra"
 
 	"github.com/newsvault/newsvault/internal/archive"
 	"github.com/newsvault/newsvault/internal/blob"
 	"github.com/newsvault/newsvault/internal/cli"
+	"github.com/newsvault/newsvault/internal/manifest"
 	"github.com/newsvault/newsvault/internal/pipeline"
 	"github.com/newsvault/newsvault/internal/publish"
 	"github.com/newsvault/newsvault/internal/search"
@@ -31,15 +33,19 @@ import (
 func newBenchPublishCmd(cfg *cli.Config) *cobra.Command {
 	var copies int
 	var keep bool
-	var cpuProfile string
+	var cpuProfile, gitOf string
+	var verbose bool
 	cmd := &cobra.Command{
 		Use:   "publish [PATH]",
 		Short: "Publish a large archive to the static site and markdown mirror, then an increment of 10 articles",
 		Long: `publish stores PATH (default: the shared news-md corpus) --copies times under
 distinct URLs in a temporary store, publishes it in full to a static site and
-a markdown mirror (articles/s, peak memory), adds 10 new articles and
-publishes again (time and files written), and reports the site's bytes per
-article and the bytes a reader's browser downloads for one search.`,
+a markdown mirror (articles/s, peak memory), each with a signed MANIFEST,
+commits and pushes the markdown mirror (--git) to a local bare repository,
+then adds 10 new articles and publishes again (time and files written per
+target, git commit + push time), then edits 3 articles and does it again;
+it reports the site's bytes per article and the bytes a reader's browser
+downloads for one search.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -119,9 +125,26 @@ article and the bytes a reader's browser downloads for one search.`,
 				}
 				defer pprof.StopCPUProfile()
 			}
-			p := &publish.Publisher{Store: st, Blobs: blobs, Analyzer: an}
+			// A real publish signs every target's MANIFEST.
+			key, err := manifest.LoadOrCreateKey(dir)
+			if err != nil {
+				return err
+			}
+			p := &publish.Publisher{Store: st, Blobs: blobs, Analyzer: an, Key: key}
 			site := publish.Target{Name: "site", Kind: publish.KindSite, Dir: filepath.Join(dir, "site"), BaseURL: "https://mirror.example.org/news/"}
 			md := publish.Target{Name: "md", Kind: publish.KindMarkdown, Dir: filepath.Join(dir, "md")}
+			var gits []publish.Target
+			for _, src := range []publish.Target{md, site} {
+				if gitOf != "both" && gitOf != string(src.Kind) {
+					continue
+				}
+				remote := filepath.Join(dir, "remote-"+src.Name+".git")
+				if _, err := git.PlainInit(remote, true); err != nil {
+					return err
+				}
+				gits = append(gits, publish.Target{Name: "git-" + src.Name, Kind: publish.KindGit, Source: src.Name, SourceDir: src.Dir,
+					Repo: filepath.Join(dir, "repo-"+src.Name+".git"), Remotes: []publish.Remote{{Name: "local", URL: remote}}})
+			}
 			for _, t := range []publish.Target{site, md} {
 				rep, err := p.Run(ctx, t)
 				if err != nil {
@@ -129,6 +152,36 @@ article and the bytes a reader's browser downloads for one search.`,
 				}
 				fmt.Fprintf(w, "full %-8s     %d articles, %d files in %s: %.0f articles/s on %d CPUs; peak RSS so far %s\n", t.Kind+":", rep.Articles, rep.Written,
 					rep.Duration.Round(time.Millisecond), float64(rep.Articles)/rep.Duration.Seconds(), runtime.GOMAXPROCS(0), peakRSS())
+			}
+			for _, g := range gits {
+				rep, err := p.Run(ctx, g)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "full %-8s     commit + push of %d files in %s (pushed to %v)\n", g.Name+":", rep.Written, rep.Duration.Round(time.Millisecond), rep.Pushed)
+			}
+			increment := func(what string) error {
+				for _, t := range []publish.Target{site, md} {
+					rep, err := p.Run(ctx, t)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(w, "%s %-8s %d articles rendered, %d files written, %d removed in %s\n", what, t.Kind+":", rep.Rendered, rep.Written, rep.Removed, rep.Duration.Round(time.Millisecond))
+					if verbose {
+						fmt.Fprintf(w, "    written: %s\n", strings.Join(rep.WrittenFiles, " "))
+					}
+				}
+				for _, g := range gits {
+					rep, err := p.Run(ctx, g)
+					if err != nil {
+						return err
+					}
+					if len(rep.PushErrors) > 0 {
+						return fmt.Errorf("push: %s", rep.PushFailures())
+					}
+					fmt.Fprintf(w, "%s %-8s commit + push of %d changed files in %s\n", what, g.Name+":", rep.Written+rep.Removed, rep.Duration.Round(time.Millisecond))
+				}
+				return nil
 			}
 			// Ten new articles: the first ten of the corpus under new URLs.
 			for i, d := range docs[:min(10, len(docs))] {
@@ -140,13 +193,25 @@ article and the bytes a reader's browser downloads for one search.`,
 					return err
 				}
 			}
-			for _, t := range []publish.Target{site, md} {
-				rep, err := p.Run(ctx, t)
-				if err != nil {
+			if err := increment("+10 new:"); err != nil {
+				return err
+			}
+			// Three edits: a paragraph added to three archived articles.
+			for _, d := range docs[min(10, len(docs)):min(13, len(docs))] {
+				aw := *d.w
+				aw.Article.SourceID = sources[d.outlet]
+				aw.Index = nil
+				aw.Version.HTML += "<p>编者注：本文已更新。</p>"
+				aw.Version.Text += "\n\n编者注：本文已更新。"
+				aw.Version.Hash = archive.ContentHash(&aw.Version)
+				if _, err := st.SaveArticle(ctx, &aw); err != nil {
 					return err
 				}
-				fmt.Fprintf(w, "incremental %-8s %d articles rendered, %d files written in %s\n", t.Kind+":", rep.Rendered, rep.Written, rep.Duration.Round(time.Millisecond))
 			}
+			if err := increment("+3 edits:"); err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "peak RSS after increments: %s\n", peakRSS())
 			total, n := dirBytes(site.Dir)
 			fmt.Fprintf(w, "site:            %.1f MB in %d files, %.1f KB per article\n", float64(total)/1e6, n, float64(total)/1024/float64(stats.Articles+10))
 			for _, q := range []string{"卢卡申科", "盧卡申科", "新冠病毒", "香港 国安法", "世界卫生组织", "特朗普", "Huawei"} {
@@ -166,6 +231,8 @@ article and the bytes a reader's browser downloads for one search.`,
 	cmd.Flags().IntVar(&copies, "copies", 10, "how many times the corpus is stored, under different URLs")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the publish runs to this file")
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the temporary store and targets")
+	cmd.Flags().StringVar(&gitOf, "git", "markdown", "which targets to commit and push to a local bare repository: markdown, site, both or none")
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list the files each incremental run writes")
 	return cmd
 }
 
