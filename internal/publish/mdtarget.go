@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newsvault/newsvault/internal/archive"
 	"github.com/newsvault/newsvault/internal/mirror"
 )
 
@@ -58,6 +59,9 @@ func (p *Publisher) markdown(ctx context.Context, tr *tree, t Target, v *view) e
 		if data == nil {
 			body, _, err := exportHTML(ctx, p.Store, p.Blobs, tr.dir, a, opts)
 			if err != nil {
+				return fmt.Errorf("article %d: %w", a.ID, err)
+			}
+			if err := adoptImages(ctx, p.Store, tr, a, body); err != nil {
 				return fmt.Errorf("article %d: %w", a.ID, err)
 			}
 			var buf bytes.Buffer
@@ -129,6 +133,29 @@ func (p *Publisher) markdown(ctx context.Context, tr *tree, t Target, v *view) e
 	}
 	_, err = tr.put("README.md", readme.Bytes())
 	return err
+}
+
+// adoptImages records the images exportHTML copied into the target for a
+// (those body links to), so that the manifest lists them and a git target
+// commits them.
+func adoptImages(ctx context.Context, st Store, tr *tree, a archive.Article, body string) error {
+	if !strings.Contains(body, "../../assets/") {
+		return nil
+	}
+	refs, err := st.VersionAssets(ctx, a.VersionID)
+	if err != nil {
+		return err
+	}
+	for _, r := range refs {
+		name := r.Asset.Hash + extFor(r.Asset.ContentType)
+		if !isHexHash(r.Asset.Hash) || !strings.Contains(body, "../../assets/"+name) {
+			continue
+		}
+		if err := tr.adopt("assets/"+name, r.Asset.Hash); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // mdText escapes the characters that would end a markdown link text.

@@ -344,6 +344,30 @@ func (t *tree) putHashed(rel, hash string, fill func(io.Writer) error) (bool, er
 	return true, nil
 }
 
+// adopt records rel, a content-named file already written into the target
+// (an image the markdown export copies in place), as written by this run.
+func (t *tree) adopt(rel, hash string) error {
+	if !safePath(rel) {
+		return fmt.Errorf("publish: unsafe path %q", rel)
+	}
+	if h, err := t.fileHash(rel); err != nil || h == hash {
+		return err
+	}
+	fi, err := os.Stat(filepath.Join(t.dir, filepath.FromSlash(rel)))
+	if err != nil {
+		return err
+	}
+	delete(t.removed, rel)
+	if !t.isStage[rel] {
+		t.isStage[rel] = true
+		t.staged = append(t.staged, rel)
+	}
+	if _, err := t.putFile.Exec(rel, hash, fi.Size()); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	return nil
+}
+
 // has reports whether the target holds rel with this hash.
 func (t *tree) has(rel, hash string) bool {
 	h, err := t.fileHash(rel)
