@@ -215,7 +215,7 @@ downloads for one search.`,
 			total, n := dirBytes(site.Dir)
 			fmt.Fprintf(w, "site:            %.1f MB in %d files, %.1f KB per article\n", float64(total)/1e6, n, float64(total)/1024/float64(stats.Articles+10))
 			for _, q := range []string{"卢卡申科", "盧卡申科", "新冠病毒", "香港 国安法", "世界卫生组织", "特朗普", "Huawei"} {
-				b, hits, err := searchDownload(site.Dir, an, q)
+				b, hits, _, err := searchDownload(site.Dir, an, q)
 				if err != nil {
 					return err
 				}
@@ -257,8 +257,9 @@ func dirBytes(dir string) (int64, int) {
 
 // searchDownload replays what the site's search.js downloads for query q:
 // meta.js and fold.js, the shard of each token in each segment, then the
-// text files of candidates, newest first in batches of 20, until 50 hits.
-func searchDownload(site string, an *search.Analyzer, q string) (int64, int, error) {
+// text files of candidates, newest first in batches of 20, until 50 hits
+// (bytes, hits shown); and every article the page would find (all).
+func searchDownload(site string, an *search.Analyzer, q string) (int64, int, []int64, error) {
 	var bytes int64
 	read := func(rel string) ([]byte, error) {
 		b, err := os.ReadFile(filepath.Join(site, filepath.FromSlash(rel)))
@@ -270,14 +271,14 @@ func searchDownload(site string, an *search.Analyzer, q string) (int64, int, err
 	}
 	metaJS, err := read("search/meta.js")
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, nil, err
 	}
 	if _, err := read("search/fold.js"); err != nil {
-		return 0, 0, err
+		return 0, 0, nil, err
 	}
 	var meta struct{ Main, Delta int }
 	if err := json.Unmarshal(jsonArg(metaJS), &meta); err != nil {
-		return 0, 0, err
+		return 0, 0, nil, err
 	}
 	terms := strings.Fields(an.Fold(q))
 	var cand []int64
@@ -300,12 +301,12 @@ func searchDownload(site string, an *search.Analyzer, q string) (int64, int, err
 				if !ok {
 					b, err := read(rel)
 					if err != nil {
-						return 0, 0, err
+						return 0, 0, nil, err
 					}
 					sh = map[string]string{}
 					if len(b) > 0 {
 						if err := json.Unmarshal(jsonArg(b), &sh); err != nil {
-							return 0, 0, fmt.Errorf("%s: %w", rel, err)
+							return 0, 0, nil, fmt.Errorf("%s: %w", rel, err)
 						}
 					}
 					loadedShard[rel] = sh
@@ -331,26 +332,44 @@ func searchDownload(site string, an *search.Analyzer, q string) (int64, int, err
 	}
 	slices.Sort(cand)
 	slices.Reverse(cand)
-	hits := 0
-	for i := 0; i < len(cand) && hits < 50; i += 20 {
+	// What the page downloads: text files newest first, 20 at a time,
+	// until 50 hits are shown. Then, not counted, every other candidate,
+	// for recall.
+	var all []int64
+	verify := func(id int64) error {
+		b, err := os.ReadFile(filepath.Join(site, "search", "t", strconv.FormatInt(id, 10)+".js"))
+		if err != nil && !os.IsNotExist(err) {
+			return err
+		}
+		var d struct{ T, X string }
+		json.Unmarshal(jsonArg(b), &d)
+		text := an.Fold(d.T + "\n" + d.X)
+		for _, t := range terms {
+			if !strings.Contains(text, t) {
+				return nil
+			}
+		}
+		all = append(all, id)
+		return nil
+	}
+	i := 0
+	for ; i < len(cand) && len(all) < 50; i += 20 {
 		for _, id := range cand[i:min(i+20, len(cand))] {
-			b, err := read("search/t/" + strconv.FormatInt(id, 10) + ".js")
-			if err != nil {
-				return 0, 0, err
+			if _, err := read("search/t/" + strconv.FormatInt(id, 10) + ".js"); err != nil {
+				return 0, 0, nil, err
 			}
-			var d struct{ T, X string }
-			json.Unmarshal(jsonArg(b), &d)
-			text := an.Fold(d.T + "\n" + d.X)
-			ok := true
-			for _, t := range terms {
-				ok = ok && strings.Contains(text, t)
-			}
-			if ok && hits < 50 {
-				hits++
+			if err := verify(id); err != nil {
+				return 0, 0, nil, err
 			}
 		}
 	}
-	return bytes, hits, nil
+	shown := min(len(all), 50)
+	for _, id := range cand[min(i, len(cand)):] {
+		if err := verify(id); err != nil {
+			return 0, 0, nil, err
+		}
+	}
+	return bytes, shown, all, nil
 }
 
 // jsonArg is the last argument of a one-call script such as

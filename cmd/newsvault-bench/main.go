@@ -46,6 +46,6 @@ data found at ../shared/data (or $` + shareddata.EnvVar + `):
 	cli.Bind(root, cfg)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return cli.UsageError{Err: err} })
 	root.AddCommand(newBenchImportCmd(cfg), newBenchSearchCmd(cfg), newBenchLoadCmd(cfg), newEvalCmd(cfg), newBenchPublishCmd(cfg),
-		newBenchStoriesCmd(cfg), newBenchWatchCmd(cfg))
+		newBenchStoriesCmd(cfg), newBenchWatchCmd(cfg), newBenchSiteSearchCmd(cfg))
 	return root
 }
