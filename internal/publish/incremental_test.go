@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -219,5 +220,29 @@ func TestMarkdownImagesAreInTheManifest(t *testing.T) {
 	vr, err := manifest.Verify(md.Dir, key.Public())
 	if err != nil || !vr.OK() {
 		t.Fatalf("verify: %v %v", vr, err)
+	}
+}
+
+func TestASecondRunOfTheSameTargetWaitsItsTurn(t *testing.T) {
+	ta, _ := smallArchive(t)
+	site := Target{Name: "site", Kind: KindSite, Dir: filepath.Join(t.TempDir(), "site")}
+	p := ta.publisher()
+	// A run in progress: it has staged a file and holds the target.
+	first, err := openTree(site.Dir, string(KindSite))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.put("index.html", []byte("half a run")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Run(t.Context(), site); !errors.Is(err, ErrBusy) {
+		t.Fatalf("a second run while the first holds the target: %v, want ErrBusy", err)
+	}
+	if _, err := os.Stat(filepath.Join(site.Dir, metaDir, stagingDir, "index.html")); err != nil {
+		t.Errorf("the second run touched the first one's staging: %v", err)
+	}
+	first.discard()
+	if rep, err := p.Run(t.Context(), site); err != nil || rep.Rendered != 30 {
+		t.Fatalf("after the first run ended: %+v %v", rep, err)
 	}
 }

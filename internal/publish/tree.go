@@ -90,6 +90,9 @@ type tree struct {
 	dir  string
 	kind string
 	db   *sql.DB
+	// lock is held from open to close: one run at a time per target.
+	lock   *sql.DB
+	lockTx *sql.Tx
 	tx   *sql.Tx // the run's transaction; committed by commit
 	// fresh is true when the state holds no file: nothing to look up.
 	fresh   bool
@@ -126,6 +129,30 @@ func openState(dir string) (*sql.DB, error) {
 		return nil, fmt.Errorf("state: %w", err)
 	}
 	return db, nil
+}
+
+// ErrBusy is returned when another run is publishing the same target.
+var ErrBusy = errors.New("another publish run is writing this target")
+
+// lockTarget takes the target's run lock: an exclusive transaction on
+// .newsvault/lock.db, held until the run ends (and released by SQLite if
+// the process dies). A second run waits a moment, then gets ErrBusy rather
+// than staging over the first one's files.
+func lockTarget(dir string) (*sql.DB, *sql.Tx, error) {
+	q := url.Values{}
+	q.Add("_txlock", "exclusive")
+	q.Add("_pragma", "busy_timeout(2000)")
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, metaDir, "lock.db")+"?"+q.Encode())
+	if err != nil {
+		return nil, nil, err
+	}
+	db.SetMaxOpenConns(1)
+	tx, err := db.Begin()
+	if err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("%w: %v", ErrBusy, err)
+	}
+	return db, tx, nil
 }
 
 func metaGet(q interface {
@@ -169,17 +196,22 @@ func openTree(dir, kind string) (_ *tree, err error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("target %s: %w", dir, err)
 	}
-	db, err := openState(dir)
+	lock, lockTx, err := lockTarget(dir)
 	if err != nil {
 		return nil, fmt.Errorf("target %s: %w", dir, err)
 	}
-	t := &tree{dir: dir, kind: kind, db: db, removed: map[string]bool{}, isStage: map[string]bool{}}
+	t := &tree{dir: dir, kind: kind, lock: lock, lockTx: lockTx, removed: map[string]bool{}, isStage: map[string]bool{}}
 	defer func() {
 		if err != nil {
 			t.discard()
 			err = fmt.Errorf("target %s: %w", dir, err)
 		}
 	}()
+	db, err := openState(dir)
+	if err != nil {
+		return nil, err
+	}
+	t.db = db
 	if k, err := metaGet(db, "kind"); err != nil {
 		return nil, err
 	} else if k != "" && k != kind {
@@ -540,6 +572,11 @@ func (t *tree) close() {
 	if t.db != nil {
 		t.db.Close()
 		t.db = nil
+	}
+	if t.lock != nil {
+		_ = t.lockTx.Rollback()
+		t.lock.Close()
+		t.lock = nil
 	}
 }
 
