@@ -93,7 +93,7 @@ type tree struct {
 	// lock is held from open to close: one run at a time per target.
 	lock   *sql.DB
 	lockTx *sql.Tx
-	tx   *sql.Tx // the run's transaction; committed by commit
+	tx     *sql.Tx // the run's transaction; committed by commit
 	// fresh is true when the state holds no file: nothing to look up.
 	fresh   bool
 	run     int64            // the last committed run
