@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -49,13 +50,9 @@ downloads for one search.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			path := ""
-			if len(args) == 1 {
-				path = args[0]
-			} else if d := shareddata.Find(); d != "" {
-				path = filepath.Join(d, "news-md")
-			} else {
-				return cli.Usagef("no PATH given and no shared data found (set %s)", shareddata.EnvVar)
+			path, err := corpusPath(args)
+			if err != nil {
+				return err
 			}
 			dir, err := os.MkdirTemp("", "newsvault-bench-publish-")
 			if err != nil {
@@ -65,66 +62,18 @@ downloads for one search.`,
 				defer os.RemoveAll(dir)
 			}
 			w := cmd.OutOrStdout()
-			an, err := search.NewAnalyzer()
-			if err != nil {
-				return err
-			}
-			st, err := sqlite.Open(ctx, filepath.Join(dir, "newsvault.db"))
+			st, blobs, an, err := openBenchArchive(ctx, dir)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			blobs, err := blob.Open(filepath.Join(dir, "blobs"), blob.Options{})
+			docs, sources, err := storeCorpus(ctx, st, an, path, copies, false)
 			if err != nil {
-				return err
-			}
-			files, err := pipeline.ImportFiles([]string{path})
-			if err != nil {
-				return err
-			}
-			docs := prepareBenchDocs(an, files)
-			sources := map[string]int64{}
-			var batch []*store.ArticleWrite
-			for c := range copies {
-				for _, d := range docs {
-					src, ok := sources[d.outlet]
-					if !ok {
-						s, err := st.EnsureSource(ctx, &archive.Source{Kind: archive.KindImport, FeedURL: "import:" + d.outlet, Title: d.outlet, TimeZone: "Asia/Shanghai"})
-						if err != nil {
-							return err
-						}
-						src, sources[d.outlet] = s.ID, s.ID
-					}
-					aw := *d.w
-					aw.Article.URL = copyURL(d.w.Article.URL, c)
-					aw.Article.SourceID = src
-					aw.Index = nil
-					batch = append(batch, &aw)
-					if len(batch) == 500 {
-						if _, err := st.SaveArticles(ctx, batch); err != nil {
-							return err
-						}
-						batch = batch[:0]
-					}
-				}
-			}
-			if _, err := st.SaveArticles(ctx, batch); err != nil {
 				return err
 			}
 			stats, _ := st.Stats(ctx)
 			fmt.Fprintf(w, "archive:         %d articles (%d files ×%d)\n", stats.Articles, len(docs), copies)
 
-			if cpuProfile != "" {
-				f, err := os.Create(cpuProfile)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return err
-				}
-				defer pprof.StopCPUProfile()
-			}
 			// A real publish signs every target's MANIFEST.
 			key, err := manifest.LoadOrCreateKey(dir)
 			if err != nil {
@@ -183,6 +132,17 @@ downloads for one search.`,
 				}
 				return nil
 			}
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			// Ten new articles: the first ten of the corpus under new URLs.
 			for i, d := range docs[:min(10, len(docs))] {
 				aw := *d.w
@@ -229,11 +189,83 @@ downloads for one search.`,
 		},
 	}
 	cmd.Flags().IntVar(&copies, "copies", 10, "how many times the corpus is stored, under different URLs")
-	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the publish runs to this file")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the incremental runs to this file")
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the temporary store and targets")
 	cmd.Flags().StringVar(&gitOf, "git", "markdown", "which targets to commit and push to a local bare repository: markdown, site, both or none")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list the files each incremental run writes")
 	return cmd
+}
+
+// corpusPath is PATH, or the shared news-md corpus when none is given.
+func corpusPath(args []string) (string, error) {
+	if len(args) == 1 {
+		return args[0], nil
+	}
+	if d := shareddata.Find(); d != "" {
+		return filepath.Join(d, "news-md"), nil
+	}
+	return "", cli.Usagef("no PATH given and no shared data found (set %s)", shareddata.EnvVar)
+}
+
+// openBenchArchive opens a new store and blob store in dir, and the
+// analyzer.
+func openBenchArchive(ctx context.Context, dir string) (*sqlite.Store, *blob.Store, *search.Analyzer, error) {
+	an, err := search.NewAnalyzer()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "newsvault.db"))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	blobs, err := blob.Open(filepath.Join(dir, "blobs"), blob.Options{})
+	if err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
+	return st, blobs, an, nil
+}
+
+// storeCorpus stores the mirror files under path copies times under
+// distinct URLs, one source per outlet, with their search index entries
+// when index is set. It returns the parsed files and the sources by outlet.
+func storeCorpus(ctx context.Context, st *sqlite.Store, an *search.Analyzer, path string, copies int, index bool) ([]benchDoc, map[string]int64, error) {
+	files, err := pipeline.ImportFiles([]string{path})
+	if err != nil {
+		return nil, nil, err
+	}
+	docs := prepareBenchDocs(an, files)
+	sources := map[string]int64{}
+	var batch []*store.ArticleWrite
+	for c := range copies {
+		for _, d := range docs {
+			src, ok := sources[d.outlet]
+			if !ok {
+				s, err := st.EnsureSource(ctx, &archive.Source{Kind: archive.KindImport, FeedURL: "import:" + d.outlet, Title: d.outlet, TimeZone: "Asia/Shanghai"})
+				if err != nil {
+					return nil, nil, err
+				}
+				src, sources[d.outlet] = s.ID, s.ID
+			}
+			aw := *d.w
+			aw.Article.URL = copyURL(d.w.Article.URL, c)
+			aw.Article.SourceID = src
+			if !index {
+				aw.Index = nil
+			}
+			batch = append(batch, &aw)
+			if len(batch) == 500 {
+				if _, err := st.SaveArticles(ctx, batch); err != nil {
+					return nil, nil, err
+				}
+				batch = batch[:0]
+			}
+		}
+	}
+	if _, err := st.SaveArticles(ctx, batch); err != nil {
+		return nil, nil, err
+	}
+	return docs, sources, nil
 }
 
 func dirBytes(dir string) (int64, int) {

@@ -20,13 +20,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/newsvault/newsvault/internal/archive"
-	"github.com/newsvault/newsvault/internal/blob"
 	"github.com/newsvault/newsvault/internal/cli"
-	"github.com/newsvault/newsvault/internal/pipeline"
 	"github.com/newsvault/newsvault/internal/publish"
 	"github.com/newsvault/newsvault/internal/search"
-	"github.com/newsvault/newsvault/internal/shareddata"
 	"github.com/newsvault/newsvault/internal/store"
 	"github.com/newsvault/newsvault/internal/store/sqlite"
 )
@@ -74,51 +70,22 @@ skipped with a message.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			w := cmd.OutOrStdout()
-			path := ""
-			if len(args) == 1 {
-				path = args[0]
-			} else if d := shareddata.Find(); d != "" {
-				path = filepath.Join(d, "news-md")
-			} else {
-				return cli.Usagef("no PATH given and no shared data found (set %s)", shareddata.EnvVar)
+			path, err := corpusPath(args)
+			if err != nil {
+				return err
 			}
 			dir, err := os.MkdirTemp("", "newsvault-bench-site-search-")
 			if err != nil {
 				return err
 			}
 			defer os.RemoveAll(dir)
-			an, err := search.NewAnalyzer()
-			if err != nil {
-				return err
-			}
-			st, err := sqlite.Open(ctx, filepath.Join(dir, "newsvault.db"))
+			st, blobs, an, err := openBenchArchive(ctx, dir)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			blobs, err := blob.Open(filepath.Join(dir, "blobs"), blob.Options{})
+			docs, _, err := storeCorpus(ctx, st, an, path, 1, true)
 			if err != nil {
-				return err
-			}
-			files, err := pipeline.ImportFiles([]string{path})
-			if err != nil {
-				return err
-			}
-			docs := prepareBenchDocs(an, files)
-			sources := map[string]int64{}
-			var batch []*store.ArticleWrite
-			for _, d := range docs {
-				if _, ok := sources[d.outlet]; !ok {
-					s, err := st.EnsureSource(ctx, &archive.Source{Kind: archive.KindImport, FeedURL: "import:" + d.outlet, Title: d.outlet, TimeZone: "Asia/Shanghai"})
-					if err != nil {
-						return err
-					}
-					sources[d.outlet] = s.ID
-				}
-				d.w.Article.SourceID = sources[d.outlet]
-				batch = append(batch, d.w)
-			}
-			if _, err := st.SaveArticles(ctx, batch); err != nil {
 				return err
 			}
 			site := publish.Target{Name: "site", Kind: publish.KindSite, Dir: filepath.Join(dir, "site")}
