@@ -113,6 +113,7 @@ skipped with a message.`,
 			}
 			searchBytes, _ := dirBytes(filepath.Join(site.Dir, "search"))
 			report := func(name string, res []siteResult, indexBytes int64) {
+				misses := 0
 				for _, other := range []bool{false, true} {
 					var sum float64
 					full, counted := 0, 0
@@ -125,6 +126,17 @@ skipped with a message.`,
 							if res[i].found[id] {
 								hit++
 							}
+						}
+						if hit < len(truth[i]) && misses < 5 {
+							misses++
+							var ids []int64
+							for id := range truth[i] {
+								if !res[i].found[id] {
+									ids = append(ids, id)
+								}
+							}
+							slices.Sort(ids)
+							fmt.Fprintf(w, "%-9s   missed %q: %d of %d server hits, e.g. articles %v\n", name+":", q.Text, len(truth[i])-hit, len(truth[i]), ids[:min(5, len(ids))])
 						}
 						r := float64(hit) / float64(len(truth[i]))
 						sum += r
