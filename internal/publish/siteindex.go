@@ -125,9 +125,9 @@ func renderShard(seg string, i int, toks map[string]string) []byte {
 		}
 		k, _ := json.Marshal(tok)
 		b.Write(k)
-		b.WriteString(`:"`)
-		b.WriteString(toks[tok])
-		b.WriteByte('"')
+		b.WriteByte(':')
+		v, _ := json.Marshal(toks[tok])
+		b.Write(v)
 	}
 	b.WriteString("});\n")
 	return b.Bytes()
