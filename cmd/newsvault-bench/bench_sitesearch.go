@@ -1,19 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	_ "embed"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -26,9 +20,6 @@ import (
 	"github.com/newsvault/newsvault/internal/store"
 	"github.com/newsvault/newsvault/internal/store/sqlite"
 )
-
-//go:embed pagefind_search.mjs
-var pagefindSearchJS []byte
 
 // siteQuery is one measured query: a substring of an article's text, as
 // written there or converted to the other script.
@@ -46,7 +37,7 @@ type siteResult struct {
 
 func newBenchSiteSearchCmd(cfg *cli.Config) *cobra.Command {
 	var n int
-	var pagefindDir string
+	var pagefindOut string
 	var seed uint64
 	cmd := &cobra.Command{
 		Use:   "site-search [PATH]",
@@ -56,16 +47,14 @@ as a static site, and samples --queries substrings of 2 to 6 Chinese
 characters from the articles' text, each also converted to the other script
 (simplified ↔ traditional). The server's search (the store's full-text index)
 gives the expected articles of each; the site's own index (replayed as
-search.js runs it) and, when it is installed, Pagefind (npm package
-pagefind, whose extended build segments Chinese, run on the site's article
-pages) are measured on recall against it and on the bytes a reader
-downloads for one query (the index files it loads and its first page of
-results).
+search.js runs it) is measured on recall against it and on the bytes a
+reader downloads for one query (the index files it loads and its first page
+of results).
 
-Pagefind is only measured, never used by the product: install it with
-"npm install pagefind" in a directory and pass that directory as --pagefind
-(default: the working directory); without node or the package it is
-skipped with a message.`,
+scripts/pagefind-compare measures Pagefind (npm package pagefind, whose
+extended build segments Chinese) on the same sample and queries, from what
+--pagefind-out writes; Pagefind is only measured, never used by the
+product.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -163,18 +152,17 @@ skipped with a message.`,
 			}
 			report("ours", ours, searchBytes)
 
-			pf, pfBytes, err := runPagefind(ctx, w, pagefindDir, site.Dir, filepath.Join(dir, "pagefind-site"), queries)
-			if err != nil {
-				return err
-			}
-			if pf != nil {
-				report("pagefind", pf, pfBytes)
+			if pagefindOut != "" {
+				if err := exportForPagefind(site.Dir, pagefindOut, queries, truth); err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "pagefind:   sample and queries written to %s for scripts/pagefind_search.mjs\n", pagefindOut)
 			}
 			return nil
 		},
 	}
 	cmd.Flags().IntVar(&n, "queries", 200, "how many substrings to sample (each is also measured in the other script)")
-	cmd.Flags().StringVar(&pagefindDir, "pagefind", ".", "a directory where \"npm install pagefind\" was run")
+	cmd.Flags().StringVar(&pagefindOut, "pagefind-out", "", "write the article pages and the queries with the server's hits here, for scripts/pagefind-compare")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "the seed of the query sample")
 	return cmd
 }
@@ -241,77 +229,43 @@ func serverHits(ctx context.Context, st *sqlite.Store, an *search.Analyzer, q st
 	}
 }
 
-var pagePathRE = regexp.MustCompile(`a/(\d+)\.html`)
-
-// runPagefind indexes the site's article pages with Pagefind's extended
-// build and runs every query through its own search code under Node. It
-// returns nil results, after saying why, when node or the package is
-// missing.
-func runPagefind(ctx context.Context, w io.Writer, pkgDir, site, work string, queries []siteQuery) ([]siteResult, int64, error) {
-	runner := filepath.Join(pkgDir, "node_modules", "pagefind", "lib", "runner", "bin.cjs")
-	node, err := exec.LookPath("node")
-	if err != nil {
-		fmt.Fprintf(w, "pagefind:   skipped: node is not installed\n")
-		return nil, 0, nil
-	}
-	if _, err := os.Stat(runner); err != nil {
-		fmt.Fprintf(w, "pagefind:   skipped: no %s (run \"npm install pagefind\" there, or pass --pagefind DIR)\n", runner)
-		return nil, 0, nil
-	}
-	// Only the article pages, as a site would mark them with
-	// data-pagefind-body: lists would otherwise be hits too.
+// exportForPagefind links the site's article pages into out/site/a (as a
+// site would mark them with data-pagefind-body: lists would otherwise be
+// hits too) and writes out/queries.json with the server's hits of each
+// query, for scripts/pagefind_search.mjs.
+func exportForPagefind(site, out string, queries []siteQuery, truth []map[int64]bool) error {
 	pages, err := filepath.Glob(filepath.Join(site, "a", "*.html"))
 	if err != nil {
-		return nil, 0, err
+		return err
 	}
-	if err := os.MkdirAll(filepath.Join(work, "a"), 0o755); err != nil {
-		return nil, 0, err
+	if err := os.MkdirAll(filepath.Join(out, "site", "a"), 0o755); err != nil {
+		return err
 	}
 	for _, p := range pages {
-		if err := os.Link(p, filepath.Join(work, "a", filepath.Base(p))); err != nil {
-			return nil, 0, err
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(out, "site", "a", filepath.Base(p)), b, 0o644); err != nil {
+			return err
 		}
 	}
-	t0 := time.Now()
-	build := exec.CommandContext(ctx, node, runner, "--site", work)
-	if out, err := build.CombinedOutput(); err != nil {
-		return nil, 0, fmt.Errorf("pagefind: %w\n%s", err, out)
+	type query struct {
+		Q     string  `json:"q"`
+		Other bool    `json:"other"`
+		Truth []int64 `json:"truth"`
 	}
-	fmt.Fprintf(w, "pagefind:   indexed %d pages in %s\n", len(pages), time.Since(t0).Round(time.Millisecond))
-	script := filepath.Join(work, "search.mjs")
-	if err := os.WriteFile(script, pagefindSearchJS, 0o644); err != nil {
-		return nil, 0, err
-	}
-	qs := make([]string, len(queries))
+	qs := make([]query, len(queries))
 	for i, q := range queries {
-		qs[i] = q.Text
-	}
-	in, _ := json.Marshal(map[string]any{"dir": filepath.Join(work, "pagefind"), "queries": qs, "page": 20})
-	run := exec.CommandContext(ctx, node, script)
-	run.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	run.Stderr = &stderr
-	out, err := run.Output()
-	if err != nil {
-		return nil, 0, fmt.Errorf("pagefind search: %w\n%s", err, stderr.Bytes())
-	}
-	var got []struct {
-		URLs  []string `json:"urls"`
-		Bytes int64    `json:"bytes"`
-	}
-	if err := json.Unmarshal(out, &got); err != nil || len(got) != len(queries) {
-		return nil, 0, fmt.Errorf("pagefind search: %d results for %d queries: %v", len(got), len(queries), err)
-	}
-	res := make([]siteResult, len(got))
-	for i, g := range got {
-		res[i] = siteResult{found: map[int64]bool{}, bytes: g.Bytes}
-		for _, u := range g.URLs {
-			if m := pagePathRE.FindStringSubmatch(u); m != nil {
-				id, _ := strconv.ParseInt(m[1], 10, 64)
-				res[i].found[id] = true
-			}
+		qs[i] = query{Q: q.Text, Other: q.Other, Truth: []int64{}}
+		for id := range truth[i] {
+			qs[i].Truth = append(qs[i].Truth, id)
 		}
+		slices.Sort(qs[i].Truth)
 	}
-	size, _ := dirBytes(filepath.Join(work, "pagefind"))
-	return res, size, nil
+	b, err := json.Marshal(map[string]any{"queries": qs, "page": 20})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(out, "queries.json"), b, 0o644)
 }
