@@ -35,9 +35,9 @@ data found at ../shared/data (or $` + shareddata.EnvVar + `):
   eval     article extraction precision and recall beside other Go extractors
   publish  a full and an incremental publish of a large archive (static site, markdown)
   stories  story assignment cost at 45,000 articles, and re-clustering them
-
   watch    re-checks per second, and picking due checks among millions
-  render   rendered captures per minute, peak browser memory, --render auto on plain pages`,
+  render   rendered captures per minute, peak browser memory, --render auto on plain pages
+  site-search  the static site's search index: recall and bytes per query`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
@@ -47,6 +47,6 @@ data found at ../shared/data (or $` + shareddata.EnvVar + `):
 	cli.Bind(root, cfg)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return cli.UsageError{Err: err} })
 	root.AddCommand(newBenchImportCmd(cfg), newBenchSearchCmd(cfg), newBenchLoadCmd(cfg), newEvalCmd(cfg), newBenchPublishCmd(cfg),
-		newBenchStoriesCmd(cfg), newBenchWatchCmd(cfg), newBenchRenderCmd(cfg))
+		newBenchStoriesCmd(cfg), newBenchWatchCmd(cfg), newBenchRenderCmd(cfg), newBenchSiteSearchCmd(cfg))
 	return root
 }

@@ -33,13 +33,9 @@ func (p *Publisher) git(ctx context.Context, t Target, rep *Report) error {
 	if t.SourceDir == "" {
 		return fmt.Errorf("source target %q has no directory", t.Source)
 	}
-	data, err := os.ReadFile(filepath.Join(t.SourceDir, metaDir, stateFile))
+	srcRun, changed, err := sourceRun(t.SourceDir)
 	if err != nil {
-		return fmt.Errorf("source %s has not been published yet: %w", t.Source, err)
-	}
-	var st treeState
-	if err := json.Unmarshal(data, &st); err != nil {
-		return fmt.Errorf("source %s state: %w", t.Source, err)
+		return fmt.Errorf("source %s has not been published completely: %w", t.Source, err)
 	}
 	var last gitSource
 	if b, err := os.ReadFile(filepath.Join(t.Repo, gitSourceFile)); err == nil {
@@ -53,16 +49,13 @@ func (p *Publisher) git(ctx context.Context, t Target, rep *Report) error {
 	}
 	if last.Dir == t.SourceDir {
 		switch last.Run {
-		case st.Run: // nothing new: push what failed before
+		case srcRun: // nothing new: push what failed before
 			cfg.Changed = []string{}
-		case st.Run - 1:
-			cfg.Changed = st.Changed
-			if cfg.Changed == nil {
-				cfg.Changed = []string{}
-			}
+		case srcRun - 1:
+			cfg.Changed = changed
 		}
 	}
-	res, err := gitmirror.Publish(ctx, cfg, t.SourceDir, fmt.Sprintf("newsvault: %s, run %d", t.Source, st.Run))
+	res, err := gitmirror.Publish(ctx, cfg, t.SourceDir, fmt.Sprintf("newsvault: %s, run %d", t.Source, srcRun))
 	if err != nil {
 		return err
 	}
@@ -74,7 +67,7 @@ func (p *Publisher) git(ctx context.Context, t Target, rep *Report) error {
 	for _, name := range sortedKeys(res.PushErrors) {
 		p.Log.Error("git push failed; retried next run", "target", t.Name, "remote", name, "err", res.PushErrors[name])
 	}
-	b, _ := json.Marshal(gitSource{Dir: t.SourceDir, Run: st.Run})
+	b, _ := json.Marshal(gitSource{Dir: t.SourceDir, Run: srcRun})
 	return writeAtomic(filepath.Join(t.Repo, gitSourceFile), func(w io.Writer) error {
 		_, err := w.Write(b)
 		return err

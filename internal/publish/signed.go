@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"time"
 
 	"github.com/newsvault/newsvault/internal/manifest"
@@ -17,29 +16,28 @@ func isManifest(rel string) bool {
 }
 
 // stageManifest stages MANIFEST (SHA-256 and size of every file the target
-// will hold once this run is applied) and MANIFEST.minisig signed with key.
-// Both are moved into place after every other file of the run, so a reader
-// who sees the new manifest sees the files it lists. When the list did not
-// change the old signature stays, so an idle run writes nothing.
+// will hold once this run is applied, as the state records them: no file
+// is read or hashed again) and MANIFEST.minisig signed with key. Both are
+// moved into place after every other file of the run, so a reader who sees
+// the new manifest sees the files it lists. When the list did not change
+// the old signature stays, so an idle run writes nothing.
 func (t *tree) stageManifest(key *manifest.Key, now time.Time) error {
-	paths := make([]string, 0, len(t.next.Files))
-	for rel := range t.next.Files {
-		if !isManifest(rel) {
-			paths = append(paths, rel)
-		}
+	rows, err := t.tx.Query(`SELECT path, size, sha256 FROM files WHERE path NOT IN (?, ?) ORDER BY path`, manifest.ManifestName, manifest.SignatureName)
+	if err != nil {
+		return fmt.Errorf("manifest: %w", err)
 	}
-	sort.Strings(paths)
-	entries := make([]manifest.Entry, 0, len(paths))
-	for _, rel := range paths {
-		p := filepath.Join(t.dir, filepath.FromSlash(rel))
-		if t.isStage[rel] {
-			p = filepath.Join(t.dir, metaDir, stagingDir, filepath.FromSlash(rel))
-		}
-		fi, err := os.Stat(p)
-		if err != nil {
+	var entries []manifest.Entry
+	for rows.Next() {
+		var e manifest.Entry
+		if err := rows.Scan(&e.Path, &e.Size, &e.SHA256); err != nil {
+			rows.Close()
 			return fmt.Errorf("manifest: %w", err)
 		}
-		entries = append(entries, manifest.Entry{Path: rel, Size: fi.Size(), SHA256: t.next.Files[rel]})
+		entries = append(entries, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("manifest: %w", err)
 	}
 	body, sig, err := manifest.Render(entries, key, now)
 	if err != nil {
@@ -49,11 +47,14 @@ func (t *tree) stageManifest(key *manifest.Key, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	_, has := t.next.Files[manifest.SignatureName]
-	if _, err := os.Lstat(filepath.Join(t.dir, manifest.SignatureName)); err != nil {
-		has = false
+	has, err := t.fileHash(manifest.SignatureName)
+	if err != nil {
+		return err
 	}
-	if wrote || !has {
+	if _, err := os.Lstat(filepath.Join(t.dir, manifest.SignatureName)); err != nil {
+		has = ""
+	}
+	if wrote || has == "" {
 		if _, err := t.put(manifest.SignatureName, sig); err != nil {
 			return err
 		}

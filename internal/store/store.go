@@ -89,6 +89,25 @@ type CaptureLink struct {
 	VersionHash  string
 }
 
+// ChangeMark is a position in a store's history of changes, for a reader
+// that wants only what changed since it last looked (publish): the highest
+// version and check IDs it has seen. A store hands out both IDs in commit
+// order, so everything committed later has a higher one. The zero mark is
+// the beginning.
+type ChangeMark struct {
+	Version int64 `json:"version"`
+	Check   int64 `json:"check"`
+}
+
+// ArticleChange is an article (listing fields only, no content) that got a
+// version or a re-check after a ChangeMark, with its current watch status
+// ("" when it is not watched).
+type ArticleChange struct {
+	archive.Article
+	Status      string
+	StatusSince time.Time
+}
+
 // ArticleFilter selects articles for listings. Zero fields do not filter.
 type ArticleFilter struct {
 	SourceID int64
