@@ -31,7 +31,6 @@ import (
 	"github.com/newsvault/newsvault/internal/pipeline"
 	"github.com/newsvault/newsvault/internal/render"
 	"github.com/newsvault/newsvault/internal/search"
-	"github.com/newsvault/newsvault/internal/store/sqlite"
 	"github.com/newsvault/newsvault/internal/stories"
 	"github.com/newsvault/newsvault/internal/watcher"
 )
@@ -40,7 +39,10 @@ import (
 // environment variables and handed to constructors; nothing reads it
 // globally.
 type Config struct {
-	DataDir      string
+	DataDir string
+	// Store is "" or "sqlite" for the embedded store in DataDir, or a
+	// postgres:// URL (see OpenStore).
+	Store        string
 	AllowPrivate bool
 	// AllowNets are the private ranges fetching may reach anyway.
 	AllowNets   []netip.Prefix
@@ -76,6 +78,7 @@ type Config struct {
 func Bind(root *cobra.Command, c *Config) {
 	f := root.PersistentFlags()
 	f.StringVar(&c.DataDir, "data", "./newsvault-data", "data directory holding the database and blobs (env NEWSVAULT_DATA)")
+	f.StringVar(&c.Store, "store", "", "the archive's database: empty or sqlite for a file in the data directory (the default), or a postgres://user:password@host/db URL for PostgreSQL, which many serve and worker processes can share; blobs stay in the data directory (env NEWSVAULT_STORE)")
 	f.BoolVar(&c.AllowPrivate, "allow-private", false, "allow fetching loopback, private and link-local addresses from the host of a URL you archive or a feed you add or poll, never for web submissions or other hosts; \"feeds add\" and \"feeds edit\" store it with the feed (env NEWSVAULT_ALLOW_PRIVATE); off by default to stop SSRF")
 	f.Var(newNetsFlag(&c.AllowNets), "allow-net", "like --allow-private for this range only, e.g. 10.1.2.0/24 for an internal feed server; repeat it or separate ranges with commas (env NEWSVAULT_ALLOW_NETS, comma-separated)")
 	f.StringVar(&c.UserAgent, "user-agent", "", "User-Agent sent with every request (env NEWSVAULT_USER_AGENT; default names newsvault)")
@@ -174,6 +177,9 @@ func (c *Config) Validate() error {
 	if strings.TrimSpace(c.DataDir) == "" {
 		bad("data", "must name a directory")
 	}
+	if err := checkStore(c.Store); err != nil {
+		bad("store", err.Error())
+	}
 	if strings.ContainsAny(c.UserAgent, "\r\n\x00") {
 		bad("user-agent", "must be one line")
 	}
@@ -261,7 +267,7 @@ func (c *Config) Extractor() (*extract.Extractor, error) {
 type App struct {
 	Cfg       *Config
 	Log       *slog.Logger
-	Store     *sqlite.Store
+	Store     Store
 	Blobs     *blob.Store
 	Fetch     *fetch.Client
 	Extractor *extract.Extractor
@@ -289,7 +295,7 @@ func Open(ctx context.Context, c *Config) (*App, error) {
 	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", c.DataDir, err)
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(c.DataDir, "newsvault.db"))
+	st, err := OpenStore(ctx, c)
 	if err != nil {
 		return nil, err
 	}

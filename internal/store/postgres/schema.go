@@ -288,4 +288,14 @@ CREATE TABLE article_search (
 );
 CREATE INDEX article_search_fts ON article_search USING gin (fts);
 `,
+	// 2: how far newsvault migrate has copied each table of an embedded
+	// archive (the last rowid), written in the transaction that copies the
+	// rows, so that a copy cut off anywhere resumes where it stopped.
+	`
+CREATE TABLE copy_progress (
+	tbl        text PRIMARY KEY,
+	last_rowid bigint NOT NULL
+);
+`,
 }
+

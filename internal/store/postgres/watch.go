@@ -354,4 +354,3 @@ func (s *Store) WatchStats(ctx context.Context, now time.Time, grace time.Durati
 	}
 	return st, rows.Err()
 }
-

@@ -56,13 +56,13 @@ func find(t *testing.T, s Store, query string) []int64 {
 func testSearch(t *testing.T, s Store) {
 	ctx := context.Background()
 	docs := []struct{ title, text string }{
-		{"卢卡申科会见代表团", "白俄罗斯总统卢卡申科在明斯克会见了中国代表团。"},           // 0
-		{"香港国安法实施一周年", "香港國安法實施一周年，各界舉行活動。"},                     // 1: traditional body
-		{"疫苗接种", "新冠疫苗接种工作在北京展开。"},                                   // 2
-		{"新冠病例", "北京新增新冠病例三例，均为境外输入。"},                             // 3
-		{"COVID-19 update", "WHO says COVID-19 cases fell in Hong Kong."},   // 4
-		{"北京天气", "明天北京有雨，后天转晴。中国美术馆闭馆。"},                          // 5
-		{"长文", strings.Repeat("无关的文字。", 20) + "最后提到卢卡申科"},            // 6
+		{"卢卡申科会见代表团", "白俄罗斯总统卢卡申科在明斯克会见了中国代表团。"},                          // 0
+		{"香港国安法实施一周年", "香港國安法實施一周年，各界舉行活動。"},                              // 1: traditional body
+		{"疫苗接种", "新冠疫苗接种工作在北京展开。"},                                        // 2
+		{"新冠病例", "北京新增新冠病例三例，均为境外输入。"},                                    // 3
+		{"COVID-19 update", "WHO says COVID-19 cases fell in Hong Kong."}, // 4
+		{"北京天气", "明天北京有雨，后天转晴。中国美术馆闭馆。"},                                  // 5
+		{"长文", strings.Repeat("无关的文字。", 20) + "最后提到卢卡申科"},                 // 6
 	}
 	var id []int64
 	for i, d := range docs {
@@ -73,21 +73,21 @@ func testSearch(t *testing.T, s Store) {
 		want []int
 	}{
 		{"卢卡申科", []int{0, 6}},
-		{"盧卡申科", []int{0, 6}},      // traditional finds simplified
-		{"国安法", []int{1}},          // simplified finds traditional
+		{"盧卡申科", []int{0, 6}}, // traditional finds simplified
+		{"国安法", []int{1}},     // simplified finds traditional
 		{"實施", []int{1}},
-		{"北京 新冠", []int{2, 3}},      // both terms, anywhere
-		{"新冠 -疫苗", []int{3}},       // exclusion
+		{"北京 新冠", []int{2, 3}}, // both terms, anywhere
+		{"新冠 -疫苗", []int{3}},   // exclusion
 		{`"Hong Kong"`, []int{4}},
 		{"covid-19", []int{4}},
 		{"hong", []int{4}},
-		{"中国 美", []int{5}},           // a trailing lone character is a prefix: 美术馆
-		{"卡申会", nil},               // every bigram is there, never in a row
+		{"中国 美", []int{5}}, // a trailing lone character is a prefix: 美术馆
+		{"卡申会", nil},       // every bigram is there, never in a row
 		{"会见代表", []int{0}},
-		{"年各界", nil},               // across punctuation is not a substring
+		{"年各界", nil}, // across punctuation is not a substring
 		{"一周年", []int{1}},
 		{"总统卢卡申科在明斯克", []int{0}}, // a long phrase
-		{"代表团 实施", nil},            // title of one, body of another
+		{"代表团 实施", nil},          // title of one, body of another
 	} {
 		var want []int64
 		for _, i := range c.want {
@@ -198,10 +198,10 @@ func testSearchLongArticle(t *testing.T, s Store) {
 	long := save(t, s, write(url(1), "长文", b.String(), t0)).ArticleID
 	short := save(t, s, write(url(2), "短文", "中国人民大学", t0)).ArticleID
 	for q, want := range map[string][]int64{
-		"尽头":        {long},
-		"中国人民大学":    {long, short},
-		"大学的尽头":     {long},
-		"尽头 -短文":    {long},
+		"尽头":         {long},
+		"中国人民大学":     {long, short},
+		"大学的尽头":      {long},
+		"尽头 -短文":     {long},
 		"中国人民大学 -长文": {short},
 	} {
 		if got := find(t, s, q); !slices.Equal(got, want) {

@@ -82,8 +82,8 @@ func testWatch(t *testing.T, s Store) {
 	res1 := must(s.RecordCheck(ctx, &store.CheckWrite{ArticleID: art[1], PrevChecks: w1.Checks,
 		Capture: &archive.Capture{URL: url(1), Status: 200, FetchedAt: t0.Add(2 * time.Hour), BodyHash: "edited"},
 		Version: ed, Check: store.Check{At: t0.Add(2 * time.Hour), Outcome: "edited"},
-		Watch:   store.Watch{Status: "alive", Since: t0, Edits: 1, LastAlive: store.Mark{At: t0.Add(2 * time.Hour), CaptureID: store.ThisCapture}},
-		Events:  []store.WatchEvent{{Kind: "edited", At: t0.Add(2 * time.Hour)}}}))(t)
+		Watch:  store.Watch{Status: "alive", Since: t0, Edits: 1, LastAlive: store.Mark{At: t0.Add(2 * time.Hour), CaptureID: store.ThisCapture}},
+		Events: []store.WatchEvent{{Kind: "edited", At: t0.Add(2 * time.Hour)}}}))(t)
 	if !res1.NewVersion || res1.VersionID == 0 {
 		t.Fatalf("edit check %+v", res1)
 	}
