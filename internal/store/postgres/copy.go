@@ -4,25 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/newsvault/newsvault/internal/store"
 )
 
 // Row-level writing for newsvault migrate, which copies an embedded archive
 // here table by table, with its IDs (see package storecopy).
-
-var identifier = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
-
-func checkNames(table string, cols []string) error {
-	for _, n := range append([]string{table}, cols...) {
-		if !identifier.MatchString(n) {
-			return fmt.Errorf("not a table or column name: %q", n)
-		}
-	}
-	return nil
-}
 
 // Columns returns the column names of a table, in order; none when there is
 // no such table.
@@ -54,7 +44,7 @@ func (s *Store) CopyProgress(ctx context.Context, table string) (int64, error) {
 // driver gives them) and records last as the table's copy progress, in one
 // transaction. A row whose key is already stored is left alone.
 func (s *Store) WriteRows(ctx context.Context, table string, cols []string, rows [][]any, last int64) error {
-	if err := checkNames(table, cols); err != nil {
+	if err := store.CheckNames(append([]string{table}, cols...)...); err != nil {
 		return err
 	}
 	types, err := s.columnTypes(ctx, table)
@@ -142,7 +132,7 @@ func (s *Store) FinishCopy(ctx context.Context) error {
 		return fmt.Errorf("finish copy: %w", err)
 	}
 	for _, tc := range cols {
-		if err := checkNames(tc[0], []string{tc[1]}); err != nil {
+		if err := store.CheckNames(tc[0], tc[1]); err != nil {
 			return err
 		}
 		if _, err := s.pool.Exec(ctx, `SELECT setval(pg_get_serial_sequence($1, $2), GREATEST((SELECT max(`+tc[1]+`) FROM `+tc[0]+`), 0) + 1, false)`,
@@ -157,7 +147,7 @@ func (s *Store) FinishCopy(ctx context.Context) error {
 // particular order, for verifying a copy. Integers come as int64, flags as
 // booleans.
 func (s *Store) EachRow(ctx context.Context, table string, cols []string, fn func([]any) error) error {
-	if err := checkNames(table, cols); err != nil {
+	if err := store.CheckNames(append([]string{table}, cols...)...); err != nil {
 		return err
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM `+table)

@@ -298,4 +298,3 @@ CREATE TABLE copy_progress (
 );
 `,
 }
-

@@ -254,3 +254,26 @@ func (s *Store) OptimizeIndex(ctx context.Context) error {
 // gathers bulk writes in its pending list by itself, so there is nothing
 // to turn off.
 func (s *Store) SetIndexMerging(ctx context.Context, on bool) error { return nil }
+
+// IndexStats describes the search index.
+type IndexStats struct {
+	Entries    int64 // articles with an index entry
+	Inexact    int64 // of which beyond a tsvector's positions (matched against their tokens)
+	IndexBytes int64 // bytes of article_search with its GIN index and TOAST
+	TextBytes  int64 // bytes of the indexed text: titles and plain texts of the latest versions
+}
+
+// IndexStats measures the search index against the text it indexes.
+func (s *Store) IndexStats(ctx context.Context) (IndexStats, error) {
+	var st IndexStats
+	err := s.pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM article_search),
+		(SELECT count(*) FROM article_search WHERE NOT exact),
+		pg_total_relation_size('article_search'),
+		(SELECT COALESCE(sum(octet_length(v.title) + octet_length(v.text)), 0) FROM articles a JOIN versions v ON v.id = a.version_id)`).
+		Scan(&st.Entries, &st.Inexact, &st.IndexBytes, &st.TextBytes)
+	if err != nil {
+		return st, fmt.Errorf("index stats: %w", err)
+	}
+	return st, nil
+}

@@ -92,21 +92,6 @@ func (s *Store) ScheduleCheck(ctx context.Context, articleID int64, at time.Time
 	return nil
 }
 
-// markArgs turns a mark into its two columns, replacing store.ThisCapture.
-func markArgs(m *store.Mark, this int64) (any, any) {
-	if m == nil || m.At.IsZero() {
-		return nil, nil
-	}
-	id := m.CaptureID
-	if id == store.ThisCapture {
-		id = this
-	}
-	if id <= 0 {
-		return m.At.UnixMilli(), nil
-	}
-	return m.At.UnixMilli(), id
-}
-
 // RecordCheck writes one check in a single transaction: its capture (a
 // new row, always), the new version when w.Version is set, the check, the
 // article's new watch state and the events. If the article's recorded
@@ -139,9 +124,9 @@ func recordCheck(ctx context.Context, tx pgx.Tx, w *store.CheckWrite, res *store
 		res.VersionID, res.NewVersion = sr.VersionID, sr.NewVersion
 	}
 	st := &w.Watch
-	pAt, pCap := markArgs(st.Pending, res.CaptureID)
-	rAt, rCap := markArgs(st.Removal, res.CaptureID)
-	aAt, aCap := markArgs(&st.LastAlive, res.CaptureID)
+	pAt, pCap := store.MarkColumns(st.Pending, res.CaptureID)
+	rAt, rCap := store.MarkColumns(st.Removal, res.CaptureID)
+	aAt, aCap := store.MarkColumns(&st.LastAlive, res.CaptureID)
 	tag, err := tx.Exec(ctx, `UPDATE article_watch SET status = $1, status_since = $2, next_check_at = $3,
 		pending_at = $4, pending_capture_id = $5, removal_at = $6, removal_capture_id = $7, last_alive_at = $8, last_alive_capture_id = $9,
 		failures = $10, failing_since = $11, edits = $12, checks = checks + 1, last_check_at = $13
@@ -168,8 +153,8 @@ func recordCheck(ctx context.Context, tx pgx.Tx, w *store.CheckWrite, res *store
 		return err
 	}
 	for _, e := range w.Events {
-		alAt, alCap := markArgs(&e.Alive, res.CaptureID)
-		evAt, evCap := markArgs(&e.Evidence, res.CaptureID)
+		alAt, alCap := store.MarkColumns(&e.Alive, res.CaptureID)
+		evAt, evCap := store.MarkColumns(&e.Evidence, res.CaptureID)
 		if _, err = tx.Exec(ctx, `INSERT INTO watch_events (kind, article_id, source_id, at, check_id, reason, notice_platform, notice_by, notice_text,
 			alive_at, alive_capture_id, evidence_at, evidence_capture_id)
 			VALUES ($1, $2, (SELECT source_id FROM articles WHERE id = $2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,

@@ -3,29 +3,18 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/newsvault/newsvault/internal/store"
 )
 
 // Row-level reading for newsvault migrate, which copies an archive to
 // another store table by table with its IDs (see package storecopy).
 
-// identifier is what a table or column name must look like to be read.
-var identifier = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
-
-func checkNames(table string, cols []string) error {
-	for _, n := range append([]string{table}, cols...) {
-		if !identifier.MatchString(n) {
-			return fmt.Errorf("not a table or column name: %q", n)
-		}
-	}
-	return nil
-}
-
 // Columns returns the column names of a table, in order; none when there is
 // no such table.
 func (s *Store) Columns(ctx context.Context, table string) ([]string, error) {
-	if err := checkNames(table, nil); err != nil {
+	if err := store.CheckNames(table); err != nil {
 		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT name FROM pragma_table_info(?) ORDER BY cid`, table)
@@ -48,7 +37,7 @@ func (s *Store) Columns(ctx context.Context, table string) ([]string, error) {
 // rowid order, as the driver gives the values of cols (int64, float64,
 // string, []byte or nil), and the last rowid read.
 func (s *Store) ReadRows(ctx context.Context, table string, cols []string, after int64, limit int) ([][]any, int64, error) {
-	if err := checkNames(table, cols); err != nil {
+	if err := store.CheckNames(append([]string{table}, cols...)...); err != nil {
 		return nil, after, err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT rowid, `+strings.Join(cols, ", ")+` FROM `+table+` WHERE rowid > ? ORDER BY rowid LIMIT ?`, after, limit)
