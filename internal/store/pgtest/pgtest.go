@@ -54,6 +54,9 @@ func Main(m *testing.M) int {
 	code := m.Run()
 	mu.Lock()
 	defer mu.Unlock()
+	if cluster != nil && cluster.stop == nil && tmpl != "" {
+		drop(cluster.admin, tmpl) // the operator's server keeps nothing
+	}
 	if cluster != nil && cluster.stop != nil {
 		if err := cluster.stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "pgtest: stop cluster:", err)
@@ -67,6 +70,41 @@ func Main(m *testing.M) int {
 // PostgreSQL is available. A cluster that fails to start fails the test.
 func DSN(tb testing.TB) string {
 	tb.Helper()
+	return create(tb, "template0", false)
+}
+
+// Prepared returns the URL of a new database made as setup left the first
+// one: setup (a store's migrations, say) runs once per test binary, and
+// every later database is a copy, which is much faster than migrating
+// each.
+func Prepared(tb testing.TB, setup func(dsn string) error) string {
+	tb.Helper()
+	tmplMu.Lock()
+	defer tmplMu.Unlock()
+	if tmpl == "" {
+		dsn := create(tb, "template0", true)
+		if err := setup(dsn); err != nil {
+			tb.Fatalf("prepare test database: %v", err)
+		}
+		u, err := url.Parse(dsn)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tmpl = strings.TrimPrefix(u.Path, "/")
+	}
+	return create(tb, tmpl, false)
+}
+
+var (
+	tmplMu sync.Mutex
+	tmpl   string // the database Prepared copies
+)
+
+// create makes a database as a copy of template; unless keep, a server of
+// the operator's (NEWSVAULT_TEST_POSTGRES) drops it after the test. A
+// throwaway cluster goes as a whole.
+func create(tb testing.TB, template string, keep bool) string {
+	tb.Helper()
 	srv, err := get()
 	if errors.Is(err, errNoBinaries) {
 		tb.Skip(SkipMessage)
@@ -75,15 +113,18 @@ func DSN(tb testing.TB) string {
 		tb.Fatalf("postgresql for tests: %v", err)
 	}
 	name := fmt.Sprintf("nvtest_%d_%d", os.Getpid(), counter.Add(1))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, srv.admin)
 	if err != nil {
 		tb.Fatalf("connect to test postgresql: %v", err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `CREATE DATABASE `+name+` TEMPLATE template0 ENCODING 'UTF8'`); err != nil {
+	if _, err := conn.Exec(ctx, `CREATE DATABASE `+name+` TEMPLATE `+template+` ENCODING 'UTF8'`); err != nil {
 		tb.Fatalf("create test database: %v", err)
+	}
+	if srv.stop == nil && !keep {
+		tb.Cleanup(func() { drop(srv.admin, name) })
 	}
 	u, err := url.Parse(srv.admin)
 	if err != nil {
@@ -91,6 +132,18 @@ func DSN(tb testing.TB) string {
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// drop removes a test's database once its connections are gone.
+func drop(admin, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return
+	}
+	defer conn.Close(ctx)
+	conn.Exec(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
 }
 
 var errNoBinaries = errors.New("no PostgreSQL binaries")

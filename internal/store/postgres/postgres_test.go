@@ -12,8 +12,17 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
+// migrated prepares the database every test's is a copy of.
+func migrated(dsn string) error {
+	s, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		return err
+	}
+	return s.Close()
+}
+
 func open(t *testing.T) *postgres.Store {
-	s, err := postgres.Open(context.Background(), pgtest.DSN(t))
+	s, err := postgres.Open(context.Background(), pgtest.Prepared(t, migrated))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -108,7 +108,8 @@ type Store interface {
 // Opener opens a fresh, empty store for one test; the suite closes it.
 type Opener func(t *testing.T) Store
 
-// Run runs the whole suite against the stores open makes.
+// Run runs the whole suite against the stores open makes, the tests in
+// parallel, each on a store of its own.
 func Run(t *testing.T, open Opener) {
 	for _, c := range []struct {
 		name string
@@ -133,6 +134,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentWriters", testConcurrentWriters},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel() // each on its own store
 			s := open(t)
 			t.Cleanup(func() { s.Close() })
 			c.fn(t, s)
