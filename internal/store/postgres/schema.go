@@ -279,9 +279,13 @@ CREATE INDEX watch_events_article ON watch_events (article_id, at);
 -- past 16,383; an article beyond that (exact = false) keeps its lexemes in
 -- fts and its token strings in title_tokens and body_tokens, and matches
 -- are checked against those (see search.go).
+-- title_fts, the title's tokens alone, is small enough to stay in the row:
+-- ranking by it reads no body (ts_rank over fts read and decompressed every
+-- match's whole vector, 1.4 s for the 1,500 matches of 北京 in 4,430 articles).
 CREATE TABLE article_search (
 	article_id   bigint PRIMARY KEY REFERENCES articles (id),
 	fts          tsvector NOT NULL,
+	title_fts    tsvector NOT NULL,
 	exact        boolean NOT NULL,
 	title_tokens text,
 	body_tokens  text

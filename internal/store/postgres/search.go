@@ -20,13 +20,15 @@ const (
 // putIndex writes (or replaces) the search entry of an article.
 func putIndex(ctx context.Context, q querier, articleID int64, doc *store.IndexDoc) error {
 	vec, exact := buildTSVector(*doc)
+	titleVec, _ := buildTSVector(store.IndexDoc{Title: doc.Title})
 	var title, body any
 	if !exact {
 		title, body = doc.Title, doc.Body
 	}
-	_, err := q.Exec(ctx, `INSERT INTO article_search (article_id, fts, exact, title_tokens, body_tokens) VALUES ($1, $2::tsvector, $3, $4, $5)
-		ON CONFLICT (article_id) DO UPDATE SET fts = excluded.fts, exact = excluded.exact, title_tokens = excluded.title_tokens, body_tokens = excluded.body_tokens`,
-		articleID, vec, exact, title, body)
+	_, err := q.Exec(ctx, `INSERT INTO article_search (article_id, fts, title_fts, exact, title_tokens, body_tokens) VALUES ($1, $2::tsvector, $3::tsvector, $4, $5, $6)
+		ON CONFLICT (article_id) DO UPDATE SET fts = excluded.fts, title_fts = excluded.title_fts, exact = excluded.exact,
+		title_tokens = excluded.title_tokens, body_tokens = excluded.body_tokens`,
+		articleID, vec, titleVec, exact, title, body)
 	if err != nil {
 		return fmt.Errorf("index article %d: %w", articleID, err)
 	}
@@ -35,9 +37,11 @@ func putIndex(ctx context.Context, q querier, articleID int64, doc *store.IndexD
 
 // Search runs a full-text query (q.Match rendered as a tsquery) with q's
 // filters and returns one page of hits and the number of articles that
-// match in all. Hits come best first (ts_rank, a title match weighing ten
-// body matches), or newest first when q.SortByDate is set or q.Match is
-// empty. The limit defaults to 20 and is at most 100.
+// match in all. Hits come best first — those whose title matches, then
+// the others, each newest first — or newest first when q.SortByDate is set
+// or q.Match is empty. (Ranking by term frequency, as ts_rank does, reads
+// every match's whole vector: seconds for a common word.) The limit
+// defaults to 20 and is at most 100.
 //
 // An article whose positions fit a tsvector (nearly all) is matched by the
 // tsquery through the GIN index; one that does not is a candidate when it
@@ -61,9 +65,9 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) ([]store.Search
 	pq, pb := a.add(tsq), a.add(bag)
 	match := `((s.exact AND s.fts @@ ` + pq + `::tsquery) OR (NOT s.exact AND s.fts @@ ` + pb + `::tsquery AND ` + recheck(q.Match, &a) + `))`
 	where := searchFilters(q, &a)
-	score := `ts_rank(s.fts, CASE WHEN s.exact THEN ` + pq + `::tsquery ELSE ` + pb + `::tsquery END)`
-	order := `score DESC, a.id`
-	outer := `m.score DESC, m.id`
+	score := `CASE WHEN s.title_fts @@ ` + pq + `::tsquery THEN 2 ELSE 1 END::real`
+	order := `score DESC, a.sort_at DESC, a.id DESC`
+	outer := `m.score DESC, m.sort_at DESC, m.id DESC`
 	if q.SortByDate {
 		score, order, outer = `0::real`, `a.sort_at DESC, a.id DESC`, `m.sort_at DESC, m.id DESC`
 	}
