@@ -6,6 +6,8 @@
 // skip with a message naming the package to install. Test helper only.
 package pgtest
 
+//newsvault:direct-client runs initdb and pg_ctl for a test cluster on a Unix socket; it fetches nothing.
+
 import (
 	"context"
 	"errors"
