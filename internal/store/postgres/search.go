@@ -77,15 +77,26 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) ([]store.Search
 		WHERE ` + match + where + ` ORDER BY ` + order + ` LIMIT ` + a.add(limit) + ` OFFSET ` + a.add(offset) + `)
 	SELECT ` + searchCols + `, m.score, m.total FROM m JOIN articles a ON a.id = m.id JOIN versions v ON v.id = a.version_id
 	ORDER BY ` + outer
-	rows, err := s.pool.Query(ctx, query, a...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("search %s: %w", tsq, err)
-	}
 	total := 0
-	hits, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.SearchHit, error) {
-		var rank float32
-		art, err := scanArticle(r, &rank, &total)
-		return store.SearchHit{Article: art, Score: float64(rank)}, err
+	var hits []store.SearchHit
+	// The planner prices a sequential scan without the cost of reading
+	// every row's out-of-line vector and picks it for common words: 10 s
+	// instead of 1.8 s for the 15,000 matches of 北京 in 45,000 articles.
+	// The GIN index is always the way in.
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, query, a...)
+		if err != nil {
+			return err
+		}
+		hits, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.SearchHit, error) {
+			var rank float32
+			art, err := scanArticle(r, &rank, &total)
+			return store.SearchHit{Article: art, Score: float64(rank)}, err
+		})
+		return err
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("search %s: %w", tsq, err)
