@@ -21,6 +21,7 @@ import (
 	"github.com/newsvault/newsvault/internal/search"
 	"github.com/newsvault/newsvault/internal/shareddata"
 	"github.com/newsvault/newsvault/internal/store"
+	"github.com/newsvault/newsvault/internal/store/postgres"
 	"github.com/newsvault/newsvault/internal/store/sqlite"
 )
 
@@ -43,7 +44,11 @@ indexing every article as the pipeline does. It then runs a fixed list of
 100 queries --rounds times each, as the web search does (parse, match, one
 page of 20 hits with highlighted snippets), and prints the indexing
 throughput, the size of the index against the text it indexes, and the
-query latency percentiles.`,
+query latency percentiles.
+
+The store is a new SQLite file unless --store names a PostgreSQL database
+(postgres://…), which must be empty: the same corpus, writes and queries
+then measure the PostgreSQL store.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -69,7 +74,7 @@ query latency percentiles.`,
 			if !keep {
 				defer os.RemoveAll(dir)
 			}
-			st, err := sqlite.Open(ctx, filepath.Join(dir, "newsvault.db"))
+			st, err := openBenchStore(ctx, cfg.Store, filepath.Join(dir, "newsvault.db"))
 			if err != nil {
 				return err
 			}
@@ -118,7 +123,7 @@ query latency percentiles.`,
 			}
 			prog.Finish()
 			indexing := time.Since(start)
-			is, err := st.IndexStats(ctx)
+			is, err := benchIndexStats(ctx, st)
 			if err != nil {
 				return err
 			}
@@ -134,7 +139,7 @@ query latency percentiles.`,
 				return err
 			}
 			optimizing := time.Since(start)
-			if is, err = st.IndexStats(ctx); err != nil {
+			if is, err = benchIndexStats(ctx, st); err != nil {
 				return err
 			}
 			fmt.Fprintf(w, "optimized:       %.1f MB after merging into one segment in %s (index/text %.2f)\n",
@@ -229,7 +234,7 @@ type queryTiming struct {
 
 // timeQuery runs one query as the web search does: parse, build the match
 // expression, search one page of 20, highlight each hit.
-func timeQuery(ctx context.Context, st *sqlite.Store, an *search.Analyzer, raw string) (queryTiming, error) {
+func timeQuery(ctx context.Context, st benchStore, an *search.Analyzer, raw string) (queryTiming, error) {
 	t0 := time.Now()
 	q := an.Parse(raw, time.UTC)
 	sq := store.SearchQuery{Match: q.Match, After: q.After, Before: q.Before, Limit: 20}
@@ -248,7 +253,7 @@ func timeQuery(ctx context.Context, st *sqlite.Store, an *search.Analyzer, raw s
 // runBenchQueries runs every bench query rounds times and prints latency
 // percentiles, of the store's search alone and of the whole request, then
 // the slowest queries and the edge queries. label names the index's state.
-func runBenchQueries(ctx context.Context, w io.Writer, st *sqlite.Store, an *search.Analyzer, rounds int, label string) error {
+func runBenchQueries(ctx context.Context, w io.Writer, st benchStore, an *search.Analyzer, rounds int, label string) error {
 	var all []queryTiming
 	for r := 0; r < rounds; r++ {
 		for _, raw := range shareddata.SearchQueries {
@@ -302,4 +307,46 @@ func runBenchQueries(ctx context.Context, w io.Writer, st *sqlite.Store, an *sea
 	}
 	fmt.Fprintln(w, " (fastest of the rounds)")
 	return nil
+}
+
+// benchStore is what the search bench writes to and queries: either store.
+type benchStore interface {
+	EnsureSource(ctx context.Context, src *archive.Source) (archive.Source, error)
+	SaveArticle(ctx context.Context, w *store.ArticleWrite) (store.SaveResult, error)
+	Search(ctx context.Context, q store.SearchQuery) ([]store.SearchHit, int, error)
+	OptimizeIndex(ctx context.Context) error
+	Stats(ctx context.Context) (store.Stats, error)
+	Close() error
+}
+
+// openBenchStore opens a new SQLite store at path, or the PostgreSQL
+// database dsn names, which must hold no articles.
+func openBenchStore(ctx context.Context, dsn, path string) (benchStore, error) {
+	if !postgres.IsDSN(dsn) {
+		return sqlite.Open(ctx, path)
+	}
+	st, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if n, err := st.Stats(ctx); err != nil || n.Articles > 0 {
+		st.Close()
+		if err == nil {
+			err = cli.Usagef("--store: the bench needs an empty database; this one holds %d articles", n.Articles)
+		}
+		return nil, err
+	}
+	return st, nil
+}
+
+// benchIndexStats measures either store's search index.
+func benchIndexStats(ctx context.Context, st benchStore) (sqlite.IndexStats, error) {
+	switch st := st.(type) {
+	case *sqlite.Store:
+		return st.IndexStats(ctx)
+	case *postgres.Store:
+		is, err := st.IndexStats(ctx)
+		return sqlite.IndexStats{Entries: is.Entries, IndexBytes: is.IndexBytes, TextBytes: is.TextBytes}, err
+	}
+	return sqlite.IndexStats{}, fmt.Errorf("index stats of %T", st)
 }

@@ -20,18 +20,15 @@ import (
 	"github.com/newsvault/newsvault/internal/auth"
 	"github.com/newsvault/newsvault/internal/cli"
 	"github.com/newsvault/newsvault/internal/store"
-	"github.com/newsvault/newsvault/internal/store/sqlite"
 )
 
 // The verbs that manage who may change the archive: the admin password
 // and API tokens. They need only the store.
 
-// openStore opens the data directory's database, creating both if needed.
-func openStore(ctx context.Context, c *cli.Config) (*sqlite.Store, error) {
-	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("data directory %s: %w", c.DataDir, err)
-	}
-	return sqlite.Open(ctx, filepath.Join(c.DataDir, "newsvault.db"))
+// openStore opens the store --store names (by default the data
+// directory's database, creating both if needed).
+func openStore(ctx context.Context, c *cli.Config) (cli.Store, error) {
+	return cli.OpenStore(ctx, c)
 }
 
 func newAdminCmd(cfg *cli.Config) *cobra.Command {
@@ -124,7 +121,7 @@ func readNewPassword(cmd *cobra.Command) (string, error) {
 
 // ensureAdminPassword makes a random admin password when there is none
 // (the first time serve starts) and returns it, or "" when there was one.
-func ensureAdminPassword(ctx context.Context, st *sqlite.Store, log *slog.Logger) (string, error) {
+func ensureAdminPassword(ctx context.Context, st cli.Store, log *slog.Logger) (string, error) {
 	if _, err := st.PasswordHash(ctx, auth.Admin); err == nil {
 		return "", nil
 	} else if !errors.Is(err, store.ErrNotFound) {

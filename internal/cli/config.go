@@ -15,7 +15,6 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -30,7 +29,6 @@ import (
 	"github.com/newsvault/newsvault/internal/pipeline"
 	"github.com/newsvault/newsvault/internal/render"
 	"github.com/newsvault/newsvault/internal/search"
-	"github.com/newsvault/newsvault/internal/store/sqlite"
 	"github.com/newsvault/newsvault/internal/stories"
 	"github.com/newsvault/newsvault/internal/watcher"
 )
@@ -44,6 +42,9 @@ type Config struct {
 	// a directory, or s3://bucket/prefix?endpoint=…&region=… (credentials
 	// from the AWS environment variables only).
 	Blobs        string
+	// Store is "" or "sqlite" for the embedded store in DataDir, or a
+	// postgres:// URL (see OpenStore).
+	Store        string
 	AllowPrivate bool
 	// AllowNets are the private ranges fetching may reach anyway.
 	AllowNets   []netip.Prefix
@@ -92,6 +93,7 @@ func Bind(root *cobra.Command, c *Config) {
 	f := root.PersistentFlags()
 	f.StringVar(&c.DataDir, "data", "./newsvault-data", "data directory holding the database and blobs (env NEWSVAULT_DATA)")
 	f.StringVar(&c.Blobs, "blobs", "", "where raw captures and images are kept: a directory (default: blobs under --data; a network file system may share it between machines) or s3://bucket/prefix?endpoint=https://host:port&region=… for an S3-compatible bucket, with credentials in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (env NEWSVAULT_BLOBS)")
+	f.StringVar(&c.Store, "store", "", "the archive's database: empty or sqlite for a file in the data directory (the default), or a postgres://user:password@host/db URL for PostgreSQL, which many serve and worker processes can share; blobs stay in the data directory (env NEWSVAULT_STORE)")
 	f.BoolVar(&c.AllowPrivate, "allow-private", false, "allow fetching loopback, private and link-local addresses from the host of a URL you archive or a feed you add or poll, never for web submissions or other hosts; \"feeds add\" and \"feeds edit\" store it with the feed (env NEWSVAULT_ALLOW_PRIVATE); off by default to stop SSRF")
 	f.Var(newNetsFlag(&c.AllowNets), "allow-net", "like --allow-private for this range only, e.g. 10.1.2.0/24 for an internal feed server; repeat it or separate ranges with commas (env NEWSVAULT_ALLOW_NETS, comma-separated)")
 	f.StringVar(&c.UserAgent, "user-agent", "", "User-Agent sent with every request (env NEWSVAULT_USER_AGENT; default names newsvault)")
@@ -197,6 +199,9 @@ func (c *Config) Validate() error {
 	if err := validBlobs(c.Blobs); err != nil {
 		bad("blobs", err.Error())
 	}
+	if err := checkStore(c.Store); err != nil {
+		bad("store", err.Error())
+	}
 	if strings.ContainsAny(c.UserAgent, "\r\n\x00") {
 		bad("user-agent", "must be one line")
 	}
@@ -287,7 +292,7 @@ func (c *Config) Extractor() (*extract.Extractor, error) {
 type App struct {
 	Cfg       *Config
 	Log       *slog.Logger
-	Store     *sqlite.Store
+	Store     Store
 	Blobs     Blobs
 	Fetch     *fetch.Client
 	Extractor *extract.Extractor
@@ -315,7 +320,7 @@ func Open(ctx context.Context, c *Config) (*App, error) {
 	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", c.DataDir, err)
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(c.DataDir, "newsvault.db"))
+	st, err := OpenStore(ctx, c)
 	if err != nil {
 		return nil, err
 	}

@@ -186,7 +186,7 @@ func (s *Store) UpdateSource(ctx context.Context, src *archive.Source) error {
 		WHERE id = ?`,
 		src.Title, src.SiteURL, string(src.Mode), src.TimeZone, src.ETag, src.LastModified,
 		int64(src.Interval/time.Second), ms(src.LastPolledAt), src.LastStatus, src.LastError, src.ErrorCount, ms(src.NextPollAt),
-		src.MaxItems, src.LastItemsFailed, joinLines(src.LastItemErrors), src.LastItemsSkipped, src.AllowPrivate, fetch.FormatNets(src.AllowNets), src.Watch, string(src.Render), src.ID)
+		src.MaxItems, src.LastItemsFailed, store.JoinLines(src.LastItemErrors), src.LastItemsSkipped, src.AllowPrivate, fetch.FormatNets(src.AllowNets), src.Watch, string(src.Render), src.ID)
 	if err != nil {
 		return fmt.Errorf("update source %d: %w", src.ID, err)
 	}
@@ -206,17 +206,6 @@ func (s *Store) RemoveSource(ctx context.Context, id int64) error {
 		return fmt.Errorf("remove source %d: %w", id, store.ErrNotFound)
 	}
 	return nil
-}
-
-// joinLines stores a list of one-line messages one per line.
-func joinLines(msgs []string) string {
-	out := make([]string, 0, len(msgs))
-	for _, m := range msgs {
-		if m = strings.Join(strings.Fields(m), " "); m != "" {
-			out = append(out, m)
-		}
-	}
-	return strings.Join(out, "\n")
 }
 
 // isUniqueViolation reports whether err is SQLite refusing a row that

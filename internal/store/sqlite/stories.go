@@ -270,38 +270,10 @@ func (s *Store) CopyGroup(ctx context.Context, articleID int64) (store.CopyGroup
 	for i := range g.Members {
 		m := &g.Members[i]
 		if !m.Original {
-			m.Link = pickLink(links, m.Article.ID, g.Original)
+			m.Link = store.PickLink(links, m.Article.ID, g.Original)
 		}
 	}
 	return g, nil
-}
-
-// pickLink chooses the link to show for a member: the one between it and
-// the original if there is one, else its own, else one made to it (seen
-// from the member's side: similarity is symmetric).
-func pickLink(links []store.CopyLink, id, original int64) *store.CopyLink {
-	var own, to *store.CopyLink
-	for i := range links {
-		l := &links[i]
-		switch {
-		case l.Article == id && l.Of == original:
-			return l
-		case l.Article == original && l.Of == id:
-			r := *l
-			r.Article, r.Of = id, original
-			return &r
-		case l.Article == id && own == nil:
-			own = l
-		case l.Of == id && to == nil:
-			r := *l
-			r.Article, r.Of = id, l.Article
-			to = &r
-		}
-	}
-	if own != nil {
-		return own
-	}
-	return to
 }
 
 func (s *Store) links(ctx context.Context, group int64) ([]store.CopyLink, error) {

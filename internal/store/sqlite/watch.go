@@ -106,22 +106,6 @@ func (s *Store) ScheduleCheck(ctx context.Context, articleID int64, at time.Time
 	return nil
 }
 
-// markArgs turns a mark into its two columns, replacing store.ThisCapture.
-func markArgs(m *store.Mark, this int64) (any, any) {
-	if m == nil || m.At.IsZero() {
-		return nil, nil
-	}
-	id := m.CaptureID
-	if id == store.ThisCapture {
-		id = this
-	}
-	var capID any
-	if id > 0 {
-		capID = id
-	}
-	return m.At.UnixMilli(), capID
-}
-
 // RecordCheck writes one check in a single transaction: its capture (a
 // new row, always), the new version when w.Version is set, the check, the
 // article's new watch state and the events. If the article's recorded
@@ -157,9 +141,9 @@ func (s *Store) RecordCheck(ctx context.Context, w *store.CheckWrite) (res store
 		res.VersionID, res.NewVersion = sr.VersionID, sr.NewVersion
 	}
 	st := &w.Watch
-	pAt, pCap := markArgs(st.Pending, res.CaptureID)
-	rAt, rCap := markArgs(st.Removal, res.CaptureID)
-	aAt, aCap := markArgs(&st.LastAlive, res.CaptureID)
+	pAt, pCap := store.MarkColumns(st.Pending, res.CaptureID)
+	rAt, rCap := store.MarkColumns(st.Removal, res.CaptureID)
+	aAt, aCap := store.MarkColumns(&st.LastAlive, res.CaptureID)
 	r, err := tx.ExecContext(ctx, `UPDATE article_watch SET status = ?, status_since = ?, next_check_at = ?,
 		pending_at = ?, pending_capture_id = ?, removal_at = ?, removal_capture_id = ?, last_alive_at = ?, last_alive_capture_id = ?,
 		failures = ?, failing_since = ?, edits = ?, checks = checks + 1, last_check_at = ?
@@ -188,8 +172,8 @@ func (s *Store) RecordCheck(ctx context.Context, w *store.CheckWrite) (res store
 	}
 	res.CheckID, _ = r.LastInsertId()
 	for _, e := range w.Events {
-		alAt, alCap := markArgs(&e.Alive, res.CaptureID)
-		evAt, evCap := markArgs(&e.Evidence, res.CaptureID)
+		alAt, alCap := store.MarkColumns(&e.Alive, res.CaptureID)
+		evAt, evCap := store.MarkColumns(&e.Evidence, res.CaptureID)
 		if _, err = tx.ExecContext(ctx, `INSERT INTO watch_events (kind, article_id, source_id, at, check_id, reason, notice_platform, notice_by, notice_text,
 			alive_at, alive_capture_id, evidence_at, evidence_capture_id)
 			VALUES (?, ?, (SELECT source_id FROM articles WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
