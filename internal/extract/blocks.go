@@ -79,6 +79,22 @@ var mediaTags = map[atom.Atom]bool{
 // element that holds block elements is a container and is split further;
 // consecutive inline children of a container form one block.
 func collectBlocks(root *html.Node) []*textBlock {
+	return splitBlocks(root, false)
+}
+
+// firstTextBlock returns the first block of root that has text, as
+// collectBlocks would split it, or nil.
+func firstTextBlock(root *html.Node) *textBlock {
+	blocks := splitBlocks(root, true)
+	if len(blocks) == 0 || blocks[len(blocks)-1].tokens == 0 {
+		return nil
+	}
+	return blocks[len(blocks)-1]
+}
+
+// splitBlocks is collectBlocks; with firstText, it stops after the first
+// block that has text.
+func splitBlocks(root *html.Node, firstText bool) []*textBlock {
 	hasBlock := make(map[*html.Node]bool)
 	asideTokens := make(map[*html.Node]int) // tokens below each aside-like element
 	var mark func(*html.Node) (bool, int)
@@ -108,10 +124,15 @@ func collectBlocks(root *html.Node) []*textBlock {
 	_, total := mark(root)
 
 	var blocks []*textBlock
+	done := false
 	add := func(nodes []*html.Node, tag atom.Atom, fl blockFlags) {
+		if done {
+			return
+		}
 		if b := measureBlock(nodes, tag); b != nil {
 			b.caption, b.aside = fl.caption, fl.aside
 			blocks = append(blocks, b)
+			done = firstText && b.tokens > 0
 		}
 	}
 	var walk func(n *html.Node, fl blockFlags)
@@ -123,7 +144,7 @@ func collectBlocks(root *html.Node) []*textBlock {
 				run = nil
 			}
 		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
+		for c := n.FirstChild; c != nil && !done; c = c.NextSibling {
 			if c.Type == html.ElementNode && skippedTags[c.DataAtom] {
 				continue
 			}
@@ -342,12 +363,8 @@ func measureBlock(nodes []*html.Node, tag atom.Atom) *textBlock {
 	for _, n := range nodes {
 		walk(n, linked)
 	}
-	b.text = collapseSpace(strings.Map(func(r rune) rune {
-		if r == '\u3000' || r == '\u00a0' {
-			return ' '
-		}
-		return r
-	}, sb.String()))
+	// collapseSpace counts the ideographic and no-break spaces as spaces.
+	b.text = collapseSpace(sb.String())
 	if b.text == "" && !b.media {
 		return nil
 	}
@@ -494,6 +511,9 @@ func (b *textBlock) isJunk() bool {
 	if b.tokens == 0 {
 		return false
 	}
+	if b.caption || b.aside {
+		return true
+	}
 	if b.linkRatio() > junkLinkRatio && !(b.isProse() && b.tokens > maxLinkListTokens) {
 		return true
 	}
@@ -560,7 +580,16 @@ func isKeywordBlock(s string) bool {
 		return false
 	}
 	items, runes := 0, 0
-	for _, it := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(",|｜/", r) }) {
+	for len(s) > 0 {
+		i := strings.IndexAny(s, ",|｜/")
+		it := s
+		if i >= 0 {
+			it = s[:i]
+			_, w := utf8.DecodeRuneInString(s[i:])
+			s = s[i+w:]
+		} else {
+			s = ""
+		}
 		if it = strings.TrimSpace(it); it != "" {
 			items++
 			runes += utf8.RuneCountInString(it)
@@ -586,11 +615,16 @@ var reImageCaption = regexp.MustCompile(`(?i)^(?:图|圖)(?:为|為|片|示|注|
 func isCaptionLine(s string) bool {
 	n := utf8.RuneCountInString(s)
 	return n <= maxCaptionRunes && mayMatch(s, captionWords) && reImageCaption.MatchString(s) ||
-		n <= maxPhotoCreditRunes && reShortCredit.MatchString(s)
+		n <= maxPhotoCreditRunes && isShortCredit(s)
 }
 
-// reShortCredit matches a photo credit line: "记者 张三 摄".
-var reShortCredit = regexp.MustCompile(`(?:摄|攝|摄影|攝影)\s*$`)
+// isShortCredit reports whether s ends as a photo credit line does:
+// "记者 张三 摄", "…摄影".
+func isShortCredit(s string) bool {
+	s = strings.TrimRight(s, " \t\n\f\r")
+	s = strings.TrimSuffix(s, "影")
+	return strings.HasSuffix(s, "摄") || strings.HasSuffix(s, "攝")
+}
 
 // maxPhotoCreditRunes bounds the lines reShortCredit is tried on.
 const maxPhotoCreditRunes = 30
@@ -928,16 +962,12 @@ func removeEmpty(root *html.Node) {
 // bylines, share bars and photo captions between the headline and the
 // body stay out.
 func recoverLede(root *html.Node, scan *pageScan, headline string) {
-	lines := scan.lines
-	blocks := collectBlocks(root)
-	var firstText *textBlock
-	for _, b := range blocks {
-		if b.tokens > 0 {
-			firstText = b
-			break
-		}
+	if headline == "" {
+		return
 	}
-	if firstText == nil || headline == "" {
+	lines := scan.lines
+	firstText := firstTextBlock(root)
+	if firstText == nil {
 		return
 	}
 	h := headlineIndex(lines, []string{headline})

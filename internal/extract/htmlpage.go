@@ -55,8 +55,9 @@ func (e *Extractor) extractHTML(ctx context.Context, pageURL *url.URL, text stri
 		rr = applyRule(doc, rule)
 		c = rr.content
 	}
+	pageHeadline := findHeadline(doc, head.OGTitle, head.Title)
 	if c == nil && (rule == nil || rule.AutodetectOnFailure) {
-		if c, err = e.chooseContent(ctx, doc, pageURL, findHeadline(doc, head.OGTitle, head.Title)); err != nil {
+		if c, err = e.chooseContent(ctx, doc, pageURL, pageHeadline); err != nil {
 			return nil, err
 		}
 		if c != nil && c.listing == nil {
@@ -69,7 +70,7 @@ func (e *Extractor) extractHTML(ctx context.Context, pageURL *url.URL, text stri
 	if c != nil && c.tokens > 0 {
 		headline = collapseSpace(rr.title)
 		if headline == "" {
-			headline = findHeadline(doc, head.OGTitle, head.Title)
+			headline = pageHeadline
 		}
 		dropLeadingHeadline(c.root, headline)
 		if chinese && (rule == nil || c != rr.content) {

@@ -123,10 +123,13 @@ func scanBlocks(body *html.Node) []*textBlock {
 	cache := make(map[string]blockClass)
 	for i, b := range blocks {
 		b.cache = cache
+		if b.aside && b.tokens > 0 {
+			// Boilerplate by its element, whatever its text says.
+			b.score = -blockCost - float64(b.tokens)
+			continue
+		}
 		scoreBlock(b)
 		switch {
-		case b.aside && b.tokens > 0:
-			b.score = -blockCost - float64(b.tokens)
 		case b.score > 0 && i > 0 && isHeadlineLink(blocks[i-1]):
 			// A summary under a link to another article: an index's or
 			// a "more for you" list's teaser, not the article.
