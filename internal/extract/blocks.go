@@ -666,34 +666,80 @@ var (
 // reKeywordLabel, respectively reImageCaption, holds one (lower-cased): a
 // line without any is let go without running the regexp.
 var (
-	boilerplateWords = []string{"版", "權", "copyright", "©", "rights", "转", "轉", "未", "不代表", "不意味", "不表明",
-		"立场", "立場", "据", "據", "風險", "风险", "声明", "聲明", "申明", "分享", "share", "follow", "字号", "字號",
-		"文字大小", "打印", "列印", "关闭", "關閉", "复制", "複製", "收藏", "推荐给", "推薦給", "翻页", "返回", "回到",
-		"来源", "來源", "稿源", "出处", "出處", "编辑", "編輯", "责编", "責編", "校对", "校對"}
-	endMarkerWords = []string{"相关", "相關", "推荐", "推薦", "延伸", "扩展", "擴展", "你", "热", "熱", "人气", "人氣",
+	boilerplateWords = newLiterals("版权", "版權", "copyright", "©", "rights", "转载", "轉載", "转发", "轉發", "未经", "未經",
+		"不代表", "不意味", "不表明", "立场", "立場", "据此", "據此", "風險", "风险", "声明", "聲明", "申明", "分享", "share",
+		"follow", "字号", "字號", "文字大小", "打印", "列印", "关闭", "關閉", "复制", "複製", "收藏", "推荐给", "推薦給", "翻页",
+		"返回", "回到", "来源", "來源", "稿源", "出处", "出處", "编辑", "編輯", "责编", "責編", "校对", "校對")
+	endMarkerWords = newLiterals("相关", "相關", "推荐", "推薦", "延伸", "扩展", "擴展", "你", "热", "熱", "人气", "人氣",
 		"排行", "精彩", "更多", "网友", "網友", "评论", "評論", "跟贴", "跟帖", "留言", "版权", "版權", "免责", "免責",
 		"related", "read ", "more", "recommended", "you ", "most ", "trending", "comment", "leave a ", "share this",
-		"about the author", "popular "}
-	keywordLabelWords = []string{"关键", "關鍵", "标签", "標籤", "热门", "熱門", "相关搜索", "相關搜尋", "tag", "keyword", "topic"}
-	captionWords      = []string{"图", "圖", "摄", "攝", "image", "photo", "picture", "graphic", "illustration", "video",
+		"about the author", "popular ")
+	keywordLabelWords = newLiterals("关键", "關鍵", "标签", "標籤", "热门", "熱門", "相关搜索", "相關搜尋", "tag", "keyword", "topic")
+	captionWords      = newLiterals("图", "圖", "摄", "攝", "image", "photo", "picture", "graphic", "illustration", "video",
 		"credit", "caption", "close", "expand", "enlarge", "view", "advert", "sponsored", "getty", "associated press",
-		"reuters", "afp", "shutterstock", "istock", "of"}
+		"reuters", "afp", "shutterstock", "istock", "of")
 )
 
+// literals is a set of lower-case strings to look for in a text, indexed
+// by their first rune so that one pass over the text finds any of them.
+type literals struct {
+	byFirst map[rune][]string
+	ascii   [utf8.RuneSelf]bool // an ASCII first rune
+	han     []uint64            // bit r-0x4e00: a first rune among the common ideographs
+	other   bool                // a first rune that is neither
+}
+
+// newLiterals returns the set of words.
+func newLiterals(words ...string) *literals {
+	l := &literals{byFirst: make(map[rune][]string), han: make([]uint64, (0x9fff-0x4e00)/64+1)}
+	for _, w := range words {
+		r, _ := utf8.DecodeRuneInString(w)
+		l.byFirst[r] = append(l.byFirst[r], w)
+		switch {
+		case r < utf8.RuneSelf:
+			l.ascii[r] = true
+		case r >= 0x4e00 && r <= 0x9fff:
+			l.han[(r-0x4e00)/64] |= 1 << ((r - 0x4e00) % 64)
+		default:
+			l.other = true
+		}
+	}
+	return l
+}
+
+// in reports whether s contains one of l's words.
+func (l *literals) in(s string) bool {
+	for i, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			if !l.ascii[r] {
+				continue
+			}
+		case r >= 0x4e00 && r <= 0x9fff:
+			if l.han[(r-0x4e00)/64]&(1<<((r-0x4e00)%64)) == 0 {
+				continue
+			}
+		case !l.other:
+			continue
+		}
+		for _, w := range l.byFirst[r] {
+			if strings.HasPrefix(s[i:], w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // mayMatch reports whether s, lower-cased, contains one of words.
-func mayMatch(s string, words []string) bool {
+func mayMatch(s string, words *literals) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c >= 'A' && c <= 'Z' {
 			s = strings.ToLower(s)
 			break
 		}
 	}
-	for _, w := range words {
-		if strings.Contains(s, w) {
-			return true
-		}
-	}
-	return false
+	return words.in(s)
 }
 
 // isEndMarker reports whether s is the heading of a related-reading or
@@ -884,7 +930,7 @@ func resumesAfterBox(blocks []*textBlock, i, to int) bool {
 
 // boxMarkerWords are in the headings of related-reading boxes that sit
 // inside an article.
-var boxMarkerWords = []string{"相关", "相關", "推荐阅读", "推薦閱讀", "延伸", "扩展", "擴展", "related", "read ", "recommended", "more on", "more from"}
+var boxMarkerWords = newLiterals("相关", "相關", "推荐阅读", "推薦閱讀", "延伸", "扩展", "擴展", "related", "read ", "recommended", "more on", "more from")
 
 // extendOverList returns the new end of the run [from, to): when a list of
 // plain text follows it (a heading or label may introduce it), the list

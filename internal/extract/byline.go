@@ -8,9 +8,56 @@ import (
 	"unicode/utf8"
 )
 
-// reBylineLabel matches the labels of a Chinese (or English) news byline:
-// the line under the headline that carries the date, source and author.
-var reBylineLabel = regexp.MustCompile(`发布时间|发表时间|发布日期|更新时间|时间|日期|来源|作者|记者|编辑|责编|发布者|发布于|发表|出处|稿源|浏览|点击|人气|字号|(?i:\b(?:published|posted|updated|by)\b)`)
+// The labels of a Chinese (or English) news byline, the line under the
+// headline that carries the date, source and author, are what the
+// regexp `发布时间|发表时间|发布日期|更新时间|时间|日期|来源|作者|记者|编辑|责编|发布者|发布于|发表|出处|稿源|浏览|点击|人气|字号|(?i:\b(?:published|posted|updated|by)\b)`
+// matches (byline_test.go holds hasBylineLabel to it).
+
+// bylineLabels and bylineWords are the byline labels: the Chinese ones
+// (the longer labels hold these), and English words, whole and in any
+// ASCII case.
+var (
+	bylineLabels = newLiterals("时间", "日期", "来源", "作者", "记者", "编辑", "责编", "发布者", "发布于", "发表", "出处", "稿源", "浏览", "点击", "人气", "字号")
+	bylineWords  = []string{"published", "posted", "updated", "by"}
+)
+
+// hasBylineLabel reports whether s holds a byline label.
+func hasBylineLabel(s string) bool {
+	if bylineLabels.in(s) {
+		return true
+	}
+	for _, w := range bylineWords {
+		for i := 0; i+len(w) <= len(s); i++ {
+			if !asciiEqualFold(s[i:i+len(w)], w) {
+				continue
+			}
+			if (i == 0 || !isASCIIWordByte(s[i-1])) && (i+len(w) == len(s) || !isASCIIWordByte(s[i+len(w)])) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// asciiEqualFold reports whether s equals the lower-case ASCII word w
+// regardless of ASCII case.
+func asciiEqualFold(s, w string) bool {
+	for i := 0; i < len(w); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != w[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// isASCIIWordByte reports whether c is a character of \w.
+func isASCIIWordByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+}
 
 // reAuthorLabel matches a label an author's name follows: 作者, 撰文,
 // 执笔(人) and 记者 followed by a colon or space ("本报记者张三" needs no
@@ -44,7 +91,7 @@ func isBylineLine(line string) bool {
 		return false
 	}
 	// The labels first: parsing a date is the dearer test.
-	if !reBylineLabel.MatchString(line) && (n > maxBareDateRunes || strings.ContainsAny(line, "。！？")) {
+	if (n > maxBareDateRunes || strings.ContainsAny(line, "。！？")) && !hasBylineLabel(line) {
 		return false
 	}
 	_, ok := ParseDate(line, time.UTC)
@@ -264,7 +311,7 @@ func findHTMLByline(pageText string, titles []string, contentStart string) bylin
 		// Forums and blogs put a labelled date ("发表于 …", "发布时间 …")
 		// after the post: the first one near the article will do.
 		for _, l := range lines[from:to] {
-			if reBylineLabel.MatchString(l) && isBylineLine(l) {
+			if hasBylineLabel(l) && isBylineLine(l) {
 				b.Line = l
 				break
 			}

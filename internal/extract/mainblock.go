@@ -347,7 +347,7 @@ func cutAtNextArticle(blocks []*textBlock, from, to int) int {
 }
 
 // pagerWords name the links of a pagination bar.
-var pagerWords = []string{"下一页", "上一页", "下页", "上页", "末页", "首页", "next", "prev", "older", "newer"}
+var pagerWords = newLiterals("下一页", "上一页", "下页", "上页", "末页", "首页", "next", "prev", "older", "newer")
 
 // isPager reports whether b is a pagination bar: a short run of links
 // naming pages.
