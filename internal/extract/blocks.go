@@ -453,7 +453,7 @@ func scoreBlock(b *textBlock) {
 		b.score -= markerPenalty
 	case b.notice, b.menu:
 		b.score = -blockCost - float64(b.tokens)
-	case b.byline && b.tokens < 60:
+	case b.byline:
 		b.score -= bylinePenalty
 	case b.tag == atom.Li && b.links == 0 && !b.captionLine:
 		// An item of a list of plain text (steps, ingredients, a
@@ -500,7 +500,9 @@ func (b *textBlock) classify() {
 	b.marker = isEndMarker(b.text)
 	b.notice = !b.marker && isBoilerplateLine(b.text)
 	b.captionLine = isCaptionLine(b.text)
-	b.byline = isBylineLine(b.text)
+	// A block as long as maxBylineTokens is no byline to the scoring or
+	// the pruning, and dates are dear to look for.
+	b.byline = b.tokens < maxBylineTokens && isBylineLine(b.text)
 	b.menu = isLanguageMenu(b.text) || isKeywordBlock(b.text)
 }
 
@@ -1050,8 +1052,11 @@ func isLedeLine(l string) bool {
 		return false
 	}
 	b.classify()
-	return !b.marker && !b.notice && !b.captionLine && !b.byline && !b.menu
+	return !b.marker && !b.notice && !b.captionLine && !isBylineLine(l) && !b.menu
 }
+
+// maxBylineTokens bounds the blocks classify looks for a byline in.
+const maxBylineTokens = 60
 
 // minLedeTokens is the length a recovered lede needs.
 const minLedeTokens = 20

@@ -277,7 +277,7 @@ const (
 )
 
 // findHTMLByline looks for the byline of an HTML page in its text
-// (pageText, one block per line). It is anchored on the headline: the first
+// (lines, one block per line, trimmed, none empty). It is anchored on the headline: the first
 // line of at least five characters that one of titles contains (the <h1>
 // is usually the <title> minus the site name); the byline is then among the
 // lines below it. Without a headline the anchor is the first line of the
@@ -286,8 +286,7 @@ const (
 // is as likely to belong to a related article. The author comes from the
 // byline or from a credit line ("作者：…", "本报记者 …", "（记者 …）") near
 // the anchor.
-func findHTMLByline(pageText string, titles []string, contentStart string) byline {
-	lines := nonEmptyLines(pageText)
+func findHTMLByline(lines []string, titles []string, contentStart string) byline {
 	var b byline
 	from, to := -1, -1 // the author search window
 	if start := headlineIndex(lines, titles); start >= 0 {

@@ -92,7 +92,7 @@ func (e *Extractor) extractHTML(ctx context.Context, pageURL *url.URL, text stri
 		return nil, notArticle(kind, "%s", reason)
 	}
 
-	bl := findHTMLByline(pageText, []string{headline, head.OGTitle, head.Title}, contentText)
+	bl := findHTMLByline(scan.lines, []string{headline, head.OGTitle, head.Title}, contentText)
 	closingAuthor, closingEditor := findClosingCredit(scan.lines, contentText)
 	published := ruleDate(rr.date, loc)
 	if published.IsZero() {
