@@ -733,6 +733,45 @@ func (l *literals) in(s string) bool {
 	return false
 }
 
+// inWords is in, but a word of l that starts and ends with an ASCII
+// letter matches only as a whole word of s: not next to other ASCII
+// letters or digits.
+func (l *literals) inWords(s string) bool {
+	for i, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			if !l.ascii[r] || i > 0 && isASCIIAlnum(s[i-1]) {
+				continue
+			}
+		case r >= 0x4e00 && r <= 0x9fff:
+			if l.han[(r-0x4e00)/64]&(1<<((r-0x4e00)%64)) == 0 {
+				continue
+			}
+		case !l.other:
+			continue
+		}
+		for _, w := range l.byFirst[r] {
+			if !strings.HasPrefix(s[i:], w) {
+				continue
+			}
+			if r >= utf8.RuneSelf || i+len(w) == len(s) || !isASCIIAlnum(s[i+len(w)]) || !isASCIIAlnum(w[len(w)-1]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isASCIIAlnum reports whether c is an ASCII letter or digit.
+func isASCIIAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// mayMatchWord is mayMatch with inWords.
+func mayMatchWord(s string, words *literals) bool {
+	return words.inWords(strings.ToLower(s))
+}
+
 // mayMatch reports whether s, lower-cased, contains one of words.
 func mayMatch(s string, words *literals) bool {
 	for i := 0; i < len(s); i++ {

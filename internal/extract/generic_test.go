@@ -43,6 +43,12 @@ func TestGenericFailureKinds(t *testing.T) {
 		{"pagination_teasers.html", // a pagination bar and a photo-teaser list after the body stay out
 			[]string{"第十届春季花展今天在市植物园开幕", "园方在各展区设置了讲解牌"},
 			[]string{"下一页", "郁金香花海吸引游客", "夜间灯光秀"}},
+		{"multi_section.html", // every section of a page under <h1> section headings, not one of them
+			[]string{"专家建议从饮食、运动和睡眠三个方面调整作息", "早餐不要省略", "运动前一定要充分热身", "建议晚上十一点前入睡", "午睡时间不宜过长"},
+			[]string{"热门文章", "夏季防暑降温", "版权所有", "广告"}},
+		{"inbody_links_en.html", // in-body link boxes (a linked <h1>, headlines with "holder", "prevent") do not end the article
+			[]string{"ending a debate", "This is a park for everyone", "The park will cost about 14 million", "Station Road"},
+			[]string{"Lottery ticket holder", "prevent flooding", "Residents asked for their views", "All rights reserved"}},
 	}
 	e := New(Options{})
 	for _, tt := range tests {

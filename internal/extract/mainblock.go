@@ -324,7 +324,7 @@ func extendAcrossGaps(blocks []*textBlock, from, to int) int {
 // appends the next story, headline first, often in an <article> of its
 // own), else to.
 func cutAtNextArticle(blocks []*textBlock, from, to int) int {
-	var first *html.Node
+	var first, proseParent *html.Node
 	firstSet := false
 	before := 0
 	for i := from; i < to; i++ {
@@ -335,24 +335,32 @@ func cutAtNextArticle(blocks []*textBlock, from, to int) int {
 		art := enclosingArticle(b.nodes[0])
 		if !firstSet {
 			first, firstSet = art, true
-		} else if before >= minArticleTokens && (b.tag == atom.H1 || art != nil && first != nil && art != first || isPager(b)) {
-			// A second headline or a pagination bar ends the article.
+		} else if before >= minArticleTokens && (b.tag == atom.H1 && b.nodes[0].Parent != proseParent ||
+			art != nil && first != nil && art != first || isPager(b)) {
+			// A second headline or a pagination bar ends the article;
+			// an <h1> among the article's own paragraphs is a section
+			// heading (or an in-body link box's) of a multi-section
+			// page.
 			return i
 		}
 		if !b.isJunk() {
 			before += b.tokens
+			if b.isProse() {
+				proseParent = b.nodes[0].Parent
+			}
 		}
 	}
 	return to
 }
 
-// pagerWords name the links of a pagination bar.
-var pagerWords = newLiterals("下一页", "上一页", "下页", "上页", "末页", "首页", "next", "prev", "older", "newer")
+// pagerWords name the links of a pagination bar; the English ones are
+// whole words ("prev", not the start of "prevent").
+var pagerWords = newLiterals("下一页", "上一页", "下页", "上页", "末页", "首页", "next", "prev", "previous", "older", "newer")
 
 // isPager reports whether b is a pagination bar: a short run of links
 // naming pages.
 func isPager(b *textBlock) bool {
-	return b.tokens <= maxPagerTokens && b.linkRatio() > junkLinkRatio && mayMatch(b.text, pagerWords) && hasTwoDigits(b.text)
+	return b.tokens <= maxPagerTokens && b.linkRatio() > junkLinkRatio && hasTwoDigits(b.text) && mayMatchWord(b.text, pagerWords)
 }
 
 // maxPagerTokens bounds a pagination bar.
