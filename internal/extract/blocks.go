@@ -994,7 +994,7 @@ func extendOverList(blocks []*textBlock, from, to int) int {
 		if b.tokens == 0 {
 			continue
 		}
-		if b.tag != atom.Li || b.links > 0 || b.isJunk() {
+		if b.tag != atom.Li && !isNumberedItem(b) || b.links > 0 || b.isJunk() {
 			break
 		}
 		items++
@@ -1005,6 +1005,18 @@ func extendOverList(blocks []*textBlock, from, to int) int {
 	}
 	return extendOverList(blocks, from, end) // the next list (steps after ingredients)
 }
+
+// isNumberedItem reports whether b is an item of a list written as
+// short numbered paragraphs ("1、香港", "2. Add the eggs"), not in <li>.
+func isNumberedItem(b *textBlock) bool {
+	return b.tokens <= maxNumberedItemTokens && reNumberedItem.MatchString(b.text)
+}
+
+// reNumberedItem matches the number that starts a list item.
+var reNumberedItem = regexp.MustCompile(`^[(（]?(?:[0-9]{1,3}|[一二三四五六七八九十]{1,3})\s*(?:[、.．)）]|\s)`)
+
+// maxNumberedItemTokens bounds an item isNumberedItem takes for one.
+const maxNumberedItemTokens = 40
 
 // A list that extendOverList takes in has at least minListItems items
 // after a label of at most maxListLabelTokens.

@@ -49,6 +49,9 @@ func TestGenericFailureKinds(t *testing.T) {
 		{"inbody_links_en.html", // in-body link boxes (a linked <h1>, headlines with "holder", "prevent") do not end the article
 			[]string{"ending a debate", "This is a park for everyone", "The park will cost about 14 million", "Station Road"},
 			[]string{"Lottery ticket holder", "prevent flooding", "Residents asked for their views", "All rights reserved"}},
+		{"numbered_list.html", // a list written as numbered short paragraphs after its label is the article's end
+			[]string{"从空气质量、公共交通", "宜居城市排名", "1、青岛", "5、昆明", "其他城市名次", "27、长沙"},
+			[]string{"去年宜居城市报告引发热议", "多地出台政策"}},
 	}
 	e := New(Options{})
 	for _, tt := range tests {
