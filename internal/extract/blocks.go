@@ -230,13 +230,18 @@ func isAsideElement(n *html.Node) bool {
 				return true
 			}
 		case "class", "id":
-			if hasWordIn(a.Val, asideWords) {
+			if hasWordIn(a.Val, asideWords) && !hasWordIn(a.Val, embedWords) {
 				return true
 			}
 		}
 	}
 	return false
 }
+
+// embedWords name, in a class or id, a post embedded in the article (a
+// quoted tweet in "social-media-embed"): the article's, whatever other
+// words the name has.
+var embedWords = wordSet("embed embedded tweet")
 
 // hasWordIn reports whether one of the "-" and "_" separated parts of a
 // token of the space-separated list v, lower-cased, is in words.

@@ -52,6 +52,9 @@ func TestGenericFailureKinds(t *testing.T) {
 		{"numbered_list.html", // a list written as numbered short paragraphs after its label is the article's end
 			[]string{"从空气质量、公共交通", "宜居城市排名", "1、青岛", "5、昆明", "其他城市名次", "27、长沙"},
 			[]string{"去年宜居城市报告引发热议", "多地出台政策"}},
+		{"embedded_post.html", // a quoted post in a "social-media-embed" box is the article's; a share bar is not
+			[]string{"hardly anyone could say", "We paid eighty thousand dollars for three words", "The mayor defended the slogan", "edge of town"},
+			[]string{"Share on X", "Share on Facebook", "© 2024"}},
 	}
 	e := New(Options{})
 	for _, tt := range tests {
