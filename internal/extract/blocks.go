@@ -1013,6 +1013,43 @@ func extendOverList(blocks []*textBlock, from, to int) int {
 	return extendOverList(blocks, from, end) // the next list (steps after ingredients)
 }
 
+// extendBackOverList returns the new start of the run [from, to): when a
+// list of plain text (key points, the codes a guide explains), with the
+// label that introduces it, comes right before the run, the article
+// starts with it.
+func extendBackOverList(blocks []*textBlock, from, to int) int {
+	if to <= from {
+		return from
+	}
+	j := from - 1
+	for j >= 0 && blocks[j].tokens == 0 {
+		j--
+	}
+	items, start := 0, from
+	for ; j >= 0; j-- {
+		b := blocks[j]
+		if b.tokens == 0 {
+			continue
+		}
+		if b.tag != atom.Li && !isNumberedItem(b) || b.links > 0 || b.isJunk() {
+			break
+		}
+		items++
+		start = j
+	}
+	if items < minListItems {
+		return from
+	}
+	for j >= 0 && blocks[j].tokens == 0 {
+		j--
+	}
+	if j >= 0 && blocks[j].tag != atom.Li && blocks[j].tag != atom.H1 && blocks[j].tokens <= maxListLabelTokens &&
+		blocks[j].links == 0 && !blocks[j].isJunk() {
+		start = j
+	}
+	return start
+}
+
 // isNumberedItem reports whether b is an item of a list written as
 // short numbered paragraphs ("1、香港", "2. Add the eggs"), not in <li>.
 func isNumberedItem(b *textBlock) bool {

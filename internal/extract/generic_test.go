@@ -55,6 +55,9 @@ func TestGenericFailureKinds(t *testing.T) {
 		{"embedded_post.html", // a quoted post in a "social-media-embed" box is the article's; a share bar is not
 			[]string{"hardly anyone could say", "We paid eighty thousand dollars for three words", "The mayor defended the slogan", "edge of town"},
 			[]string{"Share on X", "Share on Facebook", "© 2024"}},
+		{"list_first.html", // a plain list (with its label) right before the body's paragraphs opens the article
+			[]string{"先调这几项", "屏幕亮度 自动", "定位服务 使用期间", "续航能延长两到三个小时", "更换电池"},
+			[]string{"热门攻略", "旧手机数据", "电脑"}},
 	}
 	e := New(Options{})
 	for _, tt := range tests {

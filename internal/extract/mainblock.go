@@ -36,6 +36,7 @@ func mainBlockCandidate(doc *html.Node, headline string) *candidate {
 	to = cutAtNextArticle(blocks, from, to)
 	to = extendOverList(blocks, from, to)
 	from = extendOverBox(blocks, from, to)
+	from = extendBackOverList(blocks, from, to)
 	var lca *html.Node
 	for _, b := range blocks[from:to] {
 		if b.tokens == 0 {
