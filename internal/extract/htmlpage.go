@@ -35,7 +35,8 @@ func (e *Extractor) extractHTML(ctx context.Context, pageURL *url.URL, text stri
 	chinese := strings.HasPrefix(strings.ToLower(head.Lang), "zh") || zh.LooksChinese(pageText)
 	loc := e.location(chinese, ruleHost(pageURL, head))
 	declaredTitle := firstNonEmpty(head.Title, head.OGTitle)
-	if kind, reason := classifyBefore(declaredTitle, scan); kind != "" {
+	earlyHeadline := findHeadline(doc, head.OGTitle, head.Title)
+	if kind, reason := classifyBefore(declaredTitle, scan, earlyHeadline != ""); kind != "" {
 		return nil, notArticle(kind, "%s", reason)
 	}
 
@@ -55,7 +56,11 @@ func (e *Extractor) extractHTML(ctx context.Context, pageURL *url.URL, text stri
 		rr = applyRule(doc, rule)
 		c = rr.content
 	}
-	pageHeadline := findHeadline(doc, head.OGTitle, head.Title)
+	pageHeadline := earlyHeadline
+	if rule != nil {
+		// The rule may have stripped or picked the headline's element.
+		pageHeadline = findHeadline(doc, head.OGTitle, head.Title)
+	}
 	if c == nil && (rule == nil || rule.AutodetectOnFailure) {
 		if c, err = e.chooseContent(ctx, doc, pageURL, pageHeadline); err != nil {
 			return nil, err
