@@ -331,6 +331,21 @@ func isDataTable(table *html.Node) bool {
 // measureBlock computes a block's text and counts, or returns nil for a
 // block with neither text nor media.
 func measureBlock(nodes []*html.Node, tag atom.Atom) *textBlock {
+	if t := onlyText(nodes); t != nil {
+		// The commonest block, <p>text</p>: its text as it is.
+		text := collapseSpace(t.Data)
+		if text == "" {
+			return nil
+		}
+		b := &textBlock{nodes: nodes, tag: tag, text: text}
+		b.cjk, b.tokens = zh.CountHanAndWords(text)
+		b.tokens += b.cjk
+		if insideLink(t) {
+			b.links = b.tokens
+		}
+		b.punct = countSentencePunct(text)
+		return b
+	}
 	b := &textBlock{nodes: nodes, tag: tag}
 	var sb strings.Builder
 	var walk func(n *html.Node, inLink bool)
@@ -378,6 +393,25 @@ func measureBlock(nodes []*html.Node, tag atom.Atom) *textBlock {
 	b.links = min(b.links, b.tokens)
 	b.punct = countSentencePunct(b.text)
 	return b
+}
+
+// onlyText returns the text node that is all of nodes — the one node, or
+// the one child of a plain element (not a link, media, a line break or a
+// skipped element) — or nil.
+func onlyText(nodes []*html.Node) *html.Node {
+	if len(nodes) != 1 {
+		return nil
+	}
+	n := nodes[0]
+	switch {
+	case n.Type == html.TextNode:
+		return n
+	case n.Type != html.ElementNode || n.FirstChild == nil || n.FirstChild != n.LastChild || n.FirstChild.Type != html.TextNode:
+		return nil
+	case skippedTags[n.DataAtom] || mediaTags[n.DataAtom] || n.DataAtom == atom.A || n.DataAtom == atom.Br:
+		return nil
+	}
+	return n.FirstChild
 }
 
 // insideLink reports whether an ancestor of n is a link.
