@@ -1059,7 +1059,7 @@ func extendBackOverList(blocks []*textBlock, from, to int) int {
 	for j >= 0 && blocks[j].tokens == 0 {
 		j--
 	}
-	items, start := 0, from
+	items, tokens, start := 0, 0, from
 	for ; j >= 0; j-- {
 		b := blocks[j]
 		if b.tokens == 0 {
@@ -1069,9 +1069,12 @@ func extendBackOverList(blocks []*textBlock, from, to int) int {
 			break
 		}
 		items++
+		tokens += b.tokens
 		start = j
 	}
-	if items < minListItems {
+	// A menu of one-word buttons (字号: 大 中 小) is no list of the
+	// article's.
+	if items < minListItems || tokens < minBackListItemTokens*items {
 		return from
 	}
 	for j >= 0 && blocks[j].tokens == 0 {
@@ -1083,6 +1086,10 @@ func extendBackOverList(blocks []*textBlock, from, to int) int {
 	}
 	return start
 }
+
+// minBackListItemTokens is the mean length of the items of a list that
+// extendBackOverList takes in.
+const minBackListItemTokens = 3
 
 // isNumberedItem reports whether b is an item of a list written as
 // short numbered paragraphs ("1、香港", "2. Add the eggs"), not in <li>.

@@ -115,6 +115,9 @@ func hasTwoDigits(s string) bool {
 
 // authorFrom returns the author a byline or credit line names, or "".
 func authorFrom(line string) string {
+	if !mayHaveAuthorLabel(line) {
+		return ""
+	}
 	if m := reReporterNote.FindStringSubmatch(line); m != nil {
 		if a := cleanAuthor(m[1]); a != "" {
 			return a
@@ -147,6 +150,17 @@ func authorFrom(line string) string {
 		}
 	}
 	return ""
+}
+
+// authorLabelWords are in every match of reReporterNote and
+// reAuthorLabel but those of "文：" / "文/", which mayHaveAuthorLabel
+// looks for apart.
+var authorLabelWords = newLiterals("作者", "撰文", "执笔", "记者", "by")
+
+// mayHaveAuthorLabel reports whether reReporterNote or reAuthorLabel may
+// match line: lines without are let go without running them.
+func mayHaveAuthorLabel(line string) bool {
+	return mayMatch(line, authorLabelWords) || strings.Contains(line, "文") && strings.ContainsAny(line, ":：/|")
 }
 
 // cleanAuthor trims an author value and rejects what cannot be a name:

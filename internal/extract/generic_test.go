@@ -58,6 +58,9 @@ func TestGenericFailureKinds(t *testing.T) {
 		{"list_first.html", // a plain list (with its label) right before the body's paragraphs opens the article
 			[]string{"先调这几项", "屏幕亮度 自动", "定位服务 使用期间", "续航能延长两到三个小时", "更换电池"},
 			[]string{"热门攻略", "旧手机数据", "电脑"}},
+		{"font_menu.html", // a menu of one-word buttons before the body is no list of the article's
+			[]string{"新建五处口袋公园", "首批两处预计六月底前开放"},
+			[]string{"超大", "标准"}},
 	}
 	e := New(Options{})
 	for _, tt := range tests {
