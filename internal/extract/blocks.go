@@ -79,6 +79,22 @@ var mediaTags = map[atom.Atom]bool{
 // element that holds block elements is a container and is split further;
 // consecutive inline children of a container form one block.
 func collectBlocks(root *html.Node) []*textBlock {
+	return splitBlocks(root, false)
+}
+
+// firstTextBlock returns the first block of root that has text, as
+// collectBlocks would split it, or nil.
+func firstTextBlock(root *html.Node) *textBlock {
+	blocks := splitBlocks(root, true)
+	if len(blocks) == 0 || blocks[len(blocks)-1].tokens == 0 {
+		return nil
+	}
+	return blocks[len(blocks)-1]
+}
+
+// splitBlocks is collectBlocks; with firstText, it stops after the first
+// block that has text.
+func splitBlocks(root *html.Node, firstText bool) []*textBlock {
 	hasBlock := make(map[*html.Node]bool)
 	asideTokens := make(map[*html.Node]int) // tokens below each aside-like element
 	var mark func(*html.Node) (bool, int)
@@ -108,10 +124,15 @@ func collectBlocks(root *html.Node) []*textBlock {
 	_, total := mark(root)
 
 	var blocks []*textBlock
+	done := false
 	add := func(nodes []*html.Node, tag atom.Atom, fl blockFlags) {
+		if done {
+			return
+		}
 		if b := measureBlock(nodes, tag); b != nil {
 			b.caption, b.aside = fl.caption, fl.aside
 			blocks = append(blocks, b)
+			done = firstText && b.tokens > 0
 		}
 	}
 	var walk func(n *html.Node, fl blockFlags)
@@ -123,7 +144,7 @@ func collectBlocks(root *html.Node) []*textBlock {
 				run = nil
 			}
 		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
+		for c := n.FirstChild; c != nil && !done; c = c.NextSibling {
 			if c.Type == html.ElementNode && skippedTags[c.DataAtom] {
 				continue
 			}
@@ -209,13 +230,18 @@ func isAsideElement(n *html.Node) bool {
 				return true
 			}
 		case "class", "id":
-			if hasWordIn(a.Val, asideWords) {
+			if hasWordIn(a.Val, asideWords) && !hasWordIn(a.Val, embedWords) {
 				return true
 			}
 		}
 	}
 	return false
 }
+
+// embedWords name, in a class or id, a post embedded in the article (a
+// quoted tweet in "social-media-embed"): the article's, whatever other
+// words the name has.
+var embedWords = wordSet("embed embedded tweet")
 
 // hasWordIn reports whether one of the "-" and "_" separated parts of a
 // token of the space-separated list v, lower-cased, is in words.
@@ -305,6 +331,21 @@ func isDataTable(table *html.Node) bool {
 // measureBlock computes a block's text and counts, or returns nil for a
 // block with neither text nor media.
 func measureBlock(nodes []*html.Node, tag atom.Atom) *textBlock {
+	if t := onlyText(nodes); t != nil {
+		// The commonest block, <p>text</p>: its text as it is.
+		text := collapseSpace(t.Data)
+		if text == "" {
+			return nil
+		}
+		b := &textBlock{nodes: nodes, tag: tag, text: text}
+		b.cjk, b.tokens = zh.CountHanAndWords(text)
+		b.tokens += b.cjk
+		if insideLink(t) {
+			b.links = b.tokens
+		}
+		b.punct = countSentencePunct(text)
+		return b
+	}
 	b := &textBlock{nodes: nodes, tag: tag}
 	var sb strings.Builder
 	var walk func(n *html.Node, inLink bool)
@@ -342,12 +383,8 @@ func measureBlock(nodes []*html.Node, tag atom.Atom) *textBlock {
 	for _, n := range nodes {
 		walk(n, linked)
 	}
-	b.text = collapseSpace(strings.Map(func(r rune) rune {
-		if r == '\u3000' || r == '\u00a0' {
-			return ' '
-		}
-		return r
-	}, sb.String()))
+	// collapseSpace counts the ideographic and no-break spaces as spaces.
+	b.text = collapseSpace(sb.String())
 	if b.text == "" && !b.media {
 		return nil
 	}
@@ -356,6 +393,25 @@ func measureBlock(nodes []*html.Node, tag atom.Atom) *textBlock {
 	b.links = min(b.links, b.tokens)
 	b.punct = countSentencePunct(b.text)
 	return b
+}
+
+// onlyText returns the text node that is all of nodes — the one node, or
+// the one child of a plain element (not a link, media, a line break or a
+// skipped element) — or nil.
+func onlyText(nodes []*html.Node) *html.Node {
+	if len(nodes) != 1 {
+		return nil
+	}
+	n := nodes[0]
+	switch {
+	case n.Type == html.TextNode:
+		return n
+	case n.Type != html.ElementNode || n.FirstChild == nil || n.FirstChild != n.LastChild || n.FirstChild.Type != html.TextNode:
+		return nil
+	case skippedTags[n.DataAtom] || mediaTags[n.DataAtom] || n.DataAtom == atom.A || n.DataAtom == atom.Br:
+		return nil
+	}
+	return n.FirstChild
 }
 
 // insideLink reports whether an ancestor of n is a link.
@@ -436,7 +492,7 @@ func scoreBlock(b *textBlock) {
 		b.score -= markerPenalty
 	case b.notice, b.menu:
 		b.score = -blockCost - float64(b.tokens)
-	case b.byline && b.tokens < 60:
+	case b.byline:
 		b.score -= bylinePenalty
 	case b.tag == atom.Li && b.links == 0 && !b.captionLine:
 		// An item of a list of plain text (steps, ingredients, a
@@ -483,7 +539,9 @@ func (b *textBlock) classify() {
 	b.marker = isEndMarker(b.text)
 	b.notice = !b.marker && isBoilerplateLine(b.text)
 	b.captionLine = isCaptionLine(b.text)
-	b.byline = isBylineLine(b.text)
+	// A block as long as maxBylineTokens is no byline to the scoring or
+	// the pruning, and dates are dear to look for.
+	b.byline = b.tokens < maxBylineTokens && isBylineLine(b.text)
 	b.menu = isLanguageMenu(b.text) || isKeywordBlock(b.text)
 }
 
@@ -493,6 +551,9 @@ func (b *textBlock) classify() {
 func (b *textBlock) isJunk() bool {
 	if b.tokens == 0 {
 		return false
+	}
+	if b.caption || b.aside {
+		return true
 	}
 	if b.linkRatio() > junkLinkRatio && !(b.isProse() && b.tokens > maxLinkListTokens) {
 		return true
@@ -560,7 +621,16 @@ func isKeywordBlock(s string) bool {
 		return false
 	}
 	items, runes := 0, 0
-	for _, it := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(",|｜/", r) }) {
+	for len(s) > 0 {
+		i := strings.IndexAny(s, ",|｜/")
+		it := s
+		if i >= 0 {
+			it = s[:i]
+			_, w := utf8.DecodeRuneInString(s[i:])
+			s = s[i+w:]
+		} else {
+			s = ""
+		}
 		if it = strings.TrimSpace(it); it != "" {
 			items++
 			runes += utf8.RuneCountInString(it)
@@ -586,11 +656,16 @@ var reImageCaption = regexp.MustCompile(`(?i)^(?:图|圖)(?:为|為|片|示|注|
 func isCaptionLine(s string) bool {
 	n := utf8.RuneCountInString(s)
 	return n <= maxCaptionRunes && mayMatch(s, captionWords) && reImageCaption.MatchString(s) ||
-		n <= maxPhotoCreditRunes && reShortCredit.MatchString(s)
+		n <= maxPhotoCreditRunes && isShortCredit(s)
 }
 
-// reShortCredit matches a photo credit line: "记者 张三 摄".
-var reShortCredit = regexp.MustCompile(`(?:摄|攝|摄影|攝影)\s*$`)
+// isShortCredit reports whether s ends as a photo credit line does:
+// "记者 张三 摄", "…摄影".
+func isShortCredit(s string) bool {
+	s = strings.TrimRight(s, " \t\n\f\r")
+	s = strings.TrimSuffix(s, "影")
+	return strings.HasSuffix(s, "摄") || strings.HasSuffix(s, "攝")
+}
 
 // maxPhotoCreditRunes bounds the lines reShortCredit is tried on.
 const maxPhotoCreditRunes = 30
@@ -617,7 +692,9 @@ var (
 	// editor credits that close a Chinese article.
 	reBoilerplate = regexp.MustCompile(`(?i)版权所有|版權所有|copyright\s*(?:©|\(c\)|[0-9])|©\s*[0-9]{4}|all rights reserved|` +
 		`(?:版权|版權).{0,30}(?:转载|轉載|授权|授權|归|歸|属于|屬於|均属|均屬)|(?:转载|轉載).{0,30}(?:版权|版權|注明|註明|出处|出處)|` +
-		`未经.{0,12}(?:授权|许可|同意)|未經.{0,12}(?:授權|許可|同意)|` +
+		// "未经许可" alone is in news prose too ("未经许可，擅自…"): a
+		// notice goes on to forbid a reuse.
+		`(?:未经|未經).{0,12}(?:授权|许可|同意|授權|許可).{0,16}(?:转载|轉載|复制|複製|使用|摘编|摘編|镜像|鏡像|链接|連結|引用|刊登|刊用|不得|禁止|严禁|嚴禁)|` +
 		`不代表本(?:网|站|报|台|網|報|刊)|与本(?:网|站)立场无关|與本(?:網|站)立場無關|` +
 		`(?:并|並)?不(?:意味着|意味著|表明|代表)(?:本(?:网|站|網))?.{0,6}(?:赞同|讚同|同意|证实|證實)|` +
 		`(?:据此|據此)操作.{0,4}风险自担|風險自負|风险自负|` +
@@ -632,34 +709,119 @@ var (
 // reKeywordLabel, respectively reImageCaption, holds one (lower-cased): a
 // line without any is let go without running the regexp.
 var (
-	boilerplateWords = []string{"版", "權", "copyright", "©", "rights", "转", "轉", "未", "不代表", "不意味", "不表明",
-		"立场", "立場", "据", "據", "風險", "风险", "声明", "聲明", "申明", "分享", "share", "follow", "字号", "字號",
-		"文字大小", "打印", "列印", "关闭", "關閉", "复制", "複製", "收藏", "推荐给", "推薦給", "翻页", "返回", "回到",
-		"来源", "來源", "稿源", "出处", "出處", "编辑", "編輯", "责编", "責編", "校对", "校對"}
-	endMarkerWords = []string{"相关", "相關", "推荐", "推薦", "延伸", "扩展", "擴展", "你", "热", "熱", "人气", "人氣",
+	boilerplateWords = newLiterals("版权", "版權", "copyright", "©", "rights", "转载", "轉載", "转发", "轉發", "未经", "未經",
+		"不代表", "不意味", "不表明", "立场", "立場", "据此", "據此", "風險", "风险", "声明", "聲明", "申明", "分享", "share",
+		"follow", "字号", "字號", "文字大小", "打印", "列印", "关闭", "關閉", "复制", "複製", "收藏", "推荐给", "推薦給", "翻页",
+		"返回", "回到", "来源", "來源", "稿源", "出处", "出處", "编辑", "編輯", "责编", "責編", "校对", "校對")
+	endMarkerWords = newLiterals("相关", "相關", "推荐", "推薦", "延伸", "扩展", "擴展", "你", "热", "熱", "人气", "人氣",
 		"排行", "精彩", "更多", "网友", "網友", "评论", "評論", "跟贴", "跟帖", "留言", "版权", "版權", "免责", "免責",
 		"related", "read ", "more", "recommended", "you ", "most ", "trending", "comment", "leave a ", "share this",
-		"about the author", "popular "}
-	keywordLabelWords = []string{"关键", "關鍵", "标签", "標籤", "热门", "熱門", "相关搜索", "相關搜尋", "tag", "keyword", "topic"}
-	captionWords      = []string{"图", "圖", "摄", "攝", "image", "photo", "picture", "graphic", "illustration", "video",
+		"about the author", "popular ")
+	keywordLabelWords = newLiterals("关键", "關鍵", "标签", "標籤", "热门", "熱門", "相关搜索", "相關搜尋", "tag", "keyword", "topic")
+	captionWords      = newLiterals("图", "圖", "摄", "攝", "image", "photo", "picture", "graphic", "illustration", "video",
 		"credit", "caption", "close", "expand", "enlarge", "view", "advert", "sponsored", "getty", "associated press",
-		"reuters", "afp", "shutterstock", "istock", "of"}
+		"reuters", "afp", "shutterstock", "istock", "of")
 )
 
+// literals is a set of lower-case strings to look for in a text, indexed
+// by their first rune so that one pass over the text finds any of them.
+type literals struct {
+	byFirst map[rune][]string
+	ascii   [utf8.RuneSelf]bool // an ASCII first rune
+	han     []uint64            // bit r-0x4e00: a first rune among the common ideographs
+	other   bool                // a first rune that is neither
+}
+
+// newLiterals returns the set of words.
+func newLiterals(words ...string) *literals {
+	l := &literals{byFirst: make(map[rune][]string), han: make([]uint64, (0x9fff-0x4e00)/64+1)}
+	for _, w := range words {
+		r, _ := utf8.DecodeRuneInString(w)
+		l.byFirst[r] = append(l.byFirst[r], w)
+		switch {
+		case r < utf8.RuneSelf:
+			l.ascii[r] = true
+		case r >= 0x4e00 && r <= 0x9fff:
+			l.han[(r-0x4e00)/64] |= 1 << ((r - 0x4e00) % 64)
+		default:
+			l.other = true
+		}
+	}
+	return l
+}
+
+// in reports whether s contains one of l's words.
+func (l *literals) in(s string) bool {
+	for i, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			if !l.ascii[r] {
+				continue
+			}
+		case r >= 0x4e00 && r <= 0x9fff:
+			if l.han[(r-0x4e00)/64]&(1<<((r-0x4e00)%64)) == 0 {
+				continue
+			}
+		case !l.other:
+			continue
+		}
+		for _, w := range l.byFirst[r] {
+			if strings.HasPrefix(s[i:], w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// inWords is in, but a word of l that starts and ends with an ASCII
+// letter matches only as a whole word of s: not next to other ASCII
+// letters or digits.
+func (l *literals) inWords(s string) bool {
+	for i, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			if !l.ascii[r] || i > 0 && isASCIIAlnum(s[i-1]) {
+				continue
+			}
+		case r >= 0x4e00 && r <= 0x9fff:
+			if l.han[(r-0x4e00)/64]&(1<<((r-0x4e00)%64)) == 0 {
+				continue
+			}
+		case !l.other:
+			continue
+		}
+		for _, w := range l.byFirst[r] {
+			if !strings.HasPrefix(s[i:], w) {
+				continue
+			}
+			if r >= utf8.RuneSelf || i+len(w) == len(s) || !isASCIIAlnum(s[i+len(w)]) || !isASCIIAlnum(w[len(w)-1]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isASCIIAlnum reports whether c is an ASCII letter or digit.
+func isASCIIAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// mayMatchWord is mayMatch with inWords.
+func mayMatchWord(s string, words *literals) bool {
+	return words.inWords(strings.ToLower(s))
+}
+
 // mayMatch reports whether s, lower-cased, contains one of words.
-func mayMatch(s string, words []string) bool {
+func mayMatch(s string, words *literals) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c >= 'A' && c <= 'Z' {
 			s = strings.ToLower(s)
 			break
 		}
 	}
-	for _, w := range words {
-		if strings.Contains(s, w) {
-			return true
-		}
-	}
-	return false
+	return words.in(s)
 }
 
 // isEndMarker reports whether s is the heading of a related-reading or
@@ -850,7 +1012,7 @@ func resumesAfterBox(blocks []*textBlock, i, to int) bool {
 
 // boxMarkerWords are in the headings of related-reading boxes that sit
 // inside an article.
-var boxMarkerWords = []string{"相关", "相關", "推荐阅读", "推薦閱讀", "延伸", "扩展", "擴展", "related", "read ", "recommended", "more on", "more from"}
+var boxMarkerWords = newLiterals("相关", "相關", "推荐阅读", "推薦閱讀", "延伸", "扩展", "擴展", "related", "read ", "recommended", "more on", "more from")
 
 // extendOverList returns the new end of the run [from, to): when a list of
 // plain text follows it (a heading or label may introduce it), the list
@@ -873,7 +1035,7 @@ func extendOverList(blocks []*textBlock, from, to int) int {
 		if b.tokens == 0 {
 			continue
 		}
-		if b.tag != atom.Li || b.links > 0 || b.isJunk() {
+		if b.tag != atom.Li && !isNumberedItem(b) || b.links > 0 || b.isJunk() {
 			break
 		}
 		items++
@@ -884,6 +1046,62 @@ func extendOverList(blocks []*textBlock, from, to int) int {
 	}
 	return extendOverList(blocks, from, end) // the next list (steps after ingredients)
 }
+
+// extendBackOverList returns the new start of the run [from, to): when a
+// list of plain text (key points, the codes a guide explains), with the
+// label that introduces it, comes right before the run, the article
+// starts with it.
+func extendBackOverList(blocks []*textBlock, from, to int) int {
+	if to <= from {
+		return from
+	}
+	j := from - 1
+	for j >= 0 && blocks[j].tokens == 0 {
+		j--
+	}
+	items, tokens, start := 0, 0, from
+	for ; j >= 0; j-- {
+		b := blocks[j]
+		if b.tokens == 0 {
+			continue
+		}
+		if b.tag != atom.Li && !isNumberedItem(b) || b.links > 0 || b.isJunk() {
+			break
+		}
+		items++
+		tokens += b.tokens
+		start = j
+	}
+	// A menu of one-word buttons (字号: 大 中 小) is no list of the
+	// article's.
+	if items < minListItems || tokens < minBackListItemTokens*items {
+		return from
+	}
+	for j >= 0 && blocks[j].tokens == 0 {
+		j--
+	}
+	if j >= 0 && blocks[j].tag != atom.Li && blocks[j].tag != atom.H1 && blocks[j].tokens <= maxListLabelTokens &&
+		blocks[j].links == 0 && !blocks[j].isJunk() {
+		start = j
+	}
+	return start
+}
+
+// minBackListItemTokens is the mean length of the items of a list that
+// extendBackOverList takes in.
+const minBackListItemTokens = 3
+
+// isNumberedItem reports whether b is an item of a list written as
+// short numbered paragraphs ("1、香港", "2. Add the eggs"), not in <li>.
+func isNumberedItem(b *textBlock) bool {
+	return b.tokens <= maxNumberedItemTokens && reNumberedItem.MatchString(b.text)
+}
+
+// reNumberedItem matches the number that starts a list item.
+var reNumberedItem = regexp.MustCompile(`^[(（]?(?:[0-9]{1,3}|[一二三四五六七八九十]{1,3})\s*(?:[、.．)）]|\s)`)
+
+// maxNumberedItemTokens bounds an item isNumberedItem takes for one.
+const maxNumberedItemTokens = 40
 
 // A list that extendOverList takes in has at least minListItems items
 // after a label of at most maxListLabelTokens.
@@ -928,16 +1146,12 @@ func removeEmpty(root *html.Node) {
 // bylines, share bars and photo captions between the headline and the
 // body stay out.
 func recoverLede(root *html.Node, scan *pageScan, headline string) {
-	lines := scan.lines
-	blocks := collectBlocks(root)
-	var firstText *textBlock
-	for _, b := range blocks {
-		if b.tokens > 0 {
-			firstText = b
-			break
-		}
+	if headline == "" {
+		return
 	}
-	if firstText == nil || headline == "" {
+	lines := scan.lines
+	firstText := firstTextBlock(root)
+	if firstText == nil {
 		return
 	}
 	h := headlineIndex(lines, []string{headline})
@@ -974,8 +1188,11 @@ func isLedeLine(l string) bool {
 		return false
 	}
 	b.classify()
-	return !b.marker && !b.notice && !b.captionLine && !b.byline && !b.menu
+	return !b.marker && !b.notice && !b.captionLine && !isBylineLine(l) && !b.menu
 }
+
+// maxBylineTokens bounds the blocks classify looks for a byline in.
+const maxBylineTokens = 60
 
 // minLedeTokens is the length a recovered lede needs.
 const minLedeTokens = 20

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/newsvault/newsvault/internal/zh"
 )
 
 // TestBoilerplateIsRemoved runs the page in testdata/boilerplate_page.html,
@@ -76,6 +78,8 @@ func TestBlockPredicates(t *testing.T) {
 		{"page tools", isBoilerplateLine, "打印本页 字号：大 中 小 【关闭】", true},
 		{"an editor credit", isBoilerplateLine, "责任编辑：王海", true},
 		{"a source credit in brackets", isBoilerplateLine, "(本文来源：中国证券报)", true},
+		{"a written-permission notice", isBoilerplateLine, "本网站所有内容，未经书面许可，任何单位及个人不得转载", true},
+		{"news prose that says 未经许可", isBoilerplateLine, "船长未经许可，擅自使游轮偏离既定航线，导致触礁搁浅。", false},
 		{"prose that quotes a statement", isBoilerplateLine, "外交部发言人当天发表谈话，重申了中方的一贯立场。", false},
 		{"a 图为 caption", isCaptionLine, "图为：改造后的沿江步道。", true},
 		{"a photo credit", isCaptionLine, "记者 李青 摄", true},
@@ -169,5 +173,46 @@ func TestLedeOutsideTheBodyIsRecovered(t *testing.T) {
 	}
 	if !strings.Contains(r.Text, "儘快就醫") {
 		t.Errorf("the body was lost:\n%s", r.Text)
+	}
+}
+
+// TestPagerAndNumberedItems: a pagination bar is told by whole pager
+// words, and numbered short paragraphs are list items.
+func TestPagerAndNumberedItems(t *testing.T) {
+	linked := func(s string) *textBlock {
+		b := &textBlock{text: s}
+		b.cjk, b.tokens = zh.CountHanAndWords(s)
+		b.tokens += b.cjk
+		b.links = b.tokens
+		return b
+	}
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{"上一页 1 2 3 4 下一页", true},
+		{"« Prev 1 2 3 Next »", true},
+		{"Lottery ticket holder in the north wins 12m jackpot", false},
+		{"New rules to prevent flooding on 40 streets", false},
+	} {
+		if got := isPager(linked(tt.in)); got != tt.want {
+			t.Errorf("isPager(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{"1、香港", true},
+		{"12. Add the eggs", true},
+		{"（3）加盐", true},
+		{"二、运动", true},
+		{"2023年，全市新增绿道三百公里，串联起主要公园和滨水空间。", false},
+	} {
+		b := linked(tt.in)
+		b.links = 0
+		if got := isNumberedItem(b); got != tt.want {
+			t.Errorf("isNumberedItem(%q) = %v, want %v", tt.in, got, tt.want)
+		}
 	}
 }

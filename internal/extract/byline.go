@@ -8,9 +8,56 @@ import (
 	"unicode/utf8"
 )
 
-// reBylineLabel matches the labels of a Chinese (or English) news byline:
-// the line under the headline that carries the date, source and author.
-var reBylineLabel = regexp.MustCompile(`发布时间|发表时间|发布日期|更新时间|时间|日期|来源|作者|记者|编辑|责编|发布者|发布于|发表|出处|稿源|浏览|点击|人气|字号|(?i:\b(?:published|posted|updated|by)\b)`)
+// The labels of a Chinese (or English) news byline, the line under the
+// headline that carries the date, source and author, are what the
+// regexp `发布时间|发表时间|发布日期|更新时间|时间|日期|来源|作者|记者|编辑|责编|发布者|发布于|发表|出处|稿源|浏览|点击|人气|字号|(?i:\b(?:published|posted|updated|by)\b)`
+// matches (byline_test.go holds hasBylineLabel to it).
+
+// bylineLabels and bylineWords are the byline labels: the Chinese ones
+// (the longer labels hold these), and English words, whole and in any
+// ASCII case.
+var (
+	bylineLabels = newLiterals("时间", "日期", "来源", "作者", "记者", "编辑", "责编", "发布者", "发布于", "发表", "出处", "稿源", "浏览", "点击", "人气", "字号")
+	bylineWords  = []string{"published", "posted", "updated", "by"}
+)
+
+// hasBylineLabel reports whether s holds a byline label.
+func hasBylineLabel(s string) bool {
+	if bylineLabels.in(s) {
+		return true
+	}
+	for _, w := range bylineWords {
+		for i := 0; i+len(w) <= len(s); i++ {
+			if !asciiEqualFold(s[i:i+len(w)], w) {
+				continue
+			}
+			if (i == 0 || !isASCIIWordByte(s[i-1])) && (i+len(w) == len(s) || !isASCIIWordByte(s[i+len(w)])) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// asciiEqualFold reports whether s equals the lower-case ASCII word w
+// regardless of ASCII case.
+func asciiEqualFold(s, w string) bool {
+	for i := 0; i < len(w); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != w[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// isASCIIWordByte reports whether c is a character of \w.
+func isASCIIWordByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+}
 
 // reAuthorLabel matches a label an author's name follows: 作者, 撰文,
 // 执笔(人) and 记者 followed by a colon or space ("本报记者张三" needs no
@@ -44,7 +91,7 @@ func isBylineLine(line string) bool {
 		return false
 	}
 	// The labels first: parsing a date is the dearer test.
-	if !reBylineLabel.MatchString(line) && (n > maxBareDateRunes || strings.ContainsAny(line, "。！？")) {
+	if (n > maxBareDateRunes || strings.ContainsAny(line, "。！？")) && !hasBylineLabel(line) {
 		return false
 	}
 	_, ok := ParseDate(line, time.UTC)
@@ -68,6 +115,9 @@ func hasTwoDigits(s string) bool {
 
 // authorFrom returns the author a byline or credit line names, or "".
 func authorFrom(line string) string {
+	if !mayHaveAuthorLabel(line) {
+		return ""
+	}
 	if m := reReporterNote.FindStringSubmatch(line); m != nil {
 		if a := cleanAuthor(m[1]); a != "" {
 			return a
@@ -100,6 +150,17 @@ func authorFrom(line string) string {
 		}
 	}
 	return ""
+}
+
+// authorLabelWords are in every match of reReporterNote and
+// reAuthorLabel but those of "文：" / "文/", which mayHaveAuthorLabel
+// looks for apart.
+var authorLabelWords = newLiterals("作者", "撰文", "执笔", "记者", "by")
+
+// mayHaveAuthorLabel reports whether reReporterNote or reAuthorLabel may
+// match line: lines without are let go without running them.
+func mayHaveAuthorLabel(line string) bool {
+	return mayMatch(line, authorLabelWords) || strings.Contains(line, "文") && strings.ContainsAny(line, ":：/|")
 }
 
 // cleanAuthor trims an author value and rejects what cannot be a name:
@@ -230,7 +291,7 @@ const (
 )
 
 // findHTMLByline looks for the byline of an HTML page in its text
-// (pageText, one block per line). It is anchored on the headline: the first
+// (lines, one block per line, trimmed, none empty). It is anchored on the headline: the first
 // line of at least five characters that one of titles contains (the <h1>
 // is usually the <title> minus the site name); the byline is then among the
 // lines below it. Without a headline the anchor is the first line of the
@@ -239,8 +300,7 @@ const (
 // is as likely to belong to a related article. The author comes from the
 // byline or from a credit line ("作者：…", "本报记者 …", "（记者 …）") near
 // the anchor.
-func findHTMLByline(pageText string, titles []string, contentStart string) byline {
-	lines := nonEmptyLines(pageText)
+func findHTMLByline(lines []string, titles []string, contentStart string) byline {
 	var b byline
 	from, to := -1, -1 // the author search window
 	if start := headlineIndex(lines, titles); start >= 0 {
@@ -264,7 +324,7 @@ func findHTMLByline(pageText string, titles []string, contentStart string) bylin
 		// Forums and blogs put a labelled date ("发表于 …", "发布时间 …")
 		// after the post: the first one near the article will do.
 		for _, l := range lines[from:to] {
-			if reBylineLabel.MatchString(l) && isBylineLine(l) {
+			if hasBylineLabel(l) && isBylineLine(l) {
 				b.Line = l
 				break
 			}

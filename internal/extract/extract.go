@@ -8,10 +8,10 @@
 // and whatever golang.org/x/net/html/charset knows) is parsed once. Site
 // rules in the FiveFilters ftr-site-config format (package siterules:
 // built-in ones for WeChat and a few Chinese portals, plus the operator's
-// Options.RulesDir) pick the article where they apply; elsewhere
-// go-readability proposes the main block (go-trafilatura when it finds
-// almost nothing), and a generic, CJK-aware block filter keeps the densest
-// run of prose — counting CJK characters and Chinese punctuation, link
+// Options.RulesDir) pick the article where they apply; elsewhere one
+// scan of the page's blocks finds the main block (go-trafilatura is asked
+// only when it finds almost nothing): a generic, CJK-aware block filter
+// keeps the densest run of prose — counting CJK characters and Chinese punctuation, link
 // density, and known boilerplate (related-reading lists, share bars,
 // copyright and disclaimer notices, captions, bylines, keyword footers).
 // Dates and bylines are read the way Chinese news writes them

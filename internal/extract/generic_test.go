@@ -43,6 +43,24 @@ func TestGenericFailureKinds(t *testing.T) {
 		{"pagination_teasers.html", // a pagination bar and a photo-teaser list after the body stay out
 			[]string{"第十届春季花展今天在市植物园开幕", "园方在各展区设置了讲解牌"},
 			[]string{"下一页", "郁金香花海吸引游客", "夜间灯光秀"}},
+		{"multi_section.html", // every section of a page under <h1> section headings, not one of them
+			[]string{"专家建议从饮食、运动和睡眠三个方面调整作息", "早餐不要省略", "运动前一定要充分热身", "建议晚上十一点前入睡", "午睡时间不宜过长"},
+			[]string{"热门文章", "夏季防暑降温", "版权所有", "广告"}},
+		{"inbody_links_en.html", // in-body link boxes (a linked <h1>, headlines with "holder", "prevent") do not end the article
+			[]string{"ending a debate", "This is a park for everyone", "The park will cost about 14 million", "Station Road"},
+			[]string{"Lottery ticket holder", "prevent flooding", "Residents asked for their views", "All rights reserved"}},
+		{"numbered_list.html", // a list written as numbered short paragraphs after its label is the article's end
+			[]string{"从空气质量、公共交通", "宜居城市排名", "1、青岛", "5、昆明", "其他城市名次", "27、长沙"},
+			[]string{"去年宜居城市报告引发热议", "多地出台政策"}},
+		{"embedded_post.html", // a quoted post in a "social-media-embed" box is the article's; a share bar is not
+			[]string{"hardly anyone could say", "We paid eighty thousand dollars for three words", "The mayor defended the slogan", "edge of town"},
+			[]string{"Share on X", "Share on Facebook", "© 2024"}},
+		{"list_first.html", // a plain list (with its label) right before the body's paragraphs opens the article
+			[]string{"先调这几项", "屏幕亮度 自动", "定位服务 使用期间", "续航能延长两到三个小时", "更换电池"},
+			[]string{"热门攻略", "旧手机数据", "电脑"}},
+		{"font_menu.html", // a menu of one-word buttons before the body is no list of the article's
+			[]string{"新建五处口袋公园", "首批两处预计六月底前开放"},
+			[]string{"超大", "标准"}},
 	}
 	e := New(Options{})
 	for _, tt := range tests {

@@ -2,6 +2,8 @@ package extract
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 )
@@ -179,7 +181,43 @@ func textOf(n *html.Node) string {
 	return b.String()
 }
 
-// collapseSpace trims s and collapses its whitespace runs to one space.
+// collapseSpace trims s and collapses its whitespace runs (of
+// unicode.IsSpace runes) to one space. Text that needs no change is
+// returned as it is, without a copy.
 func collapseSpace(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	if !needsCollapse(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		if r < utf8.RuneSelf && asciiSpace[r] || r >= utf8.RuneSelf && unicode.IsSpace(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
+
+// needsCollapse reports whether collapseSpace would change s: it has
+// leading or trailing space, a space other than ' ', or two in a row.
+func needsCollapse(s string) bool {
+	prev := true // at the start, any space is leading
+	for _, r := range s {
+		sp := r < utf8.RuneSelf && asciiSpace[r] || r >= utf8.RuneSelf && unicode.IsSpace(r)
+		if sp && (prev || r != ' ') {
+			return true
+		}
+		prev = sp
+	}
+	return prev && s != ""
+}
+
+// asciiSpace marks the ASCII runes unicode.IsSpace reports.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}

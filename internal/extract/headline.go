@@ -90,19 +90,13 @@ func dropLeadingHeadline(root *html.Node, headline string) {
 	if h == "" {
 		return
 	}
-	for _, b := range collectBlocks(root) {
-		if b.tokens == 0 {
-			continue
-		}
-		if squash(b.text) == h {
-			for _, n := range b.nodes {
-				if n.Parent != nil {
-					n.Parent.RemoveChild(n)
-				}
+	if b := firstTextBlock(root); b != nil && squash(b.text) == h {
+		for _, n := range b.nodes {
+			if n.Parent != nil {
+				n.Parent.RemoveChild(n)
 			}
-			removeEmpty(root)
 		}
-		return
+		removeEmpty(root)
 	}
 }
 

@@ -35,7 +35,8 @@ func (e *Extractor) extractHTML(ctx context.Context, pageURL *url.URL, text stri
 	chinese := strings.HasPrefix(strings.ToLower(head.Lang), "zh") || zh.LooksChinese(pageText)
 	loc := e.location(chinese, ruleHost(pageURL, head))
 	declaredTitle := firstNonEmpty(head.Title, head.OGTitle)
-	if kind, reason := classifyBefore(declaredTitle, scan); kind != "" {
+	earlyHeadline := findHeadline(doc, head.OGTitle, head.Title)
+	if kind, reason := classifyBefore(declaredTitle, scan, earlyHeadline != ""); kind != "" {
 		return nil, notArticle(kind, "%s", reason)
 	}
 
@@ -55,8 +56,13 @@ func (e *Extractor) extractHTML(ctx context.Context, pageURL *url.URL, text stri
 		rr = applyRule(doc, rule)
 		c = rr.content
 	}
+	pageHeadline := earlyHeadline
+	if rule != nil {
+		// The rule may have stripped or picked the headline's element.
+		pageHeadline = findHeadline(doc, head.OGTitle, head.Title)
+	}
 	if c == nil && (rule == nil || rule.AutodetectOnFailure) {
-		if c, err = e.chooseContent(ctx, doc, pageURL, findHeadline(doc, head.OGTitle, head.Title)); err != nil {
+		if c, err = e.chooseContent(ctx, doc, pageURL, pageHeadline); err != nil {
 			return nil, err
 		}
 		if c != nil && c.listing == nil {
@@ -69,7 +75,7 @@ func (e *Extractor) extractHTML(ctx context.Context, pageURL *url.URL, text stri
 	if c != nil && c.tokens > 0 {
 		headline = collapseSpace(rr.title)
 		if headline == "" {
-			headline = findHeadline(doc, head.OGTitle, head.Title)
+			headline = pageHeadline
 		}
 		dropLeadingHeadline(c.root, headline)
 		if chinese && (rule == nil || c != rr.content) {
@@ -91,7 +97,7 @@ func (e *Extractor) extractHTML(ctx context.Context, pageURL *url.URL, text stri
 		return nil, notArticle(kind, "%s", reason)
 	}
 
-	bl := findHTMLByline(pageText, []string{headline, head.OGTitle, head.Title}, contentText)
+	bl := findHTMLByline(scan.lines, []string{headline, head.OGTitle, head.Title}, contentText)
 	closingAuthor, closingEditor := findClosingCredit(scan.lines, contentText)
 	published := ruleDate(rr.date, loc)
 	if published.IsZero() {

@@ -100,6 +100,9 @@ func setAttribute(n *html.Node, key, val string) {
 // show it.
 var reHiddenStyle = regexp.MustCompile(`(?i)(?:visibility\s*:\s*hidden|opacity\s*:\s*0(?:\.0*)?)\s*(?:!important)?\s*;?`)
 
+// hiddenStyleWords are in every match of reHiddenStyle.
+var hiddenStyleWords = newLiterals("visibility", "opacity")
+
 // revealHiddenContent removes "visibility: hidden" and "opacity: 0" from
 // the inline style of elements that hold a lot of text: pages such as
 // WeChat's hide the article until a script has run, and an archive runs
@@ -110,7 +113,7 @@ func revealHiddenContent(doc *html.Node) {
 	walk = func(n *html.Node) {
 		if n.Type == html.ElementNode {
 			for i, a := range n.Attr {
-				if a.Key == "style" && reHiddenStyle.MatchString(a.Val) && countTokens(n) >= minRevealTokens {
+				if a.Key == "style" && mayMatch(a.Val, hiddenStyleWords) && reHiddenStyle.MatchString(a.Val) && countTokens(n) >= minRevealTokens {
 					n.Attr[i].Val = reHiddenStyle.ReplaceAllString(a.Val, "")
 				}
 			}

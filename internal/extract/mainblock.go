@@ -36,6 +36,7 @@ func mainBlockCandidate(doc *html.Node, headline string) *candidate {
 	to = cutAtNextArticle(blocks, from, to)
 	to = extendOverList(blocks, from, to)
 	from = extendOverBox(blocks, from, to)
+	from = extendBackOverList(blocks, from, to)
 	var lca *html.Node
 	for _, b := range blocks[from:to] {
 		if b.tokens == 0 {
@@ -123,10 +124,13 @@ func scanBlocks(body *html.Node) []*textBlock {
 	cache := make(map[string]blockClass)
 	for i, b := range blocks {
 		b.cache = cache
+		if b.aside && b.tokens > 0 {
+			// Boilerplate by its element, whatever its text says.
+			b.score = -blockCost - float64(b.tokens)
+			continue
+		}
 		scoreBlock(b)
 		switch {
-		case b.aside && b.tokens > 0:
-			b.score = -blockCost - float64(b.tokens)
 		case b.score > 0 && i > 0 && isHeadlineLink(blocks[i-1]):
 			// A summary under a link to another article: an index's or
 			// a "more for you" list's teaser, not the article.
@@ -321,7 +325,7 @@ func extendAcrossGaps(blocks []*textBlock, from, to int) int {
 // appends the next story, headline first, often in an <article> of its
 // own), else to.
 func cutAtNextArticle(blocks []*textBlock, from, to int) int {
-	var first *html.Node
+	var first, proseParent *html.Node
 	firstSet := false
 	before := 0
 	for i := from; i < to; i++ {
@@ -332,24 +336,32 @@ func cutAtNextArticle(blocks []*textBlock, from, to int) int {
 		art := enclosingArticle(b.nodes[0])
 		if !firstSet {
 			first, firstSet = art, true
-		} else if before >= minArticleTokens && (b.tag == atom.H1 || art != nil && first != nil && art != first || isPager(b)) {
-			// A second headline or a pagination bar ends the article.
+		} else if before >= minArticleTokens && (b.tag == atom.H1 && b.nodes[0].Parent != proseParent ||
+			art != nil && first != nil && art != first || isPager(b)) {
+			// A second headline or a pagination bar ends the article;
+			// an <h1> among the article's own paragraphs is a section
+			// heading (or an in-body link box's) of a multi-section
+			// page.
 			return i
 		}
 		if !b.isJunk() {
 			before += b.tokens
+			if b.isProse() {
+				proseParent = b.nodes[0].Parent
+			}
 		}
 	}
 	return to
 }
 
-// pagerWords name the links of a pagination bar.
-var pagerWords = []string{"下一页", "上一页", "下页", "上页", "末页", "首页", "next", "prev", "older", "newer"}
+// pagerWords name the links of a pagination bar; the English ones are
+// whole words ("prev", not the start of "prevent").
+var pagerWords = newLiterals("下一页", "上一页", "下页", "上页", "末页", "首页", "next", "prev", "previous", "older", "newer")
 
 // isPager reports whether b is a pagination bar: a short run of links
 // naming pages.
 func isPager(b *textBlock) bool {
-	return b.tokens <= maxPagerTokens && b.linkRatio() > junkLinkRatio && mayMatch(b.text, pagerWords) && hasTwoDigits(b.text)
+	return b.tokens <= maxPagerTokens && b.linkRatio() > junkLinkRatio && hasTwoDigits(b.text) && mayMatchWord(b.text, pagerWords)
 }
 
 // maxPagerTokens bounds a pagination bar.

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/newsvault/newsvault/internal/zh"
 )
 
 // This file tells articles from the pages that stand in for them: error
@@ -58,7 +60,13 @@ const (
 
 // classifyBefore decides from the page alone, before any extraction,
 // whether it is clearly not an article. It returns "" when it may be one.
-func classifyBefore(title string, s *pageScan) (kind, reason string) {
+//
+// A page that shows a headline (headlined) and a paragraph of prose is
+// not taken for a challenge or a login page for its captcha, password
+// field or "enter the code" line alone: those sit in comment forms and
+// site headers above short articles too.
+func classifyBefore(title string, s *pageScan, headlined bool) (kind, reason string) {
+	article := func() bool { return headlined && hasProseLine(s) }
 	switch {
 	case s.tokens < minPageTokens && isErrorTitle(title):
 		return KindError, "error page: title " + quote(title)
@@ -69,14 +77,14 @@ func classifyBefore(title string, s *pageScan) (kind, reason string) {
 		return KindEmpty, "no article content: the page has no visible text (a script-rendered shell?)"
 	case s.tokens < maxWallTokens && isShortTitle(title) && reChallenge.MatchString(title):
 		return KindChallenge, "bot check: title " + quote(title)
-	case s.tokens < maxWallTokens && s.captcha:
+	case s.tokens < maxWallTokens && s.captcha && !article():
 		return KindChallenge, "bot check: a captcha and little text"
-	case s.tokens < maxWallTokens && s.passwords > 0:
+	case s.tokens < maxWallTokens && s.passwords > 0 && !article():
 		return KindLogin, "login form and little text"
 	case s.tokens < maxErrorPageTokens && isErrorTitle(title):
 		return KindError, "error page: title " + quote(title)
 	}
-	if s.tokens < maxWallTokens {
+	if s.tokens < maxWallTokens && !article() {
 		if l := firstMatch(s.lines, reChallenge); l != "" {
 			return KindChallenge, "bot check: " + quote(l)
 		}
@@ -150,6 +158,24 @@ func isShortTitle(title string) bool {
 
 // maxStatusTitleRunes bounds the titles read as status messages.
 const maxStatusTitleRunes = 24
+
+// hasProseLine reports whether the page has a line of prose outside
+// navigation, captions and the like: minProseLineTokens tokens or more,
+// with a sentence's end.
+func hasProseLine(s *pageScan) bool {
+	for i, l := range s.lines {
+		if s.aside[i] || !strings.ContainsAny(l, "。！？.!?") {
+			continue
+		}
+		if cjk, words := zh.CountHanAndWords(l); cjk+words >= minProseLineTokens {
+			return true
+		}
+	}
+	return false
+}
+
+// minProseLineTokens is the length of a line hasProseLine takes for prose.
+const minProseLineTokens = 20
 
 // firstMatch returns the first short line that re matches, or "".
 func firstMatch(lines []string, re *regexp.Regexp) string {

@@ -32,6 +32,8 @@ func TestPageKinds(t *testing.T) {
 		{name: "one line saying 404", body: "<html><body><p>404 页面不存在</p></body></html>", kind: KindError, reason: "页面不存在"},
 		{name: "an article about error pages stays an article", file: "about_404.html", kind: KindArticle},
 		{name: "a news article stays an article", file: "../news_page.html", kind: KindArticle},
+		{name: "a short article under a header with a login form is an article", file: "short_login_header.html", kind: KindArticle},
+		{name: "a one-paragraph brief with a captcha in its comment form is an article", file: "short_captcha_comments.html", kind: KindArticle},
 	}
 	e := New(Options{})
 	for _, tt := range tests {

@@ -117,22 +117,21 @@ func scanPage(doc *html.Node) *pageScan {
 // captchaSigns appear in the script URLs, ids and classes of captcha and
 // bot-check widgets (reCAPTCHA, hCaptcha, Cloudflare Turnstile and
 // challenge pages, GeeTest, Tencent and Aliyun captchas).
-var captchaSigns = []string{
+var captchaSigns = newLiterals(
 	"recaptcha", "hcaptcha", "h-captcha", "turnstile", "cf-challenge", "cf_chl", "challenge-platform",
 	"cf-browser-verification", "geetest", "gt_captcha", "tencentcaptcha", "tcaptcha", "nocaptcha", "nc_1_wrapper",
 	"captcha",
-}
+)
 
 // hasCaptchaSign reports whether the element's src, id, class or action
 // names a captcha or bot check.
 func hasCaptchaSign(n *html.Node) bool {
-	v := strings.ToLower(attr(n, "src") + " " + attr(n, "id") + " " + attr(n, "class") + " " + attr(n, "action"))
-	if strings.TrimSpace(v) == "" {
-		return false
-	}
-	for _, s := range captchaSigns {
-		if strings.Contains(v, s) {
-			return true
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "src", "id", "class", "action":
+			if mayMatch(a.Val, captchaSigns) {
+				return true
+			}
 		}
 	}
 	return false

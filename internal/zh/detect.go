@@ -11,6 +11,15 @@ func IsKana(r rune) bool { return unicode.In(r, unicode.Hiragana, unicode.Kataka
 // IsHanOrKana reports whether r is a CJK ideograph or Japanese kana: a
 // character that is a word's worth of meaning on its own.
 func IsHanOrKana(r rune) bool {
+	// Every Han, hiragana and katakana code point is at or above U+2E80,
+	// and the common ideographs are one range: most runes of a page are
+	// told without a table search.
+	if r < 0x2e80 {
+		return false
+	}
+	if r >= 0x4e00 && r <= 0x9fff {
+		return true
+	}
 	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r)
 }
 
@@ -37,6 +46,16 @@ func CountHanAndWords(s string) (han, words int) {
 	inWord := false
 	for _, r := range s {
 		switch {
+		case r < 0x80:
+			// ASCII: no table look-ups.
+			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+				if !inWord {
+					words++
+				}
+				inWord = true
+			} else {
+				inWord = false
+			}
 		case IsHanOrKana(r):
 			han++
 			inWord = false
