@@ -67,6 +67,12 @@ type Config struct {
 	// and the time one capture may take.
 	RenderTabs    int
 	RenderTimeout time.Duration
+	// Queue is the job queue's database URL (postgres://… or
+	// sqlite://PATH); empty is jobs.db in the data directory.
+	Queue string
+	// Gate, when set by a verb that opened the job queue, is the per-host
+	// budget shared with every process on the same queue. Not a flag.
+	Gate fetch.Gate
 }
 
 // Bind registers the global flags on root. Their defaults are the
@@ -95,6 +101,7 @@ func Bind(root *cobra.Command, c *Config) {
 	f.BoolFunc("no-render", "never start the headless browser; same as --render-browser=off", func(string) error { c.Render = "off"; return nil })
 	f.IntVar(&c.RenderTabs, "render-tabs", render.DefaultTabs, "pages rendered at once in the headless browser (env NEWSVAULT_RENDER_TABS)")
 	f.DurationVar(&c.RenderTimeout, "render-timeout", render.DefaultTimeout, "time limit for rendering one page in the browser (env NEWSVAULT_RENDER_TIMEOUT)")
+	f.StringVar(&c.Queue, "queue", "", "the job queue's database: postgres://USER@HOST/DB or sqlite://PATH, shared by every serve and worker process (env NEWSVAULT_QUEUE; default jobs.db in the data directory)")
 	f.StringVar(&c.RulesDir, "rules", "", "a directory of site rules (ftr-site-config <host>.txt files) the extractor uses besides its built-in ones, for every page archived, imported or extracted (env NEWSVAULT_RULES)")
 }
 
@@ -302,6 +309,7 @@ func Open(ctx context.Context, c *Config) (*App, error) {
 		UserAgent: c.UserAgent, Timeout: c.Timeout, MaxBodySize: c.MaxBody,
 		HostRate: unlimited(c.HostRate), HostConns: unlimited(c.HostConns),
 		IdleTimeout: unlimited(c.IdleTimeout), MaxHeaderBytes: c.MaxHeader, Proxy: c.Proxy, Logger: log,
+		Gate: c.Gate,
 	})
 	an, err := search.NewAnalyzer()
 	if err != nil {

@@ -48,11 +48,6 @@ const (
 
 // QueueOptions tune a Queue. Zero values pick the defaults.
 type QueueOptions struct {
-	// Workers is the jobs each named queue runs at once in this process;
-	// a queue not named is not worked here. Nil works none (insert only).
-	Workers map[string]int
-	// Work is what the jobs do. Needed when Workers is not empty.
-	Work *Work
 	// Lease is how long a job may run before the queue takes it back from
 	// a worker presumed dead and runs it again; default 15 minutes.
 	// Every job's own time limit is below it.
@@ -75,7 +70,10 @@ type QueueOptions struct {
 // database, so they survive restarts and killed workers; any number of
 // processes may share it.
 type Queue struct {
-	client riverClient
+	client riverClient // inserts and reads; works nothing
+	worker riverClient // works jobs between Start and Stop; nil before
+	newClient func(cfg *river.Config) (riverClient, error)
+	opts   QueueOptions
 	db     *sql.DB       // the queue's database, for the host gate
 	pool   *pgxpool.Pool // nil on SQLite
 	gate   *HostGate
@@ -88,6 +86,7 @@ type Queue struct {
 type riverClient interface {
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	InsertMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 	JobGet(ctx context.Context, id int64) (*rivertype.JobRow, error)
@@ -107,7 +106,7 @@ func QueueURL(dataDir, url string) string {
 // SQLite file. Start it to work jobs; Close it when done.
 func OpenQueue(ctx context.Context, url string, opts QueueOptions) (*Queue, error) {
 	opts = opts.withDefaults()
-	q := &Queue{log: opts.Logger}
+	q := &Queue{log: opts.Logger, opts: opts}
 	var err error
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
@@ -160,13 +159,10 @@ func (q *Queue) openPostgres(ctx context.Context, url string, opts QueueOptions)
 	if err := createGateTables(ctx, q.db, dialectPostgres); err != nil {
 		return err
 	}
-	c, err := river.NewClient[pgx.Tx](drv, q.riverConfig(opts))
-	if err != nil {
-		return err
-	}
-	q.client = c
+	q.newClient = func(cfg *river.Config) (riverClient, error) { return river.NewClient[pgx.Tx](drv, cfg) }
 	q.gate = newHostGate(q.db, dialectPostgres)
-	return nil
+	q.client, err = q.newClient(q.riverConfig())
+	return err
 }
 
 // openSQLite opens River on an SQLite file shared by every process on the
@@ -193,13 +189,10 @@ func (q *Queue) openSQLite(ctx context.Context, path string, opts QueueOptions) 
 	if err := createGateTables(ctx, db, dialectSQLite); err != nil {
 		return err
 	}
-	c, err := river.NewClient[*sql.Tx](drv, q.riverConfig(opts))
-	if err != nil {
-		return err
-	}
-	q.client = c
+	q.newClient = func(cfg *river.Config) (riverClient, error) { return river.NewClient[*sql.Tx](drv, cfg) }
 	q.gate = newHostGate(db, dialectSQLite)
-	return nil
+	q.client, err = q.newClient(q.riverConfig())
+	return err
 }
 
 // migrate brings River's own tables up to date. Several processes may
@@ -226,7 +219,8 @@ func migrate[TTx any](ctx context.Context, drv riverdriver.Driver[TTx]) error {
 	return fmt.Errorf("migrate River's tables: %w", lastErr)
 }
 
-func (q *Queue) riverConfig(opts QueueOptions) *river.Config {
+func (q *Queue) riverConfig() *river.Config {
+	opts := q.opts
 	cfg := &river.Config{
 		Logger:               opts.Logger.With("component", "river"),
 		RescueStuckJobsAfter: opts.Lease,
@@ -239,24 +233,58 @@ func (q *Queue) riverConfig(opts QueueOptions) *river.Config {
 		// request"; River's cleaner removes them after that.
 		CompletedJobRetentionPeriod: 24 * time.Hour,
 	}
-	if len(opts.Workers) > 0 {
-		cfg.Queues = make(map[string]river.QueueConfig, len(opts.Workers))
-		for name, n := range opts.Workers {
-			cfg.Queues[name] = river.QueueConfig{MaxWorkers: n}
-		}
-		cfg.Workers = opts.Work.workers(q, opts)
-		cfg.PeriodicJobs = opts.Work.periodic(opts)
-	}
 	return cfg
 }
 
-// Start begins working the queues named in QueueOptions.Workers until
-// Stop.
-func (q *Queue) Start(ctx context.Context) error { return q.client.Start(ctx) }
+// Start works jobs in this process until Stop: workers says how many jobs
+// of each named queue run at once (a queue not named is left to other
+// processes), work what they do. The process also takes its turn as the
+// leader that turns due feeds and re-checks into jobs and runs River's
+// upkeep (taking back jobs whose lease ran out).
+func (q *Queue) Start(ctx context.Context, work *Work, workers map[string]int) error {
+	if q.worker != nil {
+		return errors.New("job queue already started")
+	}
+	if len(workers) == 0 {
+		return errors.New("job queue: no queue to work")
+	}
+	cfg := q.riverConfig()
+	cfg.Queues = make(map[string]river.QueueConfig, len(workers))
+	for name, n := range workers {
+		cfg.Queues[name] = river.QueueConfig{MaxWorkers: n}
+	}
+	cfg.Workers = work.workers(q, q.opts)
+	cfg.PeriodicJobs = work.periodic(q.opts)
+	c, err := q.newClient(cfg)
+	if err != nil {
+		return fmt.Errorf("job queue: %w", err)
+	}
+	// Jobs run on until Stop, not until ctx ends: a signal asks for a
+	// soft stop first.
+	if err := c.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("job queue: %w", err)
+	}
+	q.worker = c
+	return nil
+}
 
-// Stop stops fetching jobs and waits for the running ones until ctx ends;
-// jobs cut short are taken back by the lease and run again.
-func (q *Queue) Stop(ctx context.Context) error { return q.client.Stop(ctx) }
+// Stop stops fetching jobs and waits for the running ones until ctx ends,
+// then cancels them; a job cut short is taken back when its lease runs
+// out and runs again. It returns ctx's error when jobs had to be cut.
+func (q *Queue) Stop(ctx context.Context) error {
+	if q.worker == nil {
+		return nil
+	}
+	w := q.worker
+	q.worker = nil
+	err := w.Stop(ctx)
+	if err == nil {
+		return nil
+	}
+	hard, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return errors.Join(err, w.StopAndCancel(hard))
+}
 
 // Backend names the database the queue is on: "postgres" or "sqlite".
 func (q *Queue) Backend() string { return q.kind }
@@ -299,4 +327,42 @@ func redactURL(u string) string {
 		return u[:scheme+3] + cred[:i] + ":xxxxx" + u[at:]
 	}
 	return u
+}
+
+// Counts returns how many jobs of kind ("" for all) are in each River
+// state (available, running, retryable, completed, discarded…).
+func (q *Queue) Counts(ctx context.Context, kind string) (map[string]int, error) {
+	rows, err := q.db.QueryContext(ctx, dialectOf(q.kind).sql(`SELECT state, count(*) FROM river_job WHERE $1 = '' OR kind = $1 GROUP BY state`), kind)
+	if err != nil {
+		return nil, fmt.Errorf("count jobs: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var state string
+		var n int
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, fmt.Errorf("count jobs: %w", err)
+		}
+		out[state] = n
+	}
+	return out, rows.Err()
+}
+
+func dialectOf(kind string) dialect {
+	if kind == "postgres" {
+		return dialectPostgres
+	}
+	return dialectSQLite
+}
+
+// Retried counts the jobs of kind ("" for all) that were attempted more
+// than once: retried after a failure or taken back from a lost worker.
+func (q *Queue) Retried(ctx context.Context, kind string) (int, error) {
+	var n int
+	err := q.db.QueryRowContext(ctx, dialectOf(q.kind).sql(`SELECT count(*) FROM river_job WHERE attempt > 1 AND ($1 = '' OR kind = $1)`), kind).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count retried jobs: %w", err)
+	}
+	return n, nil
 }

@@ -124,8 +124,8 @@ func TestQueuedJobsSurviveTheProcessAndRunOnce(t *testing.T) {
 
 			arch := newCountingArchiver()
 			arch.failOnce["http://example.org/flaky"] = true
-			w := openQueue(t, url, QueueOptions{Workers: map[string]int{QueueArchive: 2}, Work: &Work{Archiver: arch}, MaxRetryDelay: time.Second})
-			if err := w.Start(ctx); err != nil {
+			w := openQueue(t, url, QueueOptions{MaxRetryDelay: time.Second})
+			if err := w.Start(ctx, &Work{Archiver: arch}, map[string]int{QueueArchive: 2}); err != nil {
 				t.Fatal(err)
 			}
 			defer w.Stop(ctx)
@@ -151,8 +151,8 @@ func TestQueuedJobsSurviveTheProcessAndRunOnce(t *testing.T) {
 func TestABadURLFailsAtOnce(t *testing.T) {
 	url := "sqlite://" + filepath.Join(t.TempDir(), "jobs.db")
 	ctx := context.Background()
-	q := openQueue(t, url, QueueOptions{Workers: map[string]int{QueueArchive: 1}, Work: &Work{Archiver: badArchiver{}}})
-	if err := q.Start(ctx); err != nil {
+	q := openQueue(t, url, QueueOptions{})
+	if err := q.Start(ctx, &Work{Archiver: badArchiver{}}, map[string]int{QueueArchive: 1}); err != nil {
 		t.Fatal(err)
 	}
 	defer q.Stop(ctx)
