@@ -70,15 +70,15 @@ type QueueOptions struct {
 // database, so they survive restarts and killed workers; any number of
 // processes may share it.
 type Queue struct {
-	client riverClient // inserts and reads; works nothing
-	worker riverClient // works jobs between Start and Stop; nil before
+	client    riverClient // inserts and reads; works nothing
+	worker    riverClient // works jobs between Start and Stop; nil before
 	newClient func(cfg *river.Config) (riverClient, error)
-	opts   QueueOptions
-	db     *sql.DB       // the queue's database, for the host gate
-	pool   *pgxpool.Pool // nil on SQLite
-	gate   *HostGate
-	log    *slog.Logger
-	kind   string // "postgres" or "sqlite"
+	opts      QueueOptions
+	db        *sql.DB       // the queue's database, for the host gate
+	pool      *pgxpool.Pool // nil on SQLite
+	gate      *HostGate
+	log       *slog.Logger
+	kind      string // "postgres" or "sqlite"
 }
 
 // riverClient is what Queue uses of a River client, whatever its
