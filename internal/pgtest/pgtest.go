@@ -6,6 +6,8 @@
 // initdb refuses root.
 package pgtest
 
+//newsvault:direct-client runs PostgreSQL's initdb and pg_ctl for tests on loopback; it fetches nothing.
+
 import (
 	"fmt"
 	"net"
