@@ -36,7 +36,9 @@ data found at ../shared/data (or $` + shareddata.EnvVar + `):
   publish  a full and an incremental publish of a large archive (static site, markdown)
   stories  story assignment cost at 45,000 articles, and re-clustering them
 
-  watch    re-checks per second, and picking due checks among millions`,
+  watch    re-checks per second, and picking due checks among millions
+  queue    archiving throughput with 1, 2, 4 worker processes; how soon a
+           due job starts among a million queued re-checks`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
@@ -46,6 +48,6 @@ data found at ../shared/data (or $` + shareddata.EnvVar + `):
 	cli.Bind(root, cfg)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return cli.UsageError{Err: err} })
 	root.AddCommand(newBenchImportCmd(cfg), newBenchSearchCmd(cfg), newBenchLoadCmd(cfg), newEvalCmd(cfg), newBenchPublishCmd(cfg),
-		newBenchStoriesCmd(cfg), newBenchWatchCmd(cfg))
+		newBenchStoriesCmd(cfg), newBenchWatchCmd(cfg), newBenchQueueCmd(cfg))
 	return root
 }

@@ -382,3 +382,20 @@ func itemOf(row *rivertype.JobRow) Item {
 	}
 	return it
 }
+
+// EnqueueRechecks queues a re-check of each article, due at at (now when
+// zero), in batches; articles with a re-check already queued are skipped.
+func (q *Queue) EnqueueRechecks(ctx context.Context, articleIDs []int64, at time.Time) error {
+	const batch = 5000
+	for start := 0; start < len(articleIDs); start += batch {
+		ids := articleIDs[start:min(start+batch, len(articleIDs))]
+		params := make([]river.InsertManyParams, len(ids))
+		for i, id := range ids {
+			params[i] = river.InsertManyParams{Args: RecheckArgs{ArticleID: id}, InsertOpts: &river.InsertOpts{ScheduledAt: at}}
+		}
+		if _, err := q.client.InsertMany(ctx, params); err != nil {
+			return fmt.Errorf("enqueue %d re-checks: %w", len(ids), err)
+		}
+	}
+	return nil
+}

@@ -226,7 +226,7 @@ func (q *Queue) riverConfig() *river.Config {
 		RescueStuckJobsAfter: opts.Lease,
 		JobTimeout:           opts.Lease * 4 / 5,
 		FetchPollInterval:    opts.Poll,
-		FetchCooldown:        min(opts.Poll, 50*time.Millisecond),
+		FetchCooldown:        min(opts.Poll, 10*time.Millisecond),
 		MaxAttempts:          8,
 		RetryPolicy:          backoff{max: opts.MaxRetryDelay},
 		// Completed jobs are kept a day to answer "what happened to my
@@ -365,4 +365,13 @@ func (q *Queue) Retried(ctx context.Context, kind string) (int, error) {
 		return 0, fmt.Errorf("count retried jobs: %w", err)
 	}
 	return n, nil
+}
+
+// Purge deletes every job not running: for measurements that start from
+// an empty queue.
+func (q *Queue) Purge(ctx context.Context) error {
+	if _, err := q.db.ExecContext(ctx, `DELETE FROM river_job WHERE state <> 'running'`); err != nil {
+		return fmt.Errorf("empty the job queue: %w", err)
+	}
+	return nil
 }
