@@ -273,7 +273,9 @@ func probe(ctx context.Context, pw *probeWork, n int, enqueue func(k int) (int64
 		}
 	}
 	slices.Sort(waits)
-	q := func(p float64) time.Duration { return waits[int(p*float64(len(waits)-1))].Round(100 * time.Microsecond) }
+	q := func(p float64) time.Duration {
+		return waits[int(p*float64(len(waits)-1))].Round(100 * time.Microsecond)
+	}
 	return fmt.Sprintf("p50 %s, p90 %s, max %s", q(0.5), q(0.9), q(1)), nil
 }
 
@@ -338,7 +340,9 @@ func (p *probeWork) Poll(_ context.Context, src archive.Source) pipeline.PollRes
 	return pipeline.PollResult{}
 }
 
-func (p *probeWork) DueChecks(context.Context, time.Time, int) ([]store.Watch, error) { return nil, nil }
+func (p *probeWork) DueChecks(context.Context, time.Time, int) ([]store.Watch, error) {
+	return nil, nil
+}
 
 func (p *probeWork) WatchOf(_ context.Context, id int64) (store.Watch, error) {
 	return store.Watch{ArticleID: id, NextCheck: time.Unix(1, 0)}, nil
