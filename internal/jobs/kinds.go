@@ -340,21 +340,25 @@ func (q *Queue) EnqueuePoll(ctx context.Context, sourceID int64) error {
 	return err
 }
 
-// ArchiveItems reports the state of archive jobs by ID, in order. A job
-// no longer kept (finished more than a day ago) reads as failed with that
-// reason.
+// ArchiveItems reports the state of archive jobs by ID, in order, with
+// one query. A job no longer kept (finished more than a day ago) reads as
+// failed with that reason.
 func (q *Queue) ArchiveItems(ctx context.Context, ids []int64) ([]Item, error) {
+	res, err := q.client.JobList(ctx, river.NewJobListParams().IDs(ids...).First(max(1, len(ids))))
+	if err != nil {
+		return nil, fmt.Errorf("read %d archive jobs: %w", len(ids), err)
+	}
+	byID := make(map[int64]*rivertype.JobRow, len(res.Jobs))
+	for _, row := range res.Jobs {
+		byID[row.ID] = row
+	}
 	items := make([]Item, len(ids))
 	for i, id := range ids {
-		row, err := q.client.JobGet(ctx, id)
-		if errors.Is(err, river.ErrNotFound) {
+		if row, ok := byID[id]; ok {
+			items[i] = itemOf(row)
+		} else {
 			items[i] = Item{State: Failed, Error: "job no longer kept"}
-			continue
 		}
-		if err != nil {
-			return nil, fmt.Errorf("job %d: %w", id, err)
-		}
-		items[i] = itemOf(row)
 	}
 	return items, nil
 }

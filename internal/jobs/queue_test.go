@@ -171,3 +171,41 @@ type badArchiver struct{}
 func (badArchiver) ArchiveURL(_ context.Context, u string, _ *archive.Source) (pipeline.Outcome, error) {
 	return pipeline.Outcome{}, fmt.Errorf("fetch %s: %w", u, fetch.ErrBadScheme)
 }
+
+// A job submitted through the runner (as the web does) goes to the
+// durable queue, is worked there, and reads back as done with what each
+// URL archived.
+func TestRunnerHandsJobsToTheQueue(t *testing.T) {
+	ctx := context.Background()
+	q := openQueue(t, "sqlite://"+filepath.Join(t.TempDir(), "jobs.db"), QueueOptions{})
+	r := New(nil, slog.New(slog.DiscardHandler), Options{Durable: q})
+	defer r.Shutdown(ctx)
+	if !r.Enabled() {
+		t.Fatal("a runner with a durable queue says archiving is off")
+	}
+	urls := []string{"http://example.org/one", "http://example.org/two"}
+	j, err := r.Submit(urls, fetch.Policy{Host: "example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := r.Get(j.ID); got.State != Queued {
+		t.Fatalf("before any worker the job is %s, want queued", got.State)
+	}
+	arch := newCountingArchiver()
+	if err := q.Start(ctx, &Work{Archiver: arch}, map[string]int{QueueArchive: 1}); err != nil {
+		t.Fatal(err)
+	}
+	defer q.Stop(ctx)
+	got := waitJob(t, r, j.ID, Done, Failed)
+	if got.State != Done {
+		t.Fatalf("job %+v, want done", got)
+	}
+	for i, it := range got.Items {
+		if it.URL != urls[i] || it.State != Done || it.ArticleID != int64(len(urls[i])) {
+			t.Errorf("item %d = %+v, want %s done as article %d", i, it, urls[i], len(urls[i]))
+		}
+	}
+	if c := r.Counts(); c[Done] != 1 {
+		t.Errorf("counts %v, want one done job", c)
+	}
+}
