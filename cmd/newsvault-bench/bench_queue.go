@@ -122,6 +122,11 @@ func timeWorkers(ctx context.Context, bin, queueURL string, n, perWorker, pages 
 	if queueURL != "" {
 		args = append(args, "--queue", queueURL)
 	}
+	// The store is made before the workers start: its migrations are
+	// not safe against several processes making it at once.
+	if out, err := exec.CommandContext(ctx, bin, append(slices.Clone(args), "list")...).CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("make the store: %w\n%s", err, out)
+	}
 	args = append(args, "worker", "--queues", fmt.Sprintf("archive=%d", perWorker))
 	began := time.Now()
 	var procs []*exec.Cmd
