@@ -139,20 +139,35 @@ func (w *Work) workers(q *Queue, opts QueueOptions) *river.Workers {
 	ws := river.NewWorkers()
 	limit := opts.Lease * 4 / 5
 	if w.Archiver != nil {
-		river.AddWorker(ws, &archiveWorker{work: w, timeout: limit})
+		river.AddWorker(ws, &worker[ArchiveArgs]{timeout: limit, run: w.archive})
 	}
 	if w.Feeds != nil && w.Poller != nil {
-		river.AddWorker(ws, &pollWorker{work: w, timeout: limit})
+		river.AddWorker(ws, &worker[PollArgs]{timeout: limit, run: w.poll})
 	}
 	if w.Checks != nil && w.Checker != nil {
-		river.AddWorker(ws, &recheckWorker{work: w, timeout: limit})
+		river.AddWorker(ws, &worker[RecheckArgs]{timeout: limit, run: w.recheck})
 	}
 	if w.Publish != nil {
-		river.AddWorker(ws, &publishWorker{work: w, timeout: limit})
+		river.AddWorker(ws, &worker[PublishArgs]{timeout: limit, run: func(ctx context.Context, _ *river.Job[PublishArgs]) error {
+			return w.Publish(ctx)
+		}})
 	}
-	river.AddWorker(ws, &scheduleWorker{work: w, q: q, timeout: limit})
+	river.AddWorker(ws, &worker[ScheduleArgs]{timeout: limit, run: func(ctx context.Context, _ *river.Job[ScheduleArgs]) error {
+		return w.schedule(ctx, q)
+	}})
 	return ws
 }
+
+// worker runs jobs of one kind with run, each within timeout.
+type worker[T river.JobArgs] struct {
+	river.WorkerDefaults[T]
+	timeout time.Duration
+	run     func(ctx context.Context, job *river.Job[T]) error
+}
+
+func (w *worker[T]) Timeout(*river.Job[T]) time.Duration { return w.timeout }
+
+func (w *worker[T]) Work(ctx context.Context, job *river.Job[T]) error { return w.run(ctx, job) }
 
 // periodic is the leader's timetable: a scheduler round every tick and a
 // publish run every PublishEvery.
@@ -168,22 +183,15 @@ func (w *Work) periodic(opts QueueOptions) []*river.PeriodicJob {
 	return pj
 }
 
-type archiveWorker struct {
-	river.WorkerDefaults[ArchiveArgs]
-	work    *Work
-	timeout time.Duration
-}
-
-func (a *archiveWorker) Timeout(*river.Job[ArchiveArgs]) time.Duration { return a.timeout }
-
-func (a *archiveWorker) Work(ctx context.Context, job *river.Job[ArchiveArgs]) error {
+// archive archives one URL under the policy it was asked with.
+func (w *Work) archive(ctx context.Context, job *river.Job[ArchiveArgs]) error {
 	ctx = fetch.WithPolicy(ctx, job.Args.Policy)
 	var out pipeline.Outcome
 	var err error
-	if ra, ok := a.work.Archiver.(renderArchiver); ok && job.Args.Render != "" {
+	if ra, ok := w.Archiver.(renderArchiver); ok && job.Args.Render != "" {
 		out, err = ra.ArchiveURLRender(ctx, job.Args.URL, nil, job.Args.Render)
 	} else {
-		out, err = a.work.Archiver.ArchiveURL(ctx, job.Args.URL, nil)
+		out, err = w.Archiver.ArchiveURL(ctx, job.Args.URL, nil)
 	}
 	if err != nil {
 		if permanent(err) {
@@ -205,87 +213,50 @@ func permanent(err error) bool {
 	return false
 }
 
-type pollWorker struct {
-	river.WorkerDefaults[PollArgs]
-	work    *Work
-	timeout time.Duration
-}
-
-func (p *pollWorker) Timeout(*river.Job[PollArgs]) time.Duration { return p.timeout }
-
-// Work polls the feed unless someone polled it since the job was made
+// poll polls the feed unless someone polled it since the job was made
 // (its next poll is then in the future). A failed fetch is the feed's
 // business (it backs off on its own schedule), not the job's.
-func (p *pollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
-	src, err := p.work.Feeds.Source(ctx, job.Args.SourceID)
+func (w *Work) poll(ctx context.Context, job *river.Job[PollArgs]) error {
+	src, err := w.Feeds.Source(ctx, job.Args.SourceID)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return river.JobCancel(fmt.Errorf("feed %d is gone: %w", job.Args.SourceID, err))
 		}
 		return err
 	}
-	if src.NextPollAt.After(p.work.now()) && job.Attempt == 1 {
+	if src.NextPollAt.After(w.now()) && job.Attempt == 1 {
 		return nil
 	}
-	res := p.work.Poller.Poll(ctx, src)
+	res := w.Poller.Poll(ctx, src)
 	if res.Err != nil && ctx.Err() != nil {
 		return res.Err // cut short: run again
 	}
 	return nil
 }
 
-type recheckWorker struct {
-	river.WorkerDefaults[RecheckArgs]
-	work    *Work
-	timeout time.Duration
-}
-
-func (r *recheckWorker) Timeout(*river.Job[RecheckArgs]) time.Duration { return r.timeout }
-
-// Work re-checks the article unless it is no longer due.
-func (r *recheckWorker) Work(ctx context.Context, job *river.Job[RecheckArgs]) error {
-	ws, err := r.work.Checks.WatchOf(ctx, job.Args.ArticleID)
+// recheck re-checks the article unless it is no longer due.
+func (w *Work) recheck(ctx context.Context, job *river.Job[RecheckArgs]) error {
+	ws, err := w.Checks.WatchOf(ctx, job.Args.ArticleID)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return river.JobCancel(err)
 		}
 		return err
 	}
-	if ws.NextCheck.IsZero() || ws.NextCheck.After(r.work.now()) {
+	if ws.NextCheck.IsZero() || ws.NextCheck.After(w.now()) {
 		return nil
 	}
-	_, err = r.work.Checker.CheckNow(ctx, job.Args.ArticleID)
+	_, err = w.Checker.CheckNow(ctx, job.Args.ArticleID)
 	return err
 }
 
-type publishWorker struct {
-	river.WorkerDefaults[PublishArgs]
-	work    *Work
-	timeout time.Duration
-}
-
-func (p *publishWorker) Timeout(*river.Job[PublishArgs]) time.Duration { return p.timeout }
-
-func (p *publishWorker) Work(ctx context.Context, _ *river.Job[PublishArgs]) error {
-	return p.work.Publish(ctx)
-}
-
-type scheduleWorker struct {
-	river.WorkerDefaults[ScheduleArgs]
-	work    *Work
-	q       *Queue
-	timeout time.Duration
-}
-
-func (s *scheduleWorker) Timeout(*river.Job[ScheduleArgs]) time.Duration { return s.timeout }
-
-// Work enqueues a poll for every due feed and a re-check for up to
+// schedule enqueues a poll for every due feed and a re-check for up to
 // CheckBatch due articles. Uniqueness skips those already queued.
-func (s *scheduleWorker) Work(ctx context.Context, _ *river.Job[ScheduleArgs]) error {
-	now := s.work.now()
+func (w *Work) schedule(ctx context.Context, q *Queue) error {
+	now := w.now()
 	var params []river.InsertManyParams
-	if s.work.Feeds != nil && s.work.Poller != nil {
-		due, err := s.work.Feeds.DueSources(ctx, now)
+	if w.Feeds != nil && w.Poller != nil {
+		due, err := w.Feeds.DueSources(ctx, now)
 		if err != nil {
 			return fmt.Errorf("due feeds: %w", err)
 		}
@@ -293,12 +264,12 @@ func (s *scheduleWorker) Work(ctx context.Context, _ *river.Job[ScheduleArgs]) e
 			params = append(params, river.InsertManyParams{Args: PollArgs{SourceID: src.ID}})
 		}
 	}
-	if s.work.Checks != nil && s.work.Checker != nil {
-		batch := s.work.CheckBatch
+	if w.Checks != nil && w.Checker != nil {
+		batch := w.CheckBatch
 		if batch <= 0 {
 			batch = 1000
 		}
-		due, err := s.work.Checks.DueChecks(ctx, now, batch)
+		due, err := w.Checks.DueChecks(ctx, now, batch)
 		if err != nil {
 			return fmt.Errorf("due re-checks: %w", err)
 		}
@@ -309,7 +280,7 @@ func (s *scheduleWorker) Work(ctx context.Context, _ *river.Job[ScheduleArgs]) e
 	if len(params) == 0 {
 		return nil
 	}
-	if _, err := s.q.client.InsertMany(ctx, params); err != nil {
+	if _, err := q.client.InsertMany(ctx, params); err != nil {
 		return fmt.Errorf("enqueue %d due jobs: %w", len(params), err)
 	}
 	return nil
