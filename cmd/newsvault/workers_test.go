@@ -260,3 +260,39 @@ func TestHostLimitsHoldAcrossWorkers(t *testing.T) {
 	}
 	t.Logf("%d requests over %s, at most %d at once", len(arrivals), arrivals[len(arrivals)-1].Sub(arrivals[0]).Round(time.Millisecond), maxInFlight)
 }
+
+// serve, left to itself, turns a due feed into a poll job and works it:
+// the feed's items are archived without any worker process.
+func TestServePollsFeedsThroughTheQueue(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds newsvault and runs it")
+	}
+	bin := buildNewsvault(t)
+	const items = 6
+	site := newssite.New(1, items, 0)
+	t.Cleanup(site.Close)
+	data := t.TempDir()
+	flags := []string{"--data", data, "--allow-private", "--host-rate", "0", "--log-level", "warn", "--no-render"}
+	runNewsvault(t, bin, append(slices.Clone(flags), "feeds", "add", site.FeedURL(0), "--mode", "page")...)
+	p := startNewsvault(t, bin, append(slices.Clone(flags), "serve", "--listen", "127.0.0.1:0", "--tick", "1s")...)
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	})
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		n, _ := countArticles(data)
+		if n == items {
+			break
+		}
+		if time.Now().After(deadline) || chanClosed(p.done) {
+			t.Fatalf("%d of %d items archived\n%s", n, items, p.output())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	q := openTestQueue(t, data, flags)
+	c := waitQueueDrained(t, q, "poll_feed", time.Minute, p.output)
+	if c["completed"] < 1 {
+		t.Errorf("poll jobs %v, want one completed", c)
+	}
+}
