@@ -37,7 +37,9 @@ data found at ../shared/data (or $` + shareddata.EnvVar + `):
   stories  story assignment cost at 45,000 articles, and re-clustering them
   watch    re-checks per second, and picking due checks among millions
   render   rendered captures per minute, peak browser memory, --render auto on plain pages
-  site-search  the static site's search index: recall and bytes per query`,
+  site-search  the static site's search index: recall and bytes per query
+  queue    archiving throughput with 1, 2, 4 worker processes; how soon a
+           due job starts among a million queued re-checks`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
@@ -47,6 +49,6 @@ data found at ../shared/data (or $` + shareddata.EnvVar + `):
 	cli.Bind(root, cfg)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return cli.UsageError{Err: err} })
 	root.AddCommand(newBenchImportCmd(cfg), newBenchSearchCmd(cfg), newBenchLoadCmd(cfg), newEvalCmd(cfg), newBenchPublishCmd(cfg),
-		newBenchStoriesCmd(cfg), newBenchWatchCmd(cfg), newBenchRenderCmd(cfg), newBenchSiteSearchCmd(cfg))
+		newBenchStoriesCmd(cfg), newBenchWatchCmd(cfg), newBenchRenderCmd(cfg), newBenchSiteSearchCmd(cfg), newBenchQueueCmd(cfg))
 	return root
 }

@@ -20,6 +20,7 @@ import (
 
 func newArchiveCmd(cfg *cli.Config) *cobra.Command {
 	var renderFlag string
+	var later bool
 	cmd := &cobra.Command{
 		Use:   "archive URL...",
 		Short: "Fetch pages, extract their articles and archive them with their images",
@@ -30,13 +31,20 @@ included. Archiving a URL again adds a version only when its content changed.
 --render always opens each page in the headless browser (every request it
 makes goes through the same guarded fetcher) and keeps the rendered page, a
 screenshot and the responses the browser received; auto does so only for
-empty JavaScript shells and sites whose rules ask for it.`,
+empty JavaScript shells and sites whose rules ask for it.
+
+--later puts the URLs on the job queue (--queue) and returns at once:
+serve or worker processes archive them, each URL by one job at a time,
+retried after failures, whatever happens to this process.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: withApp(cfg, func(cmd *cobra.Command, a *cli.App, args []string) error {
 			ctx := cmd.Context()
 			mode, err := archive.ParseRenderMode(renderFlag)
 			if err != nil {
 				return cli.Usagef("--render: %w", err)
+			}
+			if later {
+				return enqueueArchive(cmd, cfg, args, mode)
 			}
 			if mode == archive.RenderAlways && a.Render == nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), "note: the headless browser is off or missing; archiving pages as served")
@@ -65,7 +73,29 @@ empty JavaScript shells and sites whose rules ask for it.`,
 		}),
 	}
 	cmd.Flags().StringVar(&renderFlag, "render", "auto", "open the pages in the headless browser: auto (empty JavaScript shells and sites whose rules ask), always or never")
+	cmd.Flags().BoolVar(&later, "later", false, "queue the URLs for serve or worker processes and return at once")
 	return cmd
+}
+
+// enqueueArchive puts urls on the job queue, each with the operator's
+// allowance for its host, and prints the job of each.
+func enqueueArchive(cmd *cobra.Command, cfg *cli.Config, urls []string, mode archive.RenderMode) error {
+	q, err := cfg.OpenQueue(cmd.Context(), cli.QueueFlags{})
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	if mode == archive.RenderAuto {
+		mode = ""
+	}
+	for _, u := range urls {
+		ids, err := q.EnqueueArchive(cmd.Context(), []string{u}, cfg.Policy(u), mode)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "queued   job %d %s\n", ids[0], u)
+	}
+	return nil
 }
 
 func newImportCmd(cfg *cli.Config) *cobra.Command {

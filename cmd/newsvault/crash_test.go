@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/newsvault/newsvault/internal/store/pgtest"
 	"io"
 	"io/fs"
 	"math/rand/v2"
@@ -243,25 +244,55 @@ func testKilledPoll(t *testing.T, bin string, rng *rand.Rand) {
 	checkSearch(t, ref, data, got, rng)
 }
 
-// buildNewsvault builds the command into a temporary directory with the go
-// command that runs the tests.
+// buildNewsvault builds the command with the go command that runs the
+// tests, once for all the tests of the package (TestMain removes it).
 func buildNewsvault(t *testing.T) string {
 	t.Helper()
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		root := os.Getenv("GOROOT")
-		if root == "" {
-			t.Skip("no go command to build newsvault with")
+	built.once.Do(func() {
+		goCmd, err := exec.LookPath("go")
+		if err != nil {
+			root := os.Getenv("GOROOT")
+			if root == "" {
+				built.skip = "no go command to build newsvault with"
+				return
+			}
+			goCmd = filepath.Join(root, "bin", "go")
 		}
-		goCmd = filepath.Join(root, "bin", "go")
+		if built.dir, err = os.MkdirTemp("", "newsvault-test-bin-"); err != nil {
+			built.err = err.Error()
+			return
+		}
+		bin := filepath.Join(built.dir, "newsvault")
+		start := time.Now()
+		if out, err := exec.Command(goCmd, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Sprintf("go build: %v\n%s", err, out)
+			return
+		}
+		built.bin = bin
+		t.Logf("built newsvault in %s", time.Since(start).Round(time.Millisecond))
+	})
+	switch {
+	case built.skip != "":
+		t.Skip(built.skip)
+	case built.err != "":
+		t.Fatal(built.err)
 	}
-	bin := filepath.Join(t.TempDir(), "newsvault")
-	start := time.Now()
-	if out, err := exec.Command(goCmd, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	return built.bin
+}
+
+// built is the binary buildNewsvault made.
+var built struct {
+	once      sync.Once
+	dir, bin  string
+	skip, err string
+}
+
+func TestMain(m *testing.M) {
+	code := pgtest.Main(m)
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
 	}
-	t.Logf("built newsvault in %s", time.Since(start).Round(time.Millisecond))
-	return bin
+	os.Exit(code)
 }
 
 // childEnv is the environment without the NEWSVAULT_ settings of whoever

@@ -400,7 +400,7 @@ keeps polling as feeds come due, like serve without the HTTP server.`,
 				return pollNow(cmd, a, now)
 			}
 			if !once {
-				schedule(ctx, a, tick, nil)
+				schedule(ctx, a, tick)
 				return nil
 			}
 			due, err := a.Store.DueSources(ctx, time.Now())

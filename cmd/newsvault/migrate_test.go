@@ -12,8 +12,6 @@ import (
 	"github.com/newsvault/newsvault/internal/store/pgtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
-
 // TestMigrateToPostgresAndRunOnIt imports articles into the embedded
 // store, migrates them to PostgreSQL, and then works on the copy through
 // --store and NEWSVAULT_STORE: listing, showing, searching and tokens.

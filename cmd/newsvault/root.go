@@ -38,6 +38,7 @@ an SQLite database and content-addressed blobs.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return cli.UsageError{Err: err} })
 	root.AddCommand(
 		newServeCmd(cfg),
+		newWorkerCmd(cfg),
 		newFeedsCmd(cfg),
 		newPollCmd(cfg),
 		newArchiveCmd(cfg),

@@ -12,24 +12,27 @@ import (
 
 	"github.com/newsvault/newsvault/internal/blob"
 	"github.com/newsvault/newsvault/internal/cli"
-	"github.com/newsvault/newsvault/internal/manifest"
-	"github.com/newsvault/newsvault/internal/publish"
+	"github.com/newsvault/newsvault/internal/jobs"
 	"github.com/newsvault/newsvault/internal/stories"
 	"github.com/newsvault/newsvault/internal/web"
 )
 
 func newServeCmd(cfg *cli.Config) *cobra.Command {
 	var listen, displayZone, readAccess, submitDomains string
-	var noPoll, noWatch, behindTLS, anonSubmit bool
-	var tick, grace, sessionTTL, publishEvery time.Duration
+	var noPoll, noWatch, noWork, behindTLS, anonSubmit bool
+	var grace, sessionTTL time.Duration
 	var workers, submitRate int
+	var qf cli.QueueFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Poll feeds on their schedules and serve the archive over HTTP",
-		Long: `serve runs the scheduler (each feed is polled when its next-poll time comes,
-with back-off after errors), the watcher (archived articles are re-checked
-for edits and removals on their ladder, see "newsvault watch") and an HTTP
-server with:
+		Short: "Serve the archive over HTTP, and run jobs: feed polls, re-checks, archive requests",
+		Long: `serve runs an HTTP server and, unless --no-work, the jobs a worker runs
+(see "newsvault worker"): each feed is polled when its next-poll time
+comes, with back-off after errors; archived articles are re-checked for
+edits and removals on their ladder (see "newsvault watch"); URLs people
+submit are archived; publish.toml's targets are published. Jobs live in
+the job queue (--queue), so they survive restarts, and any number of serve
+and worker processes may share it. The server has:
 
   /                      the latest articles, then /sources, /articles/{id}
                          (with its versions, status, checks and evidence,
@@ -45,9 +48,10 @@ server with:
                          /feeds/source-{id}, /feeds/removed, /feeds/edited
   /healthz, /metrics     health and Prometheus metrics
 
-URLs submitted on /add or to POST /api/v1/archive are archived by background
-jobs (--jobs at a time). Jobs are kept in memory only: a restart forgets them
-(what they archived stays). On shutdown running jobs get --grace to finish.
+URLs submitted on /add or to POST /api/v1/archive become jobs in the queue,
+archived by this process (--jobs at a time) or any worker; a restart
+loses none (the job pages of /add are kept in memory, though). On shutdown
+running jobs get --grace to finish; the rest run again after --lease.
 
 Who may change the archive: everything that writes (the forms of /add,
 following and removing feeds, OPML import, archiving URLs, every API POST,
@@ -96,10 +100,18 @@ marked Secure; rate limits then count the proxy as one client.`,
 			if err != nil {
 				return cli.UsageError{Err: err}
 			}
-			a, err := cli.Open(ctx, cfg)
+			queues, err := cli.ParseQueues(qf.Queues)
+			if err != nil {
+				return cli.UsageError{Err: err}
+			}
+			if cmd.Flags().Changed("jobs") {
+				queues[jobs.QueueArchive] = workers
+			}
+			q, a, err := openWithQueue(ctx, cfg, qf)
 			if err != nil {
 				return err
 			}
+			defer q.Close()
 			defer a.Close()
 			firstPassword, err := ensureAdminPassword(ctx, a.Store, a.Log)
 			if err != nil {
@@ -125,7 +137,7 @@ marked Secure; rate limits then count the proxy as one client.`,
 			}
 			handler, err := web.New(web.Config{
 				Store: a.Store, Blobs: a.Blobs, Archiver: a.Pipe, Feeds: a.Pipe, Analyzer: a.Search, Logger: a.Log, Location: loc,
-				Jobs: web.JobOptions{Workers: workers}, AllowedHosts: cli.LoopbackHosts(listen),
+				Jobs: web.JobOptions{Durable: q}, AllowedHosts: cli.LoopbackHosts(listen),
 				Auth: a.Store, ReadAccess: access, BehindTLS: behindTLS, SessionTTL: sessionTTL,
 				AnonymousSubmit: web.AnonymousSubmit{Enabled: anonSubmit, PerHour: submitRate, Domains: splitList(submitDomains)},
 				Stories:         a.Stories, StoriesRejected: stories.ErrBadDecision,
@@ -156,28 +168,14 @@ marked Secure; rate limits then count the proxy as one client.`,
 			}
 			errc := make(chan error, 1)
 			go func() { errc <- srv.Serve(ln) }()
-			targets, pconf, err := publishTargets(cfg.DataDir, "", "", "", "")
-			if err != nil {
-				return err
-			}
-			var auto *publish.Auto
-			if len(targets) > 0 {
-				if publishEvery > 0 {
-					pconf.Interval.Duration = publishEvery
-				}
-				key, err := manifest.LoadOrCreateKey(cfg.DataDir)
+			if !noWork {
+				work, err := jobWork(cfg, a, !noPoll, !noWatch)
 				if err != nil {
 					return err
 				}
-				auto = publish.NewAuto(&publish.Publisher{Store: a.Store, Blobs: a.Blobs, Analyzer: a.Search, Log: a.Log, Key: key}, targets, pconf.Interval.Duration)
-				go auto.Run(ctx)
-				auto.Kick() // bring the targets up to date at start
-			}
-			if !noPoll {
-				go schedule(ctx, a, tick, auto)
-			}
-			if !noWatch {
-				go a.Watch.Run(ctx, tick)
+				if err := q.Start(ctx, work, queues); err != nil {
+					return err
+				}
 			}
 			var serveErr error
 			select {
@@ -193,6 +191,9 @@ marked Secure; rate limits then count the proxy as one client.`,
 			if err := handler.Shutdown(sctx); err != nil {
 				a.Log.Warn("archive jobs cancelled at shutdown", "err", err)
 			}
+			if err := stopQueue(a, q, grace); err != nil && serveErr == nil {
+				serveErr = err
+			}
 			if errors.Is(serveErr, http.ErrServerClosed) {
 				serveErr = nil
 			}
@@ -206,11 +207,12 @@ marked Secure; rate limits then count the proxy as one client.`,
 	cmd.Flags().BoolVar(&anonSubmit, "anonymous-submit", false, "let anyone submit URLs to archive, rate limited (env NEWSVAULT_ANONYMOUS_SUBMIT); off by default")
 	cmd.Flags().IntVar(&submitRate, "submit-rate", 10, "with --anonymous-submit: URLs one client address may submit in an hour")
 	cmd.Flags().StringVar(&submitDomains, "submit-domains", "", "with --anonymous-submit: only URLs on these comma-separated domains or their subdomains (env NEWSVAULT_SUBMIT_DOMAINS; default any)")
-	cmd.Flags().BoolVar(&noPoll, "no-poll", false, "serve only; do not poll feeds")
-	cmd.Flags().BoolVar(&noWatch, "no-watch", false, "do not re-check archived articles for edits and removals (see newsvault watch)")
-	cmd.Flags().DurationVar(&tick, "tick", 30*time.Second, "how often the scheduler looks for feeds that are due")
-	cmd.Flags().DurationVar(&publishEvery, "publish-interval", 0, "publish the targets of publish.toml at most this often, after poll rounds (default: its interval, 10m)")
-	cmd.Flags().IntVar(&workers, "jobs", 2, "archive jobs (submitted URLs) run at once")
+	cmd.Flags().BoolVar(&noPoll, "no-poll", false, "do not poll feeds in this process")
+	cmd.Flags().BoolVar(&noWatch, "no-watch", false, "do not re-check archived articles for edits and removals in this process (see newsvault watch)")
+	cmd.Flags().BoolVar(&noWork, "no-work", false, "serve only: run no jobs in this process (worker processes run them)")
+	bindQueueFlags(cmd, &qf)
+	cmd.Flags().DurationVar(&qf.PublishEvery, "publish-interval", 0, "publish the targets of publish.toml this often (default: its interval, 10m)")
+	cmd.Flags().IntVar(&workers, "jobs", 2, "archive jobs (submitted URLs) run at once in this process; same as archive=N in --queues")
 	cmd.Flags().DurationVar(&grace, "grace", 20*time.Second, "on shutdown, how long requests and running archive jobs may take to finish")
 	cmd.Flags().StringVar(&displayZone, "display-zone", "", "IANA time zone for the times newsvault records (first seen, polls) and for dates typed into search (env NEWSVAULT_DISPLAY_ZONE; default the system's); article dates show in their own zone")
 	return cmd
@@ -227,17 +229,13 @@ func splitList(s string) []string {
 	return out
 }
 
-// schedule polls due feeds until ctx ends, asking auto (when set) to
-// publish after each round.
-func schedule(ctx context.Context, a *cli.App, tick time.Duration, auto *publish.Auto) {
+// schedule polls due feeds until ctx ends.
+func schedule(ctx context.Context, a *cli.App, tick time.Duration) {
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
 		if _, err := a.Pipe.PollDue(ctx, nil); err != nil && ctx.Err() == nil {
 			a.Log.Error("scheduler", "err", err)
-		}
-		if auto != nil {
-			auto.Kick()
 		}
 		select {
 		case <-ctx.Done():

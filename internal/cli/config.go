@@ -83,6 +83,12 @@ type Config struct {
 	// env reads the environment (Configure sets it; os.LookupEnv when
 	// nil): the S3 credentials are taken from it, never from a flag.
 	env func(string) (string, bool)
+	// Queue is the job queue's database URL (postgres://… or
+	// sqlite://PATH); empty is jobs.db in the data directory.
+	Queue string
+	// Gate, when set by a verb that opened the job queue, is the per-host
+	// budget shared with every process on the same queue. Not a flag.
+	Gate fetch.Gate
 }
 
 // Bind registers the global flags on root. Their defaults are the
@@ -116,6 +122,7 @@ func Bind(root *cobra.Command, c *Config) {
 	f.StringVar(&c.RenderCookies, "render-cookies", "", "a Netscape cookies.txt file (as curl, wget and yt-dlp read and browser extensions export), or a directory of them, one per site, for sites that show their text only to a signed-in reader: a rendered page gets the cookies of its own site only, each request of it those whose domain, path and secure flag match, and nothing is written back (env NEWSVAULT_RENDER_COOKIES)")
 	f.BoolVar(&c.RenderPDF, "render-pdf", false, "also keep a PDF of every rendered page, linked from the article like its screenshot (env NEWSVAULT_RENDER_PDF)")
 	f.IntVar(&c.RenderBurst, "render-burst", render.DefaultHostBurst, "requests of one rendered page (images, scripts, data) to the page's own host that need not wait for --host-rate turns; the page itself waits its turn, so pages of one host keep to the rate (env NEWSVAULT_RENDER_BURST; 0 = none)")
+	f.StringVar(&c.Queue, "queue", "", "the job queue's database: postgres://USER@HOST/DB or sqlite://PATH, shared by every serve and worker process (env NEWSVAULT_QUEUE; default: the --store database when that is PostgreSQL, else jobs.db in the data directory)")
 	f.StringVar(&c.RulesDir, "rules", "", "a directory of site rules (ftr-site-config <host>.txt files) the extractor uses besides its built-in ones, for every page archived, imported or extracted (env NEWSVAULT_RULES)")
 }
 
@@ -333,6 +340,7 @@ func Open(ctx context.Context, c *Config) (*App, error) {
 		UserAgent: c.UserAgent, Timeout: c.Timeout, MaxBodySize: c.MaxBody,
 		HostRate: unlimited(c.HostRate), HostConns: unlimited(c.HostConns),
 		IdleTimeout: unlimited(c.IdleTimeout), MaxHeaderBytes: c.MaxHeader, Proxy: c.Proxy, Logger: log,
+		Gate: c.Gate,
 	})
 	an, err := search.NewAnalyzer()
 	if err != nil {

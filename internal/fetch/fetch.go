@@ -155,6 +155,15 @@ type Config struct {
 	Resolver Resolver
 	// Logger receives debug records about retries; nil discards them.
 	Logger *slog.Logger
+	// Gate, when set, is waited on before every attempt besides the
+	// client's own limits: a per-host budget shared with other processes.
+	Gate Gate
+}
+
+// Gate admits one request to a host when the host's shared budget allows
+// and returns the func that ends it. Wait fails when ctx is done first.
+type Gate interface {
+	Wait(ctx context.Context, host string) (done func(), err error)
 }
 
 // Request is one GET to perform.
@@ -214,6 +223,7 @@ type Client struct {
 	maxRetryAfter time.Duration
 	limiters      *hostLimiters // nil when unlimited
 	slots         *hostSlots    // nil when unlimited
+	gate          Gate          // nil when none
 	guard         *guard
 	timeout       time.Duration // 0 when none
 	idle          time.Duration // 0 when none
@@ -238,6 +248,7 @@ func New(cfg Config) *Client {
 		log:           cfg.Logger,
 		maxHeader:     cfg.MaxHeaderBytes,
 		sleep:         sleepCtx,
+		gate:          cfg.Gate,
 	}
 	if cfg.HostRate > 0 {
 		c.limiters = newHostLimiters(cfg.HostRate, cfg.HostBurst)
@@ -482,7 +493,15 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 			release()
 			return nil, fmt.Errorf("fetch %s: %w", req.URL, err)
 		}
+		shared := func() {}
+		if c.gate != nil {
+			if shared, err = c.gate.Wait(ctx, host); err != nil {
+				release()
+				return nil, fmt.Errorf("fetch %s: %w", req.URL, err)
+			}
+		}
 		resp, err := c.do(ctx, u, req)
+		shared()
 		release()
 		last := attempt > c.retries
 

@@ -1,7 +1,12 @@
-// Package jobs runs archive jobs: lists of URLs that people submit through
-// the web UI or the JSON API, archived in the background on a bounded pool
-// of workers by an Archiver, with a bounded history that can be polled.
-// Jobs live in memory only and are forgotten on restart.
+// Package jobs owns background work. Runner takes archive jobs (lists of
+// URLs that people submit through the web UI or the JSON API) and keeps a
+// bounded history of them that can be polled; given a Durable queue it
+// hands each URL to it, otherwise it archives them in memory on a bounded
+// pool of workers. Queue is that persistent queue (River on PostgreSQL or
+// SQLite): archive requests, feed polls, re-checks and publishing as jobs
+// with retries, back-off, uniqueness, priorities and leases, worked by any
+// number of processes, with a HostGate keeping per-host politeness across
+// all of them.
 package jobs
 
 import (
@@ -49,6 +54,16 @@ type Options struct {
 	Queue   int // jobs waiting to run before submissions are refused; default 100
 	History int // finished jobs kept for polling; default 200
 	MaxURLs int // URLs in one job; default 100
+	// Durable, when set, takes the URLs of every job: they are archived by
+	// whichever worker process takes them and survive restarts. The runner
+	// then runs nothing itself and Workers is unused.
+	Durable Durable
+}
+
+// Durable is a persistent queue of archive jobs. *Queue is one.
+type Durable interface {
+	EnqueueArchive(ctx context.Context, urls []string, pol fetch.Policy, mode archive.RenderMode) ([]int64, error)
+	ArchiveItems(ctx context.Context, ids []int64) ([]Item, error)
 }
 
 // Job is a snapshot of one archive job. Jobs live in memory only: after a
@@ -65,6 +80,7 @@ type Job struct {
 	Items      []Item
 
 	policy fetch.Policy
+	queued []int64 // the durable queue's job of each item
 }
 
 // Item is one URL of a job and what archiving it did.
@@ -119,7 +135,7 @@ func New(arch Archiver, log *slog.Logger, opts Options) *Runner {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Runner{arch: arch, log: log, opts: opts, ctx: ctx, cancel: cancel,
 		queue: make(chan *Job, opts.Queue), jobs: make(map[string]*Job)}
-	if arch != nil {
+	if arch != nil && opts.Durable == nil {
 		for range opts.Workers {
 			r.wg.Add(1)
 			go r.work()
@@ -138,7 +154,7 @@ func (r *Runner) Submit(urls []string, pol fetch.Policy) (Job, error) {
 // SubmitRender is Submit with a render mode for the job's URLs ("" is the
 // source's).
 func (r *Runner) SubmitRender(urls []string, pol fetch.Policy, mode archive.RenderMode) (Job, error) {
-	if r.arch == nil {
+	if !r.Enabled() {
 		return Job{}, ErrOff
 	}
 	if len(urls) == 0 || len(urls) > r.opts.MaxURLs {
@@ -147,6 +163,9 @@ func (r *Runner) SubmitRender(urls []string, pol fetch.Policy, mode archive.Rend
 	j := &Job{ID: newJobID(), State: Queued, CreatedAt: time.Now().UTC(), policy: pol, Render: mode}
 	for _, u := range urls {
 		j.Items = append(j.Items, Item{URL: u, State: Queued})
+	}
+	if r.opts.Durable != nil {
+		return r.submitDurable(j)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -164,7 +183,7 @@ func (r *Runner) SubmitRender(urls []string, pol fetch.Policy, mode archive.Rend
 
 // Enabled reports whether the runner can archive: it was given an
 // Archiver.
-func (r *Runner) Enabled() bool { return r.arch != nil }
+func (r *Runner) Enabled() bool { return r.arch != nil || r.opts.Durable != nil }
 
 // MaxURLs is the most URLs one job may archive.
 func (r *Runner) MaxURLs() int { return r.opts.MaxURLs }
@@ -177,6 +196,7 @@ func (r *Runner) Get(id string) (Job, bool) {
 	if !ok {
 		return Job{}, false
 	}
+	r.refresh(j)
 	return snapshot(j), true
 }
 
@@ -186,6 +206,7 @@ func (r *Runner) List() []Job {
 	defer r.mu.Unlock()
 	out := make([]Job, 0, len(r.jobs))
 	for _, j := range r.jobs {
+		r.refresh(j)
 		out = append(out, snapshot(j))
 	}
 	sortJobs(out)
@@ -197,6 +218,7 @@ func (r *Runner) Counts() map[State]int {
 	defer r.mu.Unlock()
 	m := make(map[State]int)
 	for _, j := range r.jobs {
+		r.refresh(j)
 		m[j.State]++
 	}
 	return m
