@@ -53,6 +53,7 @@ type ImportReport struct {
 	NewVersions int
 	Unchanged   int // already in the archive (a re-import)
 	Failed      []ImportError
+	Skipped     []SkippedFile  // files under the roots not taken in, and why
 	PerSource   map[string]int // files taken in (new, changed or unchanged) per source name
 }
 
@@ -64,41 +65,156 @@ type ImportError struct {
 
 func (e ImportError) Error() string { return e.File + ": " + e.Err.Error() }
 
+// SkippedFile is a file (or directory) under an import root that an
+// import leaves out, and why.
+type SkippedFile struct {
+	File   string
+	Reason string
+}
+
 // ImportFiles lists the importable files under paths (files or directory
 // trees) in a stable order.
 func ImportFiles(paths []string) ([]string, error) {
+	files, _, err := ListImport(paths)
+	return files, err
+}
+
+// ListImport lists the importable files under paths (files or directory
+// trees) in a stable order, and every file or directory it leaves out with
+// the reason. Symbolic links inside a tree are followed when they lead to a
+// file or directory inside the same root (never outside it, and never
+// around a loop).
+func ListImport(paths []string) ([]string, []SkippedFile, error) {
 	var out []string
+	var skipped []SkippedFile
 	for _, root := range paths {
 		st, err := os.Stat(root)
 		if err != nil {
-			return nil, fmt.Errorf("import %s: %w", root, err)
+			return nil, nil, fmt.Errorf("import %s: %w", root, err)
 		}
 		if !st.IsDir() {
 			out = append(out, root)
 			continue
 		}
-		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			name := d.Name()
-			if path != root && strings.HasPrefix(name, ".") {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if d.Type().IsRegular() && importable(name) {
-				out = append(out, path)
-			}
-			return nil
-		})
+		real, err := filepath.EvalSymlinks(root)
 		if err != nil {
-			return nil, fmt.Errorf("import %s: %w", root, err)
+			return nil, nil, fmt.Errorf("import %s: %w", root, err)
 		}
+		if real, err = filepath.Abs(real); err != nil {
+			return nil, nil, fmt.Errorf("import %s: %w", root, err)
+		}
+		w := importWalk{root: real, visited: map[string]bool{}, seen: map[string]string{}}
+		if err := w.dir(root, real); err != nil {
+			return nil, nil, fmt.Errorf("import %s: %w", root, err)
+		}
+		out = append(out, w.files...)
+		skipped = append(skipped, w.skipped...)
 	}
 	sort.Strings(out)
-	return out, nil
+	sort.Slice(skipped, func(i, j int) bool { return skipped[i].File < skipped[j].File })
+	return out, skipped, nil
+}
+
+// importWalk walks one import root, following symbolic links that stay
+// inside it.
+type importWalk struct {
+	root    string          // the root's real, absolute path
+	visited map[string]bool // real paths of the directories walked
+	seen    map[string]string // real path -> path of each file listed
+	files   []string
+	skipped []SkippedFile
+}
+
+func (w *importWalk) skip(path, reason string) {
+	w.skipped = append(w.skipped, SkippedFile{File: path, Reason: reason})
+}
+
+// dir walks the directory path, whose real path is real.
+func (w *importWalk) dir(path, real string) error {
+	if w.visited[real] {
+		w.skip(path, "directory already walked through another path (a symbolic link or a loop)")
+		return nil
+	}
+	w.visited[real] = true
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return err
+	}
+	for _, d := range entries {
+		name := d.Name()
+		p := filepath.Join(path, name)
+		if strings.HasPrefix(name, ".") {
+			if d.IsDir() {
+				w.skip(p, "hidden directory")
+			} else {
+				w.skip(p, "hidden file")
+			}
+			continue
+		}
+		mode := d.Type()
+		if mode&fs.ModeSymlink != 0 {
+			if err := w.link(p, name); err != nil {
+				return err
+			}
+			continue
+		}
+		switch {
+		case mode.IsDir():
+			if err := w.dir(p, filepath.Join(real, name)); err != nil {
+				return err
+			}
+		case !mode.IsRegular():
+			w.skip(p, "not a regular file ("+mode.Type().String()+")")
+		case !importable(name):
+			w.skip(p, "not a .md, .markdown, .html, .htm or .txt file")
+		default:
+			w.file(p, filepath.Join(real, name))
+		}
+	}
+	return nil
+}
+
+// file lists p, whose real path is real, unless it is listed already.
+func (w *importWalk) file(p, real string) {
+	if first, ok := w.seen[real]; ok {
+		w.skip(p, "same file as "+first+", listed already")
+		return
+	}
+	w.seen[real] = p
+	w.files = append(w.files, p)
+}
+
+// link follows the symbolic link p when it leads inside the root.
+func (w *importWalk) link(p, name string) error {
+	target, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		w.skip(p, "broken symbolic link")
+		return nil
+	}
+	if target, err = filepath.Abs(target); err != nil {
+		w.skip(p, "symbolic link: "+err.Error())
+		return nil
+	}
+	if rel, err := filepath.Rel(w.root, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		w.skip(p, "symbolic link to "+target+", outside the import root")
+		return nil
+	}
+	st, err := os.Stat(target)
+	if err != nil {
+		w.skip(p, "symbolic link: "+err.Error())
+		return nil
+	}
+	switch {
+	case st.IsDir():
+		return w.dir(p, target)
+	case !st.Mode().IsRegular():
+		w.skip(p, "symbolic link to something not a regular file")
+	case !importable(name):
+		w.skip(p, "not a .md, .markdown, .html, .htm or .txt file")
+	default:
+		w.file(p, target)
+	}
+	return nil
 }
 
 func importable(name string) bool {
@@ -128,9 +244,12 @@ type prepared struct {
 // again. Files are parsed in parallel and written in order, each article in
 // its own transaction. A file that fails is reported and the import goes on.
 func (p *Pipeline) Import(ctx context.Context, paths []string, opts ImportOptions) (*ImportReport, error) {
-	files, err := ImportFiles(paths)
+	files, skipped, err := ListImport(paths)
 	if err != nil {
 		return nil, err
+	}
+	for _, sk := range skipped {
+		p.log.Info("import skips a file", "file", sk.File, "reason", sk.Reason)
 	}
 	if opts.TimeZone == "" {
 		opts.TimeZone = "Asia/Shanghai"
@@ -146,7 +265,7 @@ func (p *Pipeline) Import(ctx context.Context, paths []string, opts ImportOption
 		// 8 parsers on 2 CPUs imported about 10% slower than 2).
 		workers = runtime.GOMAXPROCS(0)
 	}
-	rep := &ImportReport{Files: len(files), PerSource: map[string]int{}}
+	rep := &ImportReport{Files: len(files), Skipped: skipped, PerSource: map[string]int{}}
 	sources := map[string]archive.Source{}
 
 	// Workers prepare files; results come back in file order through one
