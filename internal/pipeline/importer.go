@@ -118,8 +118,8 @@ func ListImport(paths []string) ([]string, []SkippedFile, error) {
 // importWalk walks one import root, following symbolic links that stay
 // inside it.
 type importWalk struct {
-	root    string          // the root's real, absolute path
-	visited map[string]bool // real paths of the directories walked
+	root    string            // the root's real, absolute path
+	visited map[string]bool   // real paths of the directories walked
 	seen    map[string]string // real path -> path of each file listed
 	files   []string
 	skipped []SkippedFile
