@@ -534,6 +534,16 @@ func (p *Pipeline) prepareFile(ctx context.Context, file string, opts ImportOpti
 		pr.err = err
 		return pr
 	}
+	// A file taken in before is skipped on its hash alone, before any
+	// parsing or sanitizing: a re-import then costs a read and a hash.
+	hash := blob.Hash(data)
+	if done, err := p.store.HasImportedFile(ctx, hash); err != nil {
+		pr.err = err
+		return pr
+	} else if done {
+		pr.skip = true
+		return pr
+	}
 	kind := mirror.Sniff(file, data)
 	switch strings.ToLower(filepath.Ext(file)) {
 	case ".md", ".markdown":
@@ -586,7 +596,6 @@ func (p *Pipeline) prepareFile(ctx context.Context, file string, opts ImportOpti
 		return pr
 	}
 	abs, _ := filepath.Abs(file)
-	hash := blob.Hash(data)
 	done, err := p.store.HasCapture(ctx, pr.url, hash)
 	if err != nil {
 		pr.err = err

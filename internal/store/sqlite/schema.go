@@ -339,4 +339,10 @@ CREATE INDEX watch_events_article ON watch_events(article_id, at);
 	`
 ALTER TABLE sources ADD COLUMN render TEXT NOT NULL DEFAULT 'auto';
 `,
+	// 11: an import skips a file it took in before by the file's hash
+	// alone, before parsing it: every imported file is a capture whose
+	// final URL is file://, and this partial index finds them by body hash.
+	`
+CREATE INDEX captures_file_hash ON captures(body_hash) WHERE final_url LIKE 'file://%' AND error = '';
+`,
 }
