@@ -345,4 +345,39 @@ ALTER TABLE sources ADD COLUMN render TEXT NOT NULL DEFAULT 'auto';
 	`
 CREATE INDEX captures_file_hash ON captures(body_hash) WHERE final_url LIKE 'file://%' AND error = '';
 `,
+	// 12: listings deep in the archive. article_days counts the articles
+	// of each source (0: none) per UTC day of sort_at, and of all sources
+	// under source_id -1, kept by triggers, so the total of a listing and
+	// the page at any offset are found by summing a few thousand counts
+	// and skipping within one day, instead of counting or stepping over
+	// every article before it.
+	`
+CREATE TABLE article_days (
+	source_id INTEGER NOT NULL,
+	day       INTEGER NOT NULL,
+	n         INTEGER NOT NULL,
+	PRIMARY KEY (source_id, day)
+) WITHOUT ROWID;
+INSERT INTO article_days (source_id, day, n)
+	SELECT COALESCE(source_id, 0), sort_at / 86400000, count(*) FROM articles GROUP BY 1, 2;
+INSERT INTO article_days (source_id, day, n)
+	SELECT -1, sort_at / 86400000, count(*) FROM articles GROUP BY 2;
+CREATE TRIGGER articles_days_insert AFTER INSERT ON articles BEGIN
+	INSERT INTO article_days (source_id, day, n) VALUES (COALESCE(NEW.source_id, 0), NEW.sort_at / 86400000, 1)
+		ON CONFLICT (source_id, day) DO UPDATE SET n = n + 1;
+	INSERT INTO article_days (source_id, day, n) VALUES (-1, NEW.sort_at / 86400000, 1)
+		ON CONFLICT (source_id, day) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER articles_days_delete AFTER DELETE ON articles BEGIN
+	UPDATE article_days SET n = n - 1 WHERE source_id IN (COALESCE(OLD.source_id, 0), -1) AND day = OLD.sort_at / 86400000;
+END;
+CREATE TRIGGER articles_days_update AFTER UPDATE OF sort_at, source_id ON articles
+	WHEN OLD.sort_at / 86400000 IS NOT NEW.sort_at / 86400000 OR OLD.source_id IS NOT NEW.source_id BEGIN
+	UPDATE article_days SET n = n - 1 WHERE source_id IN (COALESCE(OLD.source_id, 0), -1) AND day = OLD.sort_at / 86400000;
+	INSERT INTO article_days (source_id, day, n) VALUES (COALESCE(NEW.source_id, 0), NEW.sort_at / 86400000, 1)
+		ON CONFLICT (source_id, day) DO UPDATE SET n = n + 1;
+	INSERT INTO article_days (source_id, day, n) VALUES (-1, NEW.sort_at / 86400000, 1)
+		ON CONFLICT (source_id, day) DO UPDATE SET n = n + 1;
+END;
+`,
 }
