@@ -336,3 +336,44 @@ func TestIndexMergingLeftOffIsTurnedBackOnByOpen(t *testing.T) {
 		t.Fatalf("article written with merging off not found: %v", got)
 	}
 }
+
+// TestAFrequentTermIsListedMostRecentlyArchivedFirstWithAnEstimate: with
+// the threshold lowered, a term in most articles is answered without
+// ranking (most recently archived first, the filters kept, an estimated
+// total), while a rare term is still ranked and counted exactly.
+func TestAFrequentTermIsListedMostRecentlyArchivedFirstWithAnEstimate(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	s.frequentHits = 50
+	pub := time.Date(2023, 2, 28, 0, 0, 0, 0, time.UTC)
+	src, err := s.EnsureSource(ctx, &archive.Source{Kind: archive.KindImport, FeedURL: "import:x", Title: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ws []*store.ArticleWrite
+	for i := range 200 {
+		body := "中国 国的 的新"
+		if i%10 == 0 {
+			body = "罕见 见词"
+		}
+		w := indexed(fmt.Sprintf("https://e.com/%d", i), "t", "x", "t", body, pub.Add(time.Duration(-i)*time.Hour))
+		if i%2 == 0 {
+			w.Article.SourceID = src.ID
+		}
+		ws = append(ws, w)
+	}
+	if _, err := s.SaveArticles(ctx, ws); err != nil {
+		t.Fatal(err)
+	}
+	got, total := searchURLs(t, s, store.SearchQuery{Match: phrase("中国"), Limit: 3})
+	if want := []string{"https://e.com/199", "https://e.com/198", "https://e.com/197"}; !reflect.DeepEqual(got, want) || total != 180 {
+		t.Errorf("frequent term: %v, total %d; want %v, 180", got, total, want)
+	}
+	got, _ = searchURLs(t, s, store.SearchQuery{Match: phrase("中国"), Limit: 2, Offset: 1, SourceIDs: []int64{src.ID}})
+	if want := []string{"https://e.com/196", "https://e.com/194"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("frequent term in one source, second page: %v, want %v", got, want)
+	}
+	if got, total = searchURLs(t, s, store.SearchQuery{Match: phrase("罕见"), Limit: 50}); len(got) != 20 || total != 20 {
+		t.Errorf("rare term: %d hits, total %d; want 20, 20", len(got), total)
+	}
+}

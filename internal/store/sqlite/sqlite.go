@@ -30,6 +30,9 @@ type Store struct {
 	// instead of in SQLite's busy handler, which sleeps for milliseconds
 	// between tries and made concurrent checks wait on each other.
 	checkMu sync.Mutex
+	// frequentHits is the estimated number of hits above which a search
+	// is not ranked (see searchFrequent); tests lower it.
+	frequentHits int
 }
 
 // Open opens (creating if needed) the database file at path and brings its
@@ -52,7 +55,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxOpenConns(4)
 	db.SetMaxIdleConns(4)
 	db.SetConnMaxIdleTime(0)
-	s := &Store{db: db}
+	s := &Store{db: db, frequentHits: frequentHits}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
