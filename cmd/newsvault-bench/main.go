@@ -36,7 +36,8 @@ data found at ../shared/data (or $` + shareddata.EnvVar + `):
   publish  a full and an incremental publish of a large archive (static site, markdown)
   stories  story assignment cost at 45,000 articles, and re-clustering them
 
-  watch    re-checks per second, and picking due checks among millions`,
+  watch    re-checks per second, and picking due checks among millions
+  scale    archives of 100,000 and 1,000,000 articles: import, size, search, listing`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
@@ -46,6 +47,6 @@ data found at ../shared/data (or $` + shareddata.EnvVar + `):
 	cli.Bind(root, cfg)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return cli.UsageError{Err: err} })
 	root.AddCommand(newBenchImportCmd(cfg), newBenchSearchCmd(cfg), newBenchLoadCmd(cfg), newEvalCmd(cfg), newBenchPublishCmd(cfg),
-		newBenchStoriesCmd(cfg), newBenchWatchCmd(cfg))
+		newBenchStoriesCmd(cfg), newBenchWatchCmd(cfg), newBenchScaleCmd(cfg))
 	return root
 }
