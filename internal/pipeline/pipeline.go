@@ -43,6 +43,9 @@ type Store interface {
 	FeedListing(ctx context.Context, sourceID int64, urls []string, now time.Time) ([]int64, error)
 	// OptimizeIndex compacts the search index after bulk writes.
 	OptimizeIndex(ctx context.Context) error
+	// MergeIndex does about pages leaf pages of incremental merging of
+	// the search index.
+	MergeIndex(ctx context.Context, pages int) error
 	// SetIndexMerging stops (and resumes) merging the search index as
 	// writes go, for the length of a bulk import.
 	SetIndexMerging(ctx context.Context, on bool) error

@@ -364,6 +364,21 @@ func (s *Store) OptimizeIndex(ctx context.Context) error {
 	return nil
 }
 
+// MergeIndex does incremental merge work on the search index, at most
+// about pages leaf pages written, merging levels that hold several
+// segments (FTS5's 'merge' command). An import passes a budget
+// proportional to the index it added, so the merge at its end costs in
+// proportion to the new data, not to the archive.
+func (s *Store) MergeIndex(ctx context.Context, pages int) error {
+	if pages <= 0 {
+		return nil
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO articles_fts (articles_fts, rank) VALUES ('merge', ?)`, pages); err != nil {
+		return fmt.Errorf("merge search index: %w", err)
+	}
+	return nil
+}
+
 // SetIndexMerging turns on or off the merging of search index segments
 // that FTS5 does as writes go (its automerge setting). A bulk import turns
 // it off and calls OptimizeIndex at the end, which merges everything once

@@ -377,3 +377,36 @@ func TestAFrequentTermIsListedMostRecentlyArchivedFirstWithAnEstimate(t *testing
 		t.Errorf("rare term: %d hits, total %d; want 20, 20", len(got), total)
 	}
 }
+
+// TestMergeIndexKeepsEveryEntry: segments written with merging off are
+// merged by a budget of pages, and every article is still found.
+func TestMergeIndexKeepsEveryEntry(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	if err := s.SetIndexMerging(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	pub := time.Date(2023, 2, 28, 0, 0, 0, 0, time.UTC)
+	for i := range 40 { // one segment each
+		if _, err := s.SaveArticle(ctx, indexed(fmt.Sprintf("https://e.com/%d", i), "t", "x", "t", "合并 并测 测试", pub)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	segments := func() int {
+		var n int
+		if err := s.db.QueryRowContext(ctx, `SELECT count(DISTINCT segid) FROM articles_fts_idx`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := segments()
+	if err := s.MergeIndex(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	if after := segments(); after >= before {
+		t.Errorf("segments %d before merging, %d after", before, after)
+	}
+	if got, n := searchURLs(t, s, store.SearchQuery{Match: phrase("合并", "并测"), Limit: 100}); n != 40 || len(got) != 40 {
+		t.Errorf("after merging: %d hits of 40", n)
+	}
+}
