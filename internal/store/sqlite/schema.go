@@ -383,8 +383,8 @@ END;
 	// 13: a query of one CJK character is a prefix query ("港"*) over
 	// every bigram it starts, which FTS5 answered by merging the doclists of
 	// thousands of terms, all of them, whatever the LIMIT: 285 ms at 5,000
-	// articles, seconds at a million. A prefix index of 3 bytes (one CJK
-	// character) makes it one doclist that a newest-first page can stop
+	// articles, seconds at a million. A prefix index of one character (FTS5
+	// counts prefixes in characters) makes it one doclist that a page can stop
 	// reading early. The contentless index cannot be copied: it is created
 	// empty and the 'reindex' flag makes Open rebuild it from the stored
 	// texts (once; a rebuild cut short is redone at the next Open).
@@ -393,7 +393,7 @@ DROP TABLE articles_fts;
 CREATE VIRTUAL TABLE articles_fts USING fts5(
 	body, title,
 	content = '', contentless_delete = 1,
-	tokenize = 'ascii', prefix = '3'
+	tokenize = 'ascii', prefix = '1'
 );
 CREATE TABLE store_flags (k TEXT PRIMARY KEY) WITHOUT ROWID;
 INSERT INTO store_flags (k) SELECT 'reindex' WHERE EXISTS (SELECT 1 FROM articles WHERE version_id IS NOT NULL);
