@@ -39,7 +39,8 @@ data found at ../shared/data (or $` + shareddata.EnvVar + `):
   render   rendered captures per minute, peak browser memory, --render auto on plain pages
   site-search  the static site's search index: recall and bytes per query
   queue    archiving throughput with 1, 2, 4 worker processes; how soon a
-           due job starts among a million queued re-checks`,
+           due job starts among a million queued re-checks
+  scale    archives of 100,000 and 1,000,000 articles: import, size, search, listing`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
@@ -49,6 +50,7 @@ data found at ../shared/data (or $` + shareddata.EnvVar + `):
 	cli.Bind(root, cfg)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return cli.UsageError{Err: err} })
 	root.AddCommand(newBenchImportCmd(cfg), newBenchSearchCmd(cfg), newBenchLoadCmd(cfg), newEvalCmd(cfg), newBenchPublishCmd(cfg),
-		newBenchStoriesCmd(cfg), newBenchWatchCmd(cfg), newBenchRenderCmd(cfg), newBenchSiteSearchCmd(cfg), newBenchQueueCmd(cfg))
+		newBenchStoriesCmd(cfg), newBenchWatchCmd(cfg), newBenchRenderCmd(cfg), newBenchSiteSearchCmd(cfg), newBenchQueueCmd(cfg),
+		newBenchScaleCmd(cfg))
 	return root
 }

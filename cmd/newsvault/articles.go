@@ -162,11 +162,14 @@ import is resumed by running it again. Failed files are listed at the end.`,
 			if err != nil {
 				return err
 			}
+			for _, f := range rep.Skipped {
+				fmt.Fprintf(cmd.ErrOrStderr(), "skipped %s: %s\n", f.File, f.Reason)
+			}
 			for _, f := range rep.Failed {
 				fmt.Fprintf(cmd.ErrOrStderr(), "failed  %v\n", f)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "imported %d files in %s: %d new articles, %d new versions, %d unchanged, %d failed\n",
-				rep.Files, time.Since(start).Round(time.Millisecond), rep.NewArticles, rep.NewVersions, rep.Unchanged, len(rep.Failed))
+			fmt.Fprintf(cmd.OutOrStdout(), "imported %d files in %s: %d new articles, %d new versions, %d unchanged, %d failed, %d skipped\n",
+				rep.Files, time.Since(start).Round(time.Millisecond), rep.NewArticles, rep.NewVersions, rep.Unchanged, len(rep.Failed), len(rep.Skipped))
 			if len(rep.Failed) > 0 || failed > 0 {
 				return fmt.Errorf("%d of %d files and %d WARC records could not be imported", len(rep.Failed), rep.Files, failed)
 			}

@@ -2,34 +2,26 @@ package mirror
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
 )
 
-// The front-matter reader understands the YAML subset Jekyll mirrors write:
+// The front matter is YAML, read with gopkg.in/yaml.v3 into a node tree (no
+// alias is ever expanded, so a "billion laughs" block costs what it
+// weighs). Only the top-level mapping is interpreted:
 //
-//   - "key: value" lines at column 0; blank lines and # comments;
-//   - plain scalars (trailing " #comment" removed, continuation lines folded
-//     with a space), 'single-quoted' ('' is a quote) and "double-quoted"
-//     strings with the YAML escapes (\" \\ \/ \n \t \uXXXX …);
-//   - flow lists [ a, "b", 'c' ] (not nested), also across lines;
-//   - block lists ("- item" lines under a key with no value);
-//   - | and > block scalars (indentation stripped, lines joined with "\n"
-//     or " ");
-//   - anything else indented under a key (nested maps, flow maps) is kept as
-//     raw text only.
+//   - a scalar (plain, quoted over any number of lines, | or > block) is its
+//     decoded text;
+//   - a sequence of scalars (flow or block) is a list, and its raw text;
+//   - anything else (nested maps, aliases) is kept as raw text only.
 
-// frontEntry is one top-level key with its value text and the indented or
-// "- " lines that follow it.
-type frontEntry struct {
-	line  int
-	key   string
-	value []byte
-	cont  [][]byte
-	block bool // value is a | or > block scalar
-}
+// maxFrontMatter bounds the front matter a file may carry; Jekyll headers
+// are a few hundred bytes.
+const maxFrontMatter = 64 << 10
 
 // frontValue is an interpreted front-matter value.
 type frontValue struct {
@@ -39,374 +31,120 @@ type frontValue struct {
 	list   []string // items of a flow or block list (non-nil for lists)
 }
 
-// frontParser groups front-matter lines into entries as they are read.
-type frontParser struct {
-	entries []frontEntry
-}
-
-func (p *frontParser) add(lineNo int, line []byte) *ParseError {
-	trimmed := bytes.TrimLeft(line, " \t")
-	indented := len(trimmed) < len(line)
-	var cur *frontEntry
-	if n := len(p.entries); n > 0 {
-		cur = &p.entries[n-1]
+// parseFront reads the front-matter block src, whose first line is line
+// firstLine of the file, into its top-level values; later keys replace
+// earlier ones.
+func parseFront(src []byte, firstLine int) (map[string]frontValue, *ParseError) {
+	if len(src) > maxFrontMatter {
+		return nil, &ParseError{Line: firstLine, Reason: fmt.Sprintf("front matter longer than %d bytes", maxFrontMatter)}
 	}
-	if cur != nil && cur.block && (indented || len(trimmed) == 0) {
-		cur.cont = append(cur.cont, line)
-		return nil
-	}
-	if len(trimmed) == 0 || trimmed[0] == '#' {
-		return nil
-	}
-	if indented || (trimmed[0] == '-' && (len(trimmed) == 1 || trimmed[1] == ' ' || trimmed[1] == '\t')) {
-		if cur == nil {
-			return &ParseError{Line: lineNo, Reason: "front matter: indented line before any key"}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		line, msg := yamlErrorLine(err)
+		if line > 0 {
+			line += firstLine - 1
+		} else {
+			line = firstLine
 		}
-		cur.cont = append(cur.cont, line)
-		return nil
+		return nil, &ParseError{Line: line, Reason: "front matter: " + msg}
 	}
-	key, value, ok := splitKey(line)
-	if !ok {
-		return &ParseError{Line: lineNo, Reason: fmt.Sprintf("front matter: expected \"key: value\", got %q", clip(line))}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return nil, &ParseError{Line: firstLine - 1, Reason: "front matter holds no key: value line"}
 	}
-	block := len(value) > 0 && (value[0] == '|' || value[0] == '>')
-	p.entries = append(p.entries, frontEntry{line: lineNo, key: key, value: value, block: block})
-	return nil
-}
-
-// splitKey splits "key: value" at the first colon followed by a blank or the
-// end of the line.
-func splitKey(line []byte) (key string, value []byte, ok bool) {
-	for i, c := range line {
-		if c != ':' || (i+1 < len(line) && line[i+1] != ' ' && line[i+1] != '\t') {
-			continue
-		}
-		k := bytes.TrimSpace(line[:i])
-		if len(k) == 0 {
-			return "", nil, false
-		}
-		return string(k), bytes.TrimSpace(line[i+1:]), true
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, &ParseError{Line: firstLine + root.Line - 1, Reason: fmt.Sprintf("front matter: expected \"key: value\" lines, got %q", clip([]byte(firstLineOf(src, root.Line))))}
 	}
-	return "", nil, false
-}
-
-// values interprets every entry; later keys replace earlier ones.
-func (p *frontParser) values() (map[string]frontValue, *ParseError) {
-	out := make(map[string]frontValue, len(p.entries))
-	for i := range p.entries {
-		v, reason := p.entries[i].interpret()
-		if reason != "" {
-			return nil, &ParseError{Line: p.entries[i].line, Reason: fmt.Sprintf("front matter %q: %s", p.entries[i].key, reason)}
+	if len(root.Content) == 0 {
+		return nil, &ParseError{Line: firstLine - 1, Reason: "front matter holds no key: value line"}
+	}
+	lines := bytes.Split(src, []byte("\n"))
+	out := make(map[string]frontValue, len(root.Content)/2)
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		key := k.Value
+		if k.Kind != yaml.ScalarNode {
+			key = strings.TrimSpace(firstLineOf(src, k.Line))
 		}
-		out[p.entries[i].key] = v
+		// The raw text of a value runs from where it starts to the line
+		// before the next key.
+		endLine := len(lines) + 1
+		if i+2 < len(root.Content) {
+			endLine = root.Content[i+2].Line
+		}
+		fv := frontValue{line: firstLine + k.Line - 1}
+		switch {
+		case v.Kind == yaml.ScalarNode:
+			fv.scalar, fv.text = true, v.Value
+			if v.Tag == "!!null" && (v.Value == "" || v.Value == "~" || v.Value == "null") {
+				fv.text = ""
+			}
+		case v.Kind == yaml.SequenceNode:
+			fv.text = rawValue(lines, v, endLine)
+			fv.list = make([]string, 0, len(v.Content))
+			for _, item := range v.Content {
+				if item.Kind != yaml.ScalarNode {
+					return nil, &ParseError{Line: firstLine + item.Line - 1, Reason: fmt.Sprintf("front matter %q: nested lists and maps in a list are not supported", key)}
+				}
+				fv.list = append(fv.list, item.Value)
+			}
+		default:
+			fv.text = rawValue(lines, v, endLine)
+		}
+		out[key] = fv
 	}
 	return out, nil
 }
 
-// joined is the value and its continuation lines, trimmed and joined with a
-// space (how YAML folds multi-line flow scalars).
-func (e *frontEntry) joined() []byte {
-	if len(e.cont) == 0 {
-		return e.value
+// rawValue is the source text of v, which ends before line endLine (both
+// 1-based): its lines trimmed, joined with a space for a flow collection
+// (as YAML folds it) and with "\n" otherwise.
+func rawValue(lines [][]byte, v *yaml.Node, endLine int) string {
+	start := v.Line - 1
+	if start < 0 || start >= len(lines) {
+		return ""
 	}
-	parts := make([][]byte, 0, 1+len(e.cont))
-	parts = append(parts, e.value)
-	for _, c := range e.cont {
-		parts = append(parts, bytes.TrimSpace(c))
-	}
-	return bytes.Join(parts, []byte(" "))
-}
-
-func (e *frontEntry) interpret() (frontValue, string) {
-	v := frontValue{line: e.line}
-	switch {
-	case len(e.value) == 0 && len(e.cont) == 0:
-		v.scalar = true
-	case len(e.value) == 0:
-		raw := make([]string, len(e.cont))
-		isList := true
-		for i, c := range e.cont {
-			t := bytes.TrimSpace(c)
-			raw[i] = string(t)
-			if len(t) == 0 || t[0] != '-' || (len(t) > 1 && t[1] != ' ' && t[1] != '\t') {
-				isList = false
-			}
+	var parts []string
+	for l := start; l < endLine-1 && l < len(lines); l++ {
+		line := lines[l]
+		if l == start && v.Column-1 <= len(line) {
+			line = line[v.Column-1:]
 		}
-		v.text = strings.Join(raw, "\n")
-		if !isList {
-			return v, "" // a nested map: kept as raw text
-		}
-		v.list = make([]string, 0, len(raw))
-		for _, item := range raw {
-			s, reason := scalarItem(bytes.TrimSpace([]byte(item[1:])))
-			if reason != "" {
-				return v, reason
-			}
-			v.list = append(v.list, s)
-		}
-	case e.block:
-		v.scalar = true
-		v.text = blockScalar(e.value, e.cont)
-	case e.value[0] == '"' || e.value[0] == '\'':
-		s, reason := scalarItem(e.joined())
-		if reason != "" {
-			return v, reason
-		}
-		v.scalar, v.text = true, s
-	case e.value[0] == '[':
-		full := e.joined()
-		list, reason := flowList(full)
-		if reason != "" {
-			return v, reason
-		}
-		v.text, v.list = string(full), list
-	case e.value[0] == '{':
-		v.text = string(e.joined())
-	default:
-		v.scalar, v.text = true, plainScalar(e.joined())
-	}
-	return v, ""
-}
-
-// scalarItem decodes a quoted or plain scalar that must fill all of s (up
-// to a comment).
-func scalarItem(s []byte) (string, string) {
-	if len(s) == 0 || (s[0] != '"' && s[0] != '\'') {
-		return plainScalar(s), ""
-	}
-	var (
-		out    string
-		rest   []byte
-		reason string
-	)
-	if s[0] == '"' {
-		out, rest, reason = doubleQuoted(s)
-	} else {
-		out, rest, reason = singleQuoted(s)
-	}
-	if reason != "" {
-		return "", reason
-	}
-	if rest = bytes.TrimSpace(rest); len(rest) > 0 && rest[0] != '#' {
-		return "", fmt.Sprintf("unexpected %q after the closing quote", clip(rest))
-	}
-	return out, ""
-}
-
-// plainScalar trims s and drops a trailing " #comment".
-func plainScalar(s []byte) string {
-	for i := 1; i < len(s); i++ {
-		if s[i] == '#' && (s[i-1] == ' ' || s[i-1] == '\t') {
-			s = s[:i]
-			break
-		}
-	}
-	return string(bytes.TrimSpace(s))
-}
-
-// doubleQuoted decodes the double-quoted string s starts with and returns
-// what follows the closing quote.
-func doubleQuoted(s []byte) (string, []byte, string) {
-	var b strings.Builder
-	for i := 1; i < len(s); {
-		c := s[i]
-		switch {
-		case c == '"':
-			return b.String(), s[i+1:], ""
-		case c != '\\':
-			j := i + 1
-			for j < len(s) && s[j] != '"' && s[j] != '\\' {
-				j++
-			}
-			b.Write(s[i:j])
-			i = j
+		t := strings.TrimSpace(string(line))
+		if t == "" || strings.HasPrefix(t, "#") {
 			continue
 		}
-		if i+1 >= len(s) {
-			break
-		}
-		esc := s[i+1]
-		i += 2
-		if r, ok := simpleEscape(esc); ok {
-			b.WriteRune(r)
-			continue
-		}
-		var width int
-		switch esc {
-		case 'x':
-			width = 2
-		case 'u':
-			width = 4
-		case 'U':
-			width = 8
-		default:
-			return "", nil, fmt.Sprintf("unknown escape \\%c in a double-quoted string", esc)
-		}
-		if i+width > len(s) {
-			return "", nil, fmt.Sprintf("short \\%c escape in a double-quoted string", esc)
-		}
-		n, err := strconv.ParseUint(string(s[i:i+width]), 16, 32)
-		if err != nil || !utf8.ValidRune(rune(n)) {
-			return "", nil, fmt.Sprintf("bad \\%c%s escape in a double-quoted string", esc, s[i:i+width])
-		}
-		b.WriteRune(rune(n))
-		i += width
+		parts = append(parts, t)
 	}
-	return "", nil, "unterminated double-quoted string"
+	sep := "\n"
+	if v.Style&yaml.FlowStyle != 0 {
+		sep = " "
+	}
+	return strings.Join(parts, sep)
 }
 
-// simpleEscape decodes YAML's one-character escapes.
-func simpleEscape(c byte) (rune, bool) {
-	switch c {
-	case '0':
-		return 0, true
-	case 'a':
-		return '\a', true
-	case 'b':
-		return '\b', true
-	case 't', '\t':
-		return '\t', true
-	case 'n':
-		return '\n', true
-	case 'v':
-		return '\v', true
-	case 'f':
-		return '\f', true
-	case 'r':
-		return '\r', true
-	case 'e':
-		return 0x1b, true
-	case ' ', '"', '/', '\\':
-		return rune(c), true
-	case 'N':
-		return 0x85, true
-	case '_':
-		return 0xa0, true
-	case 'L':
-		return 0x2028, true
-	case 'P':
-		return 0x2029, true
+func firstLineOf(src []byte, line int) string {
+	lines := bytes.SplitN(src, []byte("\n"), line+1)
+	if line < 1 || line > len(lines) {
+		return ""
 	}
-	return 0, false
+	return string(bytes.TrimRight(lines[line-1], "\r"))
 }
 
-// singleQuoted decodes the single-quoted string s starts with.
-func singleQuoted(s []byte) (string, []byte, string) {
-	var b strings.Builder
-	for i := 1; i < len(s); i++ {
-		if s[i] != '\'' {
-			b.WriteByte(s[i])
-			continue
-		}
-		if i+1 < len(s) && s[i+1] == '\'' {
-			b.WriteByte('\'')
-			i++
-			continue
-		}
-		return b.String(), s[i+1:], ""
+// yamlErrorLine splits "yaml: line N: message" into N and the message.
+func yamlErrorLine(err error) (int, string) {
+	msg := err.Error()
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
 	}
-	return "", nil, "unterminated single-quoted string"
-}
-
-// flowList decodes "[ a, 'b', "c" ]".
-func flowList(s []byte) ([]string, string) {
-	items := []string{}
-	i := 1
-	skip := func() {
-		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
-			i++
-		}
-	}
-	for {
-		skip()
-		if i >= len(s) {
-			return nil, "unterminated flow list"
-		}
-		switch c := s[i]; c {
-		case ']':
-			i++
-			if rest := bytes.TrimSpace(s[i:]); len(rest) > 0 && rest[0] != '#' {
-				return nil, fmt.Sprintf("unexpected %q after the flow list", clip(rest))
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if i := strings.IndexByte(rest, ':'); i > 0 {
+			if n, err := strconv.Atoi(rest[:i]); err == nil {
+				return n, strings.TrimSpace(rest[i+1:])
 			}
-			return items, ""
-		case ',':
-			i++ // an empty item, or a trailing comma
-			continue
-		case '[', '{':
-			return nil, "nested flow collections are not supported"
-		case '"', '\'':
-			var (
-				item, rest []byte
-				out        string
-				reason     string
-			)
-			item = s[i:]
-			if c == '"' {
-				out, rest, reason = doubleQuoted(item)
-			} else {
-				out, rest, reason = singleQuoted(item)
-			}
-			if reason != "" {
-				return nil, reason
-			}
-			items = append(items, out)
-			i = len(s) - len(rest)
-		default:
-			j := i
-			for j < len(s) && s[j] != ',' && s[j] != ']' {
-				j++
-			}
-			items = append(items, plainScalar(s[i:j]))
-			i = j
-		}
-		skip()
-		if i < len(s) && s[i] != ',' && s[i] != ']' {
-			return nil, fmt.Sprintf("expected , or ] in a flow list, got %q", clip(s[i:]))
-		}
-		if i < len(s) && s[i] == ',' {
-			i++
 		}
 	}
-}
-
-// blockScalar decodes a | (literal) or > (folded) block scalar from its
-// indicator and indented lines. Chomping: "-" strips the final newline,
-// otherwise one newline is kept.
-func blockScalar(indicator []byte, lines [][]byte) string {
-	// Drop trailing blank lines and find the common indentation.
-	for len(lines) > 0 && len(bytes.TrimSpace(lines[len(lines)-1])) == 0 {
-		lines = lines[:len(lines)-1]
-	}
-	indent := -1
-	for _, l := range lines {
-		if len(bytes.TrimSpace(l)) == 0 {
-			continue
-		}
-		n := len(l) - len(bytes.TrimLeft(l, " \t"))
-		if indent < 0 || n < indent {
-			indent = n
-		}
-	}
-	var b strings.Builder
-	folded := indicator[0] == '>'
-	prevText := false
-	for i, l := range lines {
-		blank := len(bytes.TrimSpace(l)) == 0
-		switch {
-		case !folded && i > 0:
-			b.WriteByte('\n')
-		case folded && blank:
-			b.WriteByte('\n')
-		case folded && prevText:
-			b.WriteByte(' ')
-		}
-		if !blank {
-			b.Write(trimRightSpace(l[indent:]))
-		}
-		prevText = !blank
-	}
-	if len(lines) > 0 && !bytes.Contains(indicator, []byte("-")) {
-		b.WriteByte('\n')
-	}
-	return b.String()
+	return 0, msg
 }

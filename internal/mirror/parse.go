@@ -300,19 +300,11 @@ func parseJekyll(data []byte, off int) (parsed, *ParseError) {
 		}
 		next = n
 	}
-	var fm frontParser
 	lineNo := 2
 	for at := start; at < end; lineNo++ {
-		line, n, _ := lineAt(data, at)
-		if perr := fm.add(lineNo, line); perr != nil {
-			return parsed{}, perr
-		}
-		at = n
+		_, at, _ = lineAt(data, at)
 	}
-	if len(fm.entries) == 0 {
-		return parsed{}, &ParseError{Line: 1, Reason: "front matter holds no key: value line"}
-	}
-	values, perr := fm.values()
+	values, perr := parseFront(data[start:end], 2)
 	if perr != nil {
 		return parsed{}, perr
 	}

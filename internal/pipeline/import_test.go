@@ -549,3 +549,79 @@ func TestImportChild(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSymlinksInsideTheRootAreFollowedAndEverySkippedFileIsReported builds
+// a tree with links inside and outside the import root, a loop, a broken
+// link and files that are not articles.
+func TestSymlinksInsideTheRootAreFollowedAndEverySkippedFileIsReported(t *testing.T) {
+	base := t.TempDir()
+	root := filepath.Join(base, "root")
+	outside := filepath.Join(base, "outside")
+	for _, d := range []string{filepath.Join(root, "甲"), filepath.Join(root, "store"), filepath.Join(root, ".git"), outside} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	article := func(n int) []byte {
+		return []byte(fmt.Sprintf("<!--1600000000000-->\n[文章%d](https://example.com/a/%d)\n------\n\n<p>正文%d。</p>\n", n, n, n))
+	}
+	write := func(path string, data []byte) {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := func(target, path string) {
+		if err := os.Symlink(target, path); err != nil {
+			t.Skipf("symbolic links unavailable: %v", err)
+		}
+	}
+	write(filepath.Join(root, "甲", "1.md"), article(1))
+	write(filepath.Join(root, "store", "2.md"), article(2))
+	write(filepath.Join(outside, "3.md"), article(3))
+	write(filepath.Join(root, "甲", "notes.pdf"), []byte("%PDF"))
+	write(filepath.Join(root, ".git", "x.md"), article(4))
+	write(filepath.Join(root, ".git", "5.md"), article(5))
+	link(filepath.Join("..", ".git", "5.md"), filepath.Join(root, "甲", "five.md"))    // inside: followed
+	link(filepath.Join("..", "store", "2.md"), filepath.Join(root, "甲", "linked.md")) // inside, a second name
+	link(filepath.Join(outside, "3.md"), filepath.Join(root, "甲", "escape.md"))       // outside: skipped
+	link(outside, filepath.Join(root, "甲", "outdir"))                                 // outside dir: skipped
+	link(root, filepath.Join(root, "store", "loop"))                                  // a loop: skipped
+	link(filepath.Join(root, "nowhere.md"), filepath.Join(root, "甲", "broken.md"))    // broken: skipped
+
+	ctx := context.Background()
+	e := newEnv(t, Options{})
+	rep, err := e.pipe.Import(ctx, []string{root}, ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.NewArticles != 3 || len(rep.Failed) != 0 {
+		t.Fatalf("report: %+v", rep)
+	}
+	if _, err := e.store.ArticleByURL(ctx, "https://example.com/a/5"); err != nil {
+		t.Errorf("a file linked from inside the root was not imported: %v", err)
+	}
+	if _, err := e.store.ArticleByURL(ctx, "https://example.com/a/3"); err == nil {
+		t.Error("a file outside the import root was imported through a symbolic link")
+	}
+	want := map[string]string{
+		filepath.Join(root, ".git"):           "hidden",
+		filepath.Join(root, "甲", "notes.pdf"): "not a .md",
+		filepath.Join(root, "甲", "escape.md"): "outside the import root",
+		filepath.Join(root, "甲", "outdir"):    "outside the import root",
+		filepath.Join(root, "甲", "broken.md"): "broken symbolic link",
+		filepath.Join(root, "store", "loop"):  "already walked",
+		filepath.Join(root, "甲", "linked.md"): "listed already",
+	}
+	got := map[string]string{}
+	for _, s := range rep.Skipped {
+		got[s.File] = s.Reason
+	}
+	for f, reason := range want {
+		if !strings.Contains(got[f], reason) {
+			t.Errorf("skipped %s: reason %q, want one containing %q", f, got[f], reason)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("skipped %d files, want %d: %v", len(got), len(want), got)
+	}
+}

@@ -53,7 +53,10 @@ type ImportReport struct {
 	NewVersions int
 	Unchanged   int // already in the archive (a re-import)
 	Failed      []ImportError
+	Skipped     []SkippedFile  // files under the roots not taken in, and why
 	PerSource   map[string]int // files taken in (new, changed or unchanged) per source name
+
+	indexBytes int64 // search index text of the new versions
 }
 
 // ImportError names a file that could not be imported and why.
@@ -64,41 +67,156 @@ type ImportError struct {
 
 func (e ImportError) Error() string { return e.File + ": " + e.Err.Error() }
 
+// SkippedFile is a file (or directory) under an import root that an
+// import leaves out, and why.
+type SkippedFile struct {
+	File   string
+	Reason string
+}
+
 // ImportFiles lists the importable files under paths (files or directory
 // trees) in a stable order.
 func ImportFiles(paths []string) ([]string, error) {
+	files, _, err := ListImport(paths)
+	return files, err
+}
+
+// ListImport lists the importable files under paths (files or directory
+// trees) in a stable order, and every file or directory it leaves out with
+// the reason. Symbolic links inside a tree are followed when they lead to a
+// file or directory inside the same root (never outside it, and never
+// around a loop).
+func ListImport(paths []string) ([]string, []SkippedFile, error) {
 	var out []string
+	var skipped []SkippedFile
 	for _, root := range paths {
 		st, err := os.Stat(root)
 		if err != nil {
-			return nil, fmt.Errorf("import %s: %w", root, err)
+			return nil, nil, fmt.Errorf("import %s: %w", root, err)
 		}
 		if !st.IsDir() {
 			out = append(out, root)
 			continue
 		}
-		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			name := d.Name()
-			if path != root && strings.HasPrefix(name, ".") {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if d.Type().IsRegular() && importable(name) {
-				out = append(out, path)
-			}
-			return nil
-		})
+		real, err := filepath.EvalSymlinks(root)
 		if err != nil {
-			return nil, fmt.Errorf("import %s: %w", root, err)
+			return nil, nil, fmt.Errorf("import %s: %w", root, err)
 		}
+		if real, err = filepath.Abs(real); err != nil {
+			return nil, nil, fmt.Errorf("import %s: %w", root, err)
+		}
+		w := importWalk{root: real, visited: map[string]bool{}, seen: map[string]string{}}
+		if err := w.dir(root, real); err != nil {
+			return nil, nil, fmt.Errorf("import %s: %w", root, err)
+		}
+		out = append(out, w.files...)
+		skipped = append(skipped, w.skipped...)
 	}
 	sort.Strings(out)
-	return out, nil
+	sort.Slice(skipped, func(i, j int) bool { return skipped[i].File < skipped[j].File })
+	return out, skipped, nil
+}
+
+// importWalk walks one import root, following symbolic links that stay
+// inside it.
+type importWalk struct {
+	root    string            // the root's real, absolute path
+	visited map[string]bool   // real paths of the directories walked
+	seen    map[string]string // real path -> path of each file listed
+	files   []string
+	skipped []SkippedFile
+}
+
+func (w *importWalk) skip(path, reason string) {
+	w.skipped = append(w.skipped, SkippedFile{File: path, Reason: reason})
+}
+
+// dir walks the directory path, whose real path is real.
+func (w *importWalk) dir(path, real string) error {
+	if w.visited[real] {
+		w.skip(path, "directory already walked through another path (a symbolic link or a loop)")
+		return nil
+	}
+	w.visited[real] = true
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return err
+	}
+	for _, d := range entries {
+		name := d.Name()
+		p := filepath.Join(path, name)
+		if strings.HasPrefix(name, ".") {
+			if d.IsDir() {
+				w.skip(p, "hidden directory")
+			} else {
+				w.skip(p, "hidden file")
+			}
+			continue
+		}
+		mode := d.Type()
+		if mode&fs.ModeSymlink != 0 {
+			if err := w.link(p, name); err != nil {
+				return err
+			}
+			continue
+		}
+		switch {
+		case mode.IsDir():
+			if err := w.dir(p, filepath.Join(real, name)); err != nil {
+				return err
+			}
+		case !mode.IsRegular():
+			w.skip(p, "not a regular file ("+mode.Type().String()+")")
+		case !importable(name):
+			w.skip(p, "not a .md, .markdown, .html, .htm or .txt file")
+		default:
+			w.file(p, filepath.Join(real, name))
+		}
+	}
+	return nil
+}
+
+// file lists p, whose real path is real, unless it is listed already.
+func (w *importWalk) file(p, real string) {
+	if first, ok := w.seen[real]; ok {
+		w.skip(p, "same file as "+first+", listed already")
+		return
+	}
+	w.seen[real] = p
+	w.files = append(w.files, p)
+}
+
+// link follows the symbolic link p when it leads inside the root.
+func (w *importWalk) link(p, name string) error {
+	target, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		w.skip(p, "broken symbolic link")
+		return nil
+	}
+	if target, err = filepath.Abs(target); err != nil {
+		w.skip(p, "symbolic link: "+err.Error())
+		return nil
+	}
+	if rel, err := filepath.Rel(w.root, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		w.skip(p, "symbolic link to "+target+", outside the import root")
+		return nil
+	}
+	st, err := os.Stat(target)
+	if err != nil {
+		w.skip(p, "symbolic link: "+err.Error())
+		return nil
+	}
+	switch {
+	case st.IsDir():
+		return w.dir(p, target)
+	case !st.Mode().IsRegular():
+		w.skip(p, "symbolic link to something not a regular file")
+	case !importable(name):
+		w.skip(p, "not a .md, .markdown, .html, .htm or .txt file")
+	default:
+		w.file(p, target)
+	}
+	return nil
 }
 
 func importable(name string) bool {
@@ -128,9 +246,12 @@ type prepared struct {
 // again. Files are parsed in parallel and written in order, each article in
 // its own transaction. A file that fails is reported and the import goes on.
 func (p *Pipeline) Import(ctx context.Context, paths []string, opts ImportOptions) (*ImportReport, error) {
-	files, err := ImportFiles(paths)
+	files, skipped, err := ListImport(paths)
 	if err != nil {
 		return nil, err
+	}
+	for _, sk := range skipped {
+		p.log.Info("import skips a file", "file", sk.File, "reason", sk.Reason)
 	}
 	if opts.TimeZone == "" {
 		opts.TimeZone = "Asia/Shanghai"
@@ -146,7 +267,7 @@ func (p *Pipeline) Import(ctx context.Context, paths []string, opts ImportOption
 		// 8 parsers on 2 CPUs imported about 10% slower than 2).
 		workers = runtime.GOMAXPROCS(0)
 	}
-	rep := &ImportReport{Files: len(files), PerSource: map[string]int{}}
+	rep := &ImportReport{Files: len(files), Skipped: skipped, PerSource: map[string]int{}}
 	sources := map[string]archive.Source{}
 
 	// Workers prepare files; results come back in file order through one
@@ -255,19 +376,24 @@ func (p *Pipeline) Import(ctx context.Context, paths []string, opts ImportOption
 		}
 	}
 	if (rep.NewVersions >= optimizeAfter || bulk && rep.NewVersions > 0) && p.opts.Indexer != nil && ctx.Err() == nil {
-		// Many small index segments cost space and query time; merging
-		// them once after a bulk import brings the index back under the
-		// size of the text it indexes (0.94 of it at 45k articles).
-		if err := p.store.OptimizeIndex(ctx); err != nil {
-			p.log.Warn("compacting the search index failed; it stays usable", "err", err)
+		// The segments this import wrote are merged with work in
+		// proportion to them (twice the pages they take, an index being
+		// about the size of its text), not the whole index: merging it
+		// all cost 1.45× the import time into a 108k-article store and
+		// grew with the archive.
+		if err := p.store.MergeIndex(ctx, 2*int(rep.indexBytes/indexPage)+16); err != nil {
+			p.log.Warn("merging the search index failed; it stays usable", "err", err)
 		}
 	}
 	return rep, ctx.Err()
 }
 
-// optimizeAfter is how many new versions make an import compact the search
-// index when it ends, and how many files make it a bulk import that leaves
-// merging to that end.
+// indexPage is about how many bytes of index one FTS5 leaf page holds.
+const indexPage = 4000
+
+// optimizeAfter is how many new versions make an import merge the search
+// index segments it wrote when it ends, and how many files make it a bulk
+// import that leaves merging to that end.
 const optimizeAfter = 1000
 
 // importBatch is the most articles an import commits in one transaction.
@@ -351,6 +477,9 @@ func (p *Pipeline) saveBatch(ctx context.Context, batch []*prepared, sources map
 		}
 		if out.NewVersion {
 			rep.NewVersions++
+			if idx := writes[i].Index; idx != nil {
+				rep.indexBytes += int64(len(idx.Title) + len(idx.Body))
+			}
 		} else {
 			rep.Unchanged++
 		}
@@ -415,6 +544,16 @@ func (p *Pipeline) prepareFile(ctx context.Context, file string, opts ImportOpti
 		pr.err = err
 		return pr
 	}
+	// A file taken in before is skipped on its hash alone, before any
+	// parsing or sanitizing: a re-import then costs a read and a hash.
+	hash := blob.Hash(data)
+	if done, err := p.store.HasImportedFile(ctx, hash); err != nil {
+		pr.err = err
+		return pr
+	} else if done {
+		pr.skip = true
+		return pr
+	}
 	kind := mirror.Sniff(file, data)
 	switch strings.ToLower(filepath.Ext(file)) {
 	case ".md", ".markdown":
@@ -467,7 +606,6 @@ func (p *Pipeline) prepareFile(ctx context.Context, file string, opts ImportOpti
 		return pr
 	}
 	abs, _ := filepath.Abs(file)
-	hash := blob.Hash(data)
 	done, err := p.store.HasCapture(ctx, pr.url, hash)
 	if err != nil {
 		pr.err = err

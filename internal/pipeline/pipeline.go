@@ -28,6 +28,10 @@ type Store interface {
 	SaveArticles(ctx context.Context, ws []*store.ArticleWrite) ([]store.SaveResult, error)
 	SaveCapture(ctx context.Context, c *archive.Capture) (int64, error)
 	HasCapture(ctx context.Context, url, bodyHash string) (bool, error)
+	// HasImportedFile reports whether a file with this body hash was
+	// imported already (a successful capture whose final URL is file://),
+	// so a re-import skips it before parsing.
+	HasImportedFile(ctx context.Context, bodyHash string) (bool, error)
 	AssetByURL(ctx context.Context, url string) (archive.Asset, error)
 	ArticleByURL(ctx context.Context, url string) (archive.Article, error)
 	LatestHash(ctx context.Context, url string) (string, error)
@@ -39,6 +43,9 @@ type Store interface {
 	FeedListing(ctx context.Context, sourceID int64, urls []string, now time.Time) ([]int64, error)
 	// OptimizeIndex compacts the search index after bulk writes.
 	OptimizeIndex(ctx context.Context) error
+	// MergeIndex does about pages leaf pages of incremental merging of
+	// the search index.
+	MergeIndex(ctx context.Context, pages int) error
 	// SetIndexMerging stops (and resumes) merging the search index as
 	// writes go, for the length of a bulk import.
 	SetIndexMerging(ctx context.Context, on bool) error

@@ -115,6 +115,10 @@ type ArticleFilter struct {
 	Until    time.Time // published (or first seen) before
 	Limit    int       // default 50
 	Offset   int
+	// AfterID is a keyset cursor: list only the articles after this one in
+	// the newest-first order (sort time, then ID). 0: from the newest.
+	// Offset, if also set, counts from the cursor.
+	AfterID int64
 	// MinVersions, when above 1, keeps only articles with at least that
 	// many versions: 2 lists the edited ones.
 	MinVersions int

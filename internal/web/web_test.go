@@ -64,8 +64,9 @@ func get(t *testing.T, url string, into any) *http.Response {
 func TestArticlesAreListedNewestFirstAndPaginated(t *testing.T) {
 	f := newFixture(t)
 	var body struct {
-		Articles []articleJSON `json:"articles"`
-		Total    int           `json:"total"`
+		Articles   []articleJSON `json:"articles"`
+		Total      int           `json:"total"`
+		NextCursor string        `json:"next_cursor"`
 	}
 	resp := get(t, f.srv.URL+"/api/v1/articles?limit=2", &body)
 	if resp.StatusCode != 200 || body.Total != 3 || len(body.Articles) != 2 || body.Articles[0].Title != "第三篇" {
@@ -77,9 +78,20 @@ func TestArticlesAreListedNewestFirstAndPaginated(t *testing.T) {
 	if p := body.Articles[0].Published; p == nil || p.Format(time.RFC3339) != "2023-02-28T14:12:00+08:00" {
 		t.Errorf("published %v, want the original +08:00 time", p)
 	}
+	cursor := body.NextCursor
+	body.NextCursor = ""
 	get(t, f.srv.URL+"/api/v1/articles?limit=2&offset=2", &body)
-	if len(body.Articles) != 1 || body.Articles[0].Title != "第一篇" {
-		t.Errorf("second page: %+v", body.Articles)
+	if len(body.Articles) != 1 || body.Articles[0].Title != "第一篇" || body.NextCursor != "" {
+		t.Errorf("second page: %+v", body)
+	}
+	// The cursor of the first page leads to the same second page.
+	body.Articles = nil
+	get(t, f.srv.URL+"/api/v1/articles?limit=2&cursor="+cursor, &body)
+	if cursor == "" || len(body.Articles) != 1 || body.Articles[0].Title != "第一篇" {
+		t.Errorf("second page by cursor %q: %+v", cursor, body.Articles)
+	}
+	if resp := get(t, f.srv.URL+"/api/v1/articles?cursor=abc", nil); resp.StatusCode != 400 {
+		t.Errorf("a bad cursor: status %d, want 400", resp.StatusCode)
 	}
 	get(t, f.srv.URL+"/api/v1/articles?since=2023-02-27&source="+itoa(f.src.ID), &body)
 	if body.Total != 2 {

@@ -247,6 +247,7 @@ func (s *Store) Articles(ctx context.Context, f store.ArticleFilter) ([]archive.
 // CountArticles counts the articles a filter selects (ignoring Limit and
 // Offset).
 func (s *Store) CountArticles(ctx context.Context, f store.ArticleFilter) (int, error) {
+	f.AfterID = 0 // a count is of the whole listing, whichever page is shown
 	var args args
 	var n int
 	if err := s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM articles a `+filterWhere(f, &args), args...).Scan(&n); err != nil {
@@ -275,6 +276,10 @@ func filterWhere(f store.ArticleFilter, a *args) string {
 	}
 	if !f.Until.IsZero() {
 		q += ` AND a.sort_at < ` + a.add(f.Until.UnixMilli())
+	}
+	if f.AfterID != 0 {
+		id := a.add(f.AfterID)
+		q += ` AND (a.sort_at, a.id) < ((SELECT sort_at FROM articles WHERE id = ` + id + `), ` + id + `)`
 	}
 	if f.MinVersions > 1 {
 		q += ` AND a.version_count >= ` + a.add(f.MinVersions)

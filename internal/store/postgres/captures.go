@@ -181,3 +181,15 @@ func (s *Store) captureLinks(ctx context.Context, first, last int64) (map[int64]
 	}
 	return out, rows.Err()
 }
+
+// HasImportedFile reports whether a file with the given body hash was
+// imported already: a successful capture whose final URL is a file:// one.
+// The partial index captures_file_hash answers it.
+func (s *Store) HasImportedFile(ctx context.Context, bodyHash string) (bool, error) {
+	var found bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM captures WHERE body_hash = $1 AND final_url LIKE 'file://%' AND error = '')`, bodyHash).Scan(&found)
+	if err != nil {
+		return false, fmt.Errorf("has imported file %s: %w", bodyHash, err)
+	}
+	return found, nil
+}

@@ -308,4 +308,9 @@ CREATE TABLE copy_progress (
 	last_rowid bigint NOT NULL
 );
 `,
+	// 3: re-import recognises a file by its hash before parsing it
+	// (HasImportedFile); this partial index answers that.
+	`
+CREATE INDEX captures_file_hash ON captures (body_hash) WHERE final_url LIKE 'file://%' AND error = '';
+`,
 }

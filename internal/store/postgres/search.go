@@ -292,3 +292,7 @@ func (s *Store) IndexStats(ctx context.Context) (IndexStats, error) {
 	}
 	return st, nil
 }
+
+// MergeIndex has nothing to do on PostgreSQL: a GIN index takes its
+// pending entries in by itself (autovacuum), so an import does not merge.
+func (s *Store) MergeIndex(ctx context.Context, pages int) error { return nil }

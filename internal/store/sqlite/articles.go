@@ -235,13 +235,26 @@ func (s *Store) Articles(ctx context.Context, f store.ArticleFilter) ([]archive.
 	if f.NoContent {
 		cols = listCols
 	}
-	q := `SELECT ` + cols + articleFrom + where
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 50
 	}
-	q += ` ORDER BY a.sort_at DESC, a.id DESC LIMIT ? OFFSET ?`
-	args = append(args, limit, f.Offset)
+	offset := f.Offset
+	if offset > 0 && byDays(f) {
+		// Deep pages start at the day holding the offset.
+		top, skip, ok, err := s.dayAt(ctx, f.SourceID, offset)
+		if err != nil {
+			return nil, fmt.Errorf("list articles: %w", err)
+		}
+		if !ok {
+			return nil, nil
+		}
+		where += ` AND a.sort_at <= ?`
+		args = append(args, top)
+		offset = skip
+	}
+	q := `SELECT ` + cols + articleFrom + where + ` ORDER BY a.sort_at DESC, a.id DESC LIMIT ? OFFSET ?`
+	args = append(args, limit, offset)
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list articles: %w", err)
@@ -258,9 +271,18 @@ func (s *Store) Articles(ctx context.Context, f store.ArticleFilter) ([]archive.
 	return out, rows.Err()
 }
 
-// CountArticles counts the articles a filter selects (ignoring Limit and
-// Offset).
+// CountArticles counts the articles a filter selects (ignoring Limit,
+// Offset and AfterID).
 func (s *Store) CountArticles(ctx context.Context, f store.ArticleFilter) (int, error) {
+	f.AfterID = 0
+	if byDays(f) {
+		var n int
+		err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(n), 0) FROM article_days WHERE source_id = ?`, daysKey(f.SourceID)).Scan(&n)
+		if err != nil {
+			return 0, fmt.Errorf("count articles: %w", err)
+		}
+		return n, nil
+	}
 	where, args := filterWhere(f)
 	q := `SELECT COUNT(*) FROM articles a ` + where
 	var n int
@@ -268,6 +290,54 @@ func (s *Store) CountArticles(ctx context.Context, f store.ArticleFilter) (int, 
 		return 0, fmt.Errorf("count articles: %w", err)
 	}
 	return n, nil
+}
+
+// dayMS is the length of an article_days bucket.
+const dayMS = 86400000
+
+// byDays reports whether the per-day counts answer f: all articles, or one
+// source's, from the newest.
+func byDays(f store.ArticleFilter) bool {
+	return f.Since.IsZero() && f.Until.IsZero() && f.MinVersions <= 1 && f.Status == "" && f.AfterID == 0
+}
+
+// daysKey is the article_days source_id of a listing.
+func daysKey(sourceID int64) int64 {
+	if sourceID == 0 {
+		return -1
+	}
+	return sourceID
+}
+
+// dayAt finds the day that holds the offset-th article (newest first) of
+// a source (0: all): the greatest sort_at of that day's bucket and how many
+// of its articles come before the offset. ok is false past the end.
+func (s *Store) dayAt(ctx context.Context, sourceID int64, offset int) (top int64, skip int, ok bool, err error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT day, n FROM article_days WHERE source_id = ? AND n > 0 ORDER BY day DESC`, daysKey(sourceID))
+	if err != nil {
+		return 0, 0, false, err
+	}
+	defer rows.Close()
+	seen := 0
+	for rows.Next() {
+		var day int64
+		var n int
+		if err := rows.Scan(&day, &n); err != nil {
+			return 0, 0, false, err
+		}
+		if seen+n > offset {
+			// SQLite's integer division truncates towards zero, so day 0
+			// holds both sides of the epoch and a negative day D holds
+			// ((D-1)*dayMS, D*dayMS].
+			top = (day+1)*dayMS - 1
+			if day < 0 {
+				top = day * dayMS
+			}
+			return top, offset - seen, true, nil
+		}
+		seen += n
+	}
+	return 0, 0, false, rows.Err()
 }
 
 // filterWhere turns a filter into a WHERE clause over articles a.
@@ -285,6 +355,10 @@ func filterWhere(f store.ArticleFilter) (string, []any) {
 	if !f.Until.IsZero() {
 		q += ` AND a.sort_at < ?`
 		args = append(args, f.Until.UnixMilli())
+	}
+	if f.AfterID != 0 {
+		q += ` AND (a.sort_at, a.id) < ((SELECT sort_at FROM articles WHERE id = ?), ?)`
+		args = append(args, f.AfterID, f.AfterID)
 	}
 	if f.MinVersions > 1 {
 		q += ` AND a.version_count >= ?`

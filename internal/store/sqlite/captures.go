@@ -80,6 +80,25 @@ func (s *Store) HasCapture(ctx context.Context, url, bodyHash string) (bool, err
 	return true, nil
 }
 
+// importedFileQuery repeats the partial index's condition so the planner
+// can use it.
+const importedFileQuery = `SELECT 1 FROM captures WHERE body_hash = ? AND final_url LIKE 'file://%' AND error = '' LIMIT 1`
+
+// HasImportedFile reports whether a file with the given body hash was
+// imported already: a successful capture whose final URL is a file:// one.
+// The partial index captures_file_hash (migration 11) answers it.
+func (s *Store) HasImportedFile(ctx context.Context, bodyHash string) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, importedFileQuery, bodyHash).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("has imported file %s: %w", bodyHash, err)
+	}
+	return true, nil
+}
+
 // Capture returns the capture with the given ID.
 func (s *Store) Capture(ctx context.Context, id int64) (archive.Capture, error) {
 	var c archive.Capture

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,5 +63,38 @@ func TestEachCaptureWalksEveryCaptureInOrderWithItsArticle(t *testing.T) {
 	if first == nil || second == nil || first.VersionID != r.VersionID || second.VersionID != r2.VersionID ||
 		second.VersionSeq != 2 || second.ArticleURL != "https://example.com/a" || second.ArticleTitle != "第二版" || second.ArticleID != r.ArticleID {
 		t.Errorf("links %+v %+v", first, second)
+	}
+}
+
+// TestHasImportedFileFindsImportedFilesByHashAlone: an imported file (a
+// capture of file://) is found by its body hash whatever its article URL;
+// the same bytes fetched over HTTP, or a failed capture, are not an
+// imported file; and the question is one search of the partial index.
+func TestHasImportedFileFindsImportedFilesByHashAlone(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	at := time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC)
+	hash := func(i int) string { return fmt.Sprintf("%064x", i) }
+	for _, c := range []archive.Capture{
+		{URL: "https://example.com/a", FinalURL: "file:///in/a.md", FetchedAt: at, BodyHash: hash(1)},
+		{URL: "https://example.com/b", FinalURL: "https://example.com/b", Status: 200, FetchedAt: at, BodyHash: hash(2)},
+		{URL: "https://example.com/c", FinalURL: "file:///in/c.md", FetchedAt: at, BodyHash: hash(3), Error: "read failed"},
+	} {
+		if _, err := s.SaveCapture(ctx, &c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, want := range map[int]bool{1: true, 2: false, 3: false, 4: false} {
+		got, err := s.HasImportedFile(ctx, hash(i))
+		if err != nil || got != want {
+			t.Errorf("HasImportedFile(%d) = %v, %v; want %v", i, got, err, want)
+		}
+	}
+	var id, parent, unused int
+	var detail string
+	err := s.db.QueryRowContext(ctx, `EXPLAIN QUERY PLAN `+importedFileQuery, hash(1)).
+		Scan(&id, &parent, &unused, &detail)
+	if err != nil || !strings.Contains(detail, "captures_file_hash") {
+		t.Errorf("imported-file plan %q (%v), want a search of captures_file_hash", detail, err)
 	}
 }

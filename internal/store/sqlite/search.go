@@ -67,6 +67,16 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) ([]store.Search
 		return nil, 0, fmt.Errorf("search: %w", err)
 	}
 
+	if !q.SortByDate {
+		est, frequent, err := s.frequentMatch(ctx, match)
+		if err != nil {
+			return nil, 0, fmt.Errorf("search %q: %w", match, err)
+		}
+		if frequent {
+			return s.searchFrequent(ctx, match, where, args, limit, offset, est)
+		}
+	}
+
 	// The inner query ranks and counts every match, reading only the
 	// index (and the articles table when filters or the date order need
 	// it: CROSS JOIN keeps the index as the outer loop); the versions,
@@ -129,6 +139,75 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) ([]store.Search
 		}
 	}
 	return hits, total, nil
+}
+
+// Very frequent terms (的, 中, 中国) match most of the archive; ranking and
+// counting every hit is what makes them slow, so above frequentHits
+// estimated hits a query skips both: its first pages are the matching
+// articles archived most recently (the index's rowid order, which FTS5
+// walks backwards and stops after one page), and its total is the
+// estimate.
+const (
+	// frequentHits: ranking 2,000 hits takes a few milliseconds; the
+	// bm25 of a term in every article costs about 0.1 ms a hit.
+	frequentHits = 2000
+	// frequentSample is how many of the most recently archived articles
+	// the estimate counts matches among.
+	frequentSample = 2000
+)
+
+// frequentMatch estimates how many articles match (the share of matches
+// among the newest frequentSample rowids times the number of articles)
+// and reports whether that is above frequentHits.
+func (s *Store) frequentMatch(ctx context.Context, match string) (est int, frequent bool, err error) {
+	var maxID, n int64
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM articles`).Scan(&maxID); err != nil {
+		return 0, false, err
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(n), 0) FROM article_days WHERE source_id = -1`).Scan(&n); err != nil {
+		return 0, false, err
+	}
+	if n <= int64(s.frequentHits) {
+		return 0, false, nil
+	}
+	from := max(maxID-frequentSample, 0)
+	var hits int64
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ? AND rowid > ?`, match, from).Scan(&hits); err != nil {
+		return 0, false, err
+	}
+	est = int(float64(hits) / float64(maxID-from) * float64(n))
+	return est, est > s.frequentHits, nil
+}
+
+// searchFrequent is the plan for a match estimated at est hits, too many
+// to rank: the most recently archived matches first, by walking the index
+// backwards (FTS5 gives rowid order itself, so no hit is sorted).
+func (s *Store) searchFrequent(ctx context.Context, match, where string, args []any, limit, offset, est int) ([]store.SearchHit, int, error) {
+	inner := `SELECT articles_fts.rowid AS id FROM articles_fts WHERE articles_fts MATCH ? ORDER BY articles_fts.rowid DESC LIMIT ? OFFSET ?`
+	if where != "" {
+		inner = `SELECT articles_fts.rowid AS id FROM articles_fts CROSS JOIN articles a ON a.id = articles_fts.rowid
+		WHERE articles_fts MATCH ?` + where + ` ORDER BY articles_fts.rowid DESC LIMIT ? OFFSET ?`
+	}
+	query := `WITH m AS (` + inner + `)
+	SELECT ` + searchCols + ` FROM m JOIN articles a ON a.id = m.id JOIN versions v ON v.id = a.version_id ORDER BY m.id DESC`
+	qargs := append([]any{match}, args...)
+	rows, err := s.db.QueryContext(ctx, query, append(qargs, limit, offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search %q: %w", match, err)
+	}
+	defer rows.Close()
+	var hits []store.SearchHit
+	for rows.Next() {
+		a, err := scanArticle(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("search %q: %w", match, err)
+		}
+		hits = append(hits, store.SearchHit{Article: a})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("search %q: %w", match, err)
+	}
+	return hits, max(est, offset+len(hits)), nil
 }
 
 // searchByFilters lists the articles the filters select, newest first.
@@ -281,6 +360,21 @@ func (s *Store) Reindex(ctx context.Context, index func(title, text string) stor
 func (s *Store) OptimizeIndex(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO articles_fts (articles_fts) VALUES ('optimize')`); err != nil {
 		return fmt.Errorf("optimize search index: %w", err)
+	}
+	return nil
+}
+
+// MergeIndex does incremental merge work on the search index, at most
+// about pages leaf pages written, merging levels that hold several
+// segments (FTS5's 'merge' command). An import passes a budget
+// proportional to the index it added, so the merge at its end costs in
+// proportion to the new data, not to the archive.
+func (s *Store) MergeIndex(ctx context.Context, pages int) error {
+	if pages <= 0 {
+		return nil
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO articles_fts (articles_fts, rank) VALUES ('merge', ?)`, pages); err != nil {
+		return fmt.Errorf("merge search index: %w", err)
 	}
 	return nil
 }

@@ -290,8 +290,14 @@ func TestMigratingAnOldDatabaseKeepsItsArticlesAndTheirLanguage(t *testing.T) {
 	if total != 1 || len(got) != 1 || got[0] != "https://e.com/old" {
 		t.Fatalf("old article by language: %v %d", got, total)
 	}
-	if _, total := searchURLs(t, s, store.SearchQuery{Match: phrase("旧文")}); total != 0 {
-		t.Error("an old article is indexed before a reindex")
+	// The migration that rebuilt the index with its prefix index had Open
+	// index the old article again, once.
+	if _, total := searchURLs(t, s, store.SearchQuery{Match: phrase("旧文")}); total != 1 {
+		t.Error("an old article is not indexed after Open")
+	}
+	var flags int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM store_flags`).Scan(&flags); err != nil || flags != 0 {
+		t.Errorf("store flags left after Open: %d (%v)", flags, err)
 	}
 	if err := s.Reindex(ctx, func(title, text string) store.IndexDoc { return store.IndexDoc{Title: title, Body: text} }, nil); err != nil {
 		t.Fatal(err)
@@ -334,5 +340,79 @@ func TestIndexMergingLeftOffIsTurnedBackOnByOpen(t *testing.T) {
 	}
 	if got, _ := searchURLs(t, s2, store.SearchQuery{Match: phrase("访华")}); len(got) != 1 {
 		t.Fatalf("article written with merging off not found: %v", got)
+	}
+}
+
+// TestAFrequentTermIsListedMostRecentlyArchivedFirstWithAnEstimate: with
+// the threshold lowered, a term in most articles is answered without
+// ranking (most recently archived first, the filters kept, an estimated
+// total), while a rare term is still ranked and counted exactly.
+func TestAFrequentTermIsListedMostRecentlyArchivedFirstWithAnEstimate(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	s.frequentHits = 50
+	pub := time.Date(2023, 2, 28, 0, 0, 0, 0, time.UTC)
+	src, err := s.EnsureSource(ctx, &archive.Source{Kind: archive.KindImport, FeedURL: "import:x", Title: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ws []*store.ArticleWrite
+	for i := range 200 {
+		body := "中国 国的 的新"
+		if i%10 == 0 {
+			body = "罕见 见词"
+		}
+		w := indexed(fmt.Sprintf("https://e.com/%d", i), "t", "x", "t", body, pub.Add(time.Duration(-i)*time.Hour))
+		if i%2 == 0 {
+			w.Article.SourceID = src.ID
+		}
+		ws = append(ws, w)
+	}
+	if _, err := s.SaveArticles(ctx, ws); err != nil {
+		t.Fatal(err)
+	}
+	got, total := searchURLs(t, s, store.SearchQuery{Match: phrase("中国"), Limit: 3})
+	if want := []string{"https://e.com/199", "https://e.com/198", "https://e.com/197"}; !reflect.DeepEqual(got, want) || total != 180 {
+		t.Errorf("frequent term: %v, total %d; want %v, 180", got, total, want)
+	}
+	got, _ = searchURLs(t, s, store.SearchQuery{Match: phrase("中国"), Limit: 2, Offset: 1, SourceIDs: []int64{src.ID}})
+	if want := []string{"https://e.com/196", "https://e.com/194"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("frequent term in one source, second page: %v, want %v", got, want)
+	}
+	if got, total = searchURLs(t, s, store.SearchQuery{Match: phrase("罕见"), Limit: 50}); len(got) != 20 || total != 20 {
+		t.Errorf("rare term: %d hits, total %d; want 20, 20", len(got), total)
+	}
+}
+
+// TestMergeIndexKeepsEveryEntry: segments written with merging off are
+// merged by a budget of pages, and every article is still found.
+func TestMergeIndexKeepsEveryEntry(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	if err := s.SetIndexMerging(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	pub := time.Date(2023, 2, 28, 0, 0, 0, 0, time.UTC)
+	for i := range 40 { // one segment each
+		if _, err := s.SaveArticle(ctx, indexed(fmt.Sprintf("https://e.com/%d", i), "t", "x", "t", "合并 并测 测试", pub)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	segments := func() int {
+		var n int
+		if err := s.db.QueryRowContext(ctx, `SELECT count(DISTINCT segid) FROM articles_fts_idx`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := segments()
+	if err := s.MergeIndex(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	if after := segments(); after >= before {
+		t.Errorf("segments %d before merging, %d after", before, after)
+	}
+	if got, n := searchURLs(t, s, store.SearchQuery{Match: phrase("合并", "并测"), Limit: 100}); n != 40 || len(got) != 40 {
+		t.Errorf("after merging: %d hits of 40", n)
 	}
 }

@@ -13,6 +13,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"sync"
@@ -20,6 +21,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"github.com/newsvault/newsvault/internal/search"
 	"github.com/newsvault/newsvault/internal/store"
 )
 
@@ -30,6 +32,9 @@ type Store struct {
 	// instead of in SQLite's busy handler, which sleeps for milliseconds
 	// between tries and made concurrent checks wait on each other.
 	checkMu sync.Mutex
+	// frequentHits is the estimated number of hits above which a search
+	// is not ranked (see searchFrequent); tests lower it.
+	frequentHits int
 }
 
 // Open opens (creating if needed) the database file at path and brings its
@@ -52,7 +57,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxOpenConns(4)
 	db.SetMaxIdleConns(4)
 	db.SetConnMaxIdleTime(0)
-	s := &Store{db: db}
+	s := &Store{db: db, frequentHits: frequentHits}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -61,7 +66,35 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	if err := s.reindexIfFlagged(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
 	return s, nil
+}
+
+// reindexIfFlagged rebuilds the search index when a migration emptied it
+// (the 'reindex' flag), then clears the flag.
+func (s *Store) reindexIfFlagged(ctx context.Context) error {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM store_flags WHERE k = 'reindex'`).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read store flags: %w", err)
+	}
+	an, err := search.NewAnalyzer()
+	if err != nil {
+		return err
+	}
+	if err := s.Reindex(ctx, an.Index, nil); err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM store_flags WHERE k = 'reindex'`); err != nil {
+		return fmt.Errorf("clear the reindex flag: %w", err)
+	}
+	return nil
 }
 
 // Close closes the database.

@@ -189,6 +189,14 @@ func testCaptures(t *testing.T, s Store) {
 	if link == nil || link.ArticleID != r.ArticleID || link.VersionID != r.VersionID || link.VersionSeq != 1 || link.ArticleURL != url(2) || link.ArticleTitle != "二" {
 		t.Errorf("link %+v", link)
 	}
+	file := &archive.Capture{URL: "file:///import/a.md", FinalURL: "file:///import/a.md", Status: 200, FetchedAt: t0, BodyHash: "f1", Size: 9}
+	must(s.SaveCapture(ctx, file))(t)
+	if ok := must(s.HasImportedFile(ctx, "f1"))(t); !ok {
+		t.Error("HasImportedFile: false for an imported file")
+	}
+	if ok := must(s.HasImportedFile(ctx, "b1"))(t); ok {
+		t.Error("HasImportedFile: true for a web capture")
+	}
 }
 
 func testAssets(t *testing.T, s Store) {
@@ -418,6 +426,24 @@ func testListing(t *testing.T, s Store) {
 	}
 	if !slices.Equal(paged, ids(all)) {
 		t.Errorf("pages %v\nwhole %v", paged, ids(all))
+	}
+	// The same pages by keyset cursor (AfterID: the last article shown);
+	// a count ignores the cursor.
+	var cursored []int64
+	for after := int64(0); ; {
+		f := store.ArticleFilter{Limit: 5, AfterID: after, NoContent: true}
+		page := must(s.Articles(ctx, f))(t)
+		if n := must(s.CountArticles(ctx, f))(t); n != len(all) {
+			t.Fatalf("count with a cursor: %d, want %d", n, len(all))
+		}
+		cursored = append(cursored, ids(page)...)
+		if len(page) < 5 {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	if !slices.Equal(cursored, ids(all)) {
+		t.Errorf("cursor pages %v\nwhole %v", cursored, ids(all))
 	}
 	f := store.ArticleFilter{SourceID: src.ID, Since: t0.Add(-3 * time.Hour), Until: t0, Limit: 100}
 	got := must(s.Articles(ctx, f))(t)

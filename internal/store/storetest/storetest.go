@@ -37,6 +37,7 @@ type Store interface {
 	// Captures and assets.
 	SaveCapture(ctx context.Context, c *archive.Capture) (int64, error)
 	HasCapture(ctx context.Context, url, bodyHash string) (bool, error)
+	HasImportedFile(ctx context.Context, bodyHash string) (bool, error)
 	Capture(ctx context.Context, id int64) (archive.Capture, error)
 	Captures(ctx context.Context, url string, limit int) ([]archive.Capture, error)
 	EachCapture(ctx context.Context, fn func(c archive.Capture, link *store.CaptureLink) error) error

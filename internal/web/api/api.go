@@ -232,6 +232,7 @@ func (s *API) ListArticles(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	out := []ArticleJSON{}
 	var total int
+	var next string // the cursor of the page after this one
 	if useIndex {
 		// The store gives at most maxSearchLimit hits a call.
 		for len(out) < limit {
@@ -254,6 +255,14 @@ func (s *API) ListArticles(w http.ResponseWriter, r *http.Request) {
 		if len(p.SourceIDs) == 1 {
 			f.SourceID = p.SourceIDs[0]
 		}
+		if c := r.URL.Query().Get("cursor"); c != "" {
+			id, err := strconv.ParseInt(c, 10, 64)
+			if err != nil || id <= 0 {
+				reply.Error(w, http.StatusBadRequest, "bad_parameter", "cursor: not a cursor this API gave")
+				return
+			}
+			f.AfterID = id
+		}
 		list, err := s.store.Articles(ctx, f)
 		if err != nil {
 			s.internal(w, r, err)
@@ -266,8 +275,15 @@ func (s *API) ListArticles(w http.ResponseWriter, r *http.Request) {
 		for _, a := range list {
 			out = append(out, toJSON(a, false))
 		}
+		if len(list) == limit {
+			next = strconv.FormatInt(list[len(list)-1].ID, 10)
+		}
 	}
-	reply.JSON(w, http.StatusOK, map[string]any{"articles": out, "total": total, "limit": limit, "offset": offset})
+	body := map[string]any{"articles": out, "total": total, "limit": limit, "offset": offset}
+	if next != "" {
+		body["next_cursor"] = next
+	}
+	reply.JSON(w, http.StatusOK, body)
 }
 
 // apiArticle loads the article of the {id} path value, answering errors.
