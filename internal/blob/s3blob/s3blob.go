@@ -6,6 +6,8 @@
 // environment variables, never from the URL.
 package s3blob
 
+//newsvault:direct-client talks only to the S3 endpoint the operator configured in --blobs, never to an address taken from fetched content or a user; the SSRF guard is for those.
+
 import (
 	"bytes"
 	"context"

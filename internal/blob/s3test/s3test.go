@@ -4,6 +4,8 @@
 // binary is absent. Test helper only.
 package s3test
 
+//newsvault:direct-client starts a SeaweedFS server on loopback for tests; it fetches nothing.
+
 import (
 	"bytes"
 	"context"
