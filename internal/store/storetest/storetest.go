@@ -11,6 +11,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"github.com/newsvault/newsvault/internal/stories"
 	"testing"
 	"time"
 
@@ -78,26 +79,8 @@ type Store interface {
 	ArticlesByStatus(ctx context.Context, status string, sourceID int64, limit, offset int) ([]store.Watch, error)
 	FeedListing(ctx context.Context, sourceID int64, urls []string, now time.Time) ([]int64, error)
 	WatchStats(ctx context.Context, now time.Time, grace time.Duration) (store.WatchStats, error)
-	// Copies and stories.
-	ArticleText(ctx context.Context, id int64) (store.ArticleText, error)
-	ArticleTexts(ctx context.Context, after int64, limit int) ([]store.ArticleText, error)
-	ArticleVersionIDs(ctx context.Context, fn func(id, versionID int64) error) error
-	Fingerprints(ctx context.Context, fn func(store.Fingerprint) error) error
-	SaveCopies(ctx context.Context, ws []store.CopiesWrite) error
-	GroupMembers(ctx context.Context, ids []int64) ([]store.GroupMember, error)
-	CopyGroup(ctx context.Context, articleID int64) (store.CopyGroup, error)
-	CopyGroupsOf(ctx context.Context, ids []int64) (map[int64]int64, error)
-	URLAlias(ctx context.Context, key string) (store.URLAlias, error)
-	SaveStories(ctx context.Context, stories []store.Story, remove []int64, full bool) error
-	Stories(ctx context.Context, minSize, limit, offset int) ([]store.Story, int, error)
-	Story(ctx context.Context, id int64) (store.Story, error)
-	StoryOf(ctx context.Context, articleID int64) (store.Story, error)
-	StoriesOf(ctx context.Context, ids []int64) (map[int64]int64, error)
-	StoryMembers(ctx context.Context, storyID int64) ([]store.StoryMember, error)
-	AddStoryDecision(ctx context.Context, d store.StoryDecision) (int64, error)
-	StoryDecisions(ctx context.Context) ([]store.StoryDecision, error)
-	SaveStoryState(ctx context.Context, state []byte) error
-	StoryState(ctx context.Context) ([]byte, error)
+	// Copies and stories: what the stories service keeps and reads.
+	stories.Store
 	// Search.
 	Search(ctx context.Context, q store.SearchQuery) ([]store.SearchHit, int, error)
 	Reindex(ctx context.Context, index func(title, text string) store.IndexDoc, progress func(done, total int)) error
