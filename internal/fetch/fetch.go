@@ -247,7 +247,7 @@ func New(cfg Config) *Client {
 		maxRetryAfter: cfg.MaxRetryAfter,
 		log:           cfg.Logger,
 		maxHeader:     cfg.MaxHeaderBytes,
-		sleep:         sleepCtx,
+		sleep:         Sleep,
 		gate:          cfg.Gate,
 	}
 	if cfg.HostRate > 0 {

@@ -103,8 +103,11 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	return d
 }
 
-// sleepCtx waits d or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or until ctx is done and then returns its cause; a d of
+// zero or less returns at once with ctx's error, if any. Waits between
+// attempts and for a host's turn use it, here and in the job queue's
+// shared gate.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/newsvault/newsvault/internal/fetch"
 )
 
 type dialect int
@@ -97,7 +99,7 @@ func (g *HostGate) Wait(ctx context.Context, host string) (func(), error) {
 			release()
 			return nil, err
 		}
-		if err := sleepUntil(ctx, g.now, at); err != nil {
+		if err := fetch.Sleep(ctx, at.Sub(g.now())); err != nil {
 			release()
 			return nil, fmt.Errorf("shared rate limit for %s: %w", host, err)
 		}
@@ -139,7 +141,7 @@ func (g *HostGate) takeSlot(ctx context.Context, host string) (func(), error) {
 				return func() { g.freeSlot(host, slot, holder) }, nil
 			}
 		}
-		if err := sleepUntil(ctx, g.now, g.now().Add(wait)); err != nil {
+		if err := fetch.Sleep(ctx, wait); err != nil {
 			return nil, fmt.Errorf("wait for one of %d shared connections to %s: %w", g.conns, host, err)
 		}
 		wait = min(wait*2, 200*time.Millisecond)
@@ -153,19 +155,4 @@ func (g *HostGate) freeSlot(host string, slot int, holder string) {
 	defer cancel()
 	_, _ = g.db.ExecContext(ctx, g.d.sql(`DELETE FROM newsvault_host_slot WHERE host = $1 AND slot = $2 AND holder = $3`),
 		host, slot, holder)
-}
-
-func sleepUntil(ctx context.Context, now func() time.Time, at time.Time) error {
-	d := at.Sub(now())
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
 }
