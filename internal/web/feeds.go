@@ -3,14 +3,12 @@ package web
 import (
 	"bytes"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/newsvault/newsvault/internal/archive"
 	"github.com/newsvault/newsvault/internal/feedout"
-	"github.com/newsvault/newsvault/internal/publish"
 	"github.com/newsvault/newsvault/internal/store"
 )
 
@@ -47,7 +45,7 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 		articles, err = s.store.Articles(ctx, f)
 	case name == "removed":
 		title += " · 已删除"
-		articles, err = s.removed(r)
+		articles, err = s.byStatus(r, "removed")
 	case strings.HasPrefix(name, "source-"):
 		id, perr := strconv.ParseInt(strings.TrimPrefix(name, "source-"), 10, 64)
 		if perr != nil || id <= 0 {
@@ -99,32 +97,16 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 	w.Write(b.Bytes())
 }
 
-// removed lists the newest articles watching found removed, when the store
-// records statuses; none otherwise.
-func (s *Server) removed(r *http.Request) ([]archive.Article, error) {
-	sr, ok := s.store.(publish.StatusReader)
-	if !ok {
-		return nil, nil
-	}
-	st, err := sr.ArticleStatuses(r.Context())
+// byStatus lists the articles whose watch status is status, the newest
+// change first: for "removed", the list of the Removed page.
+func (s *Server) byStatus(r *http.Request, status string) ([]archive.Article, error) {
+	ws, err := s.store.ArticlesByStatus(r.Context(), status, 0, feedItems, 0)
 	if err != nil {
 		return nil, err
 	}
-	type gone struct {
-		id    int64
-		since time.Time
-	}
-	var ids []gone
-	for id, x := range st {
-		if x.Removed() {
-			ids = append(ids, gone{id, x.Since})
-		}
-	}
-	// Newest removals first.
-	slices.SortFunc(ids, func(a, b gone) int { return b.since.Compare(a.since) })
-	var out []archive.Article
-	for _, g := range ids[:min(len(ids), feedItems)] {
-		a, err := s.store.Article(r.Context(), g.id)
+	out := make([]archive.Article, 0, len(ws))
+	for _, w := range ws {
+		a, err := s.store.Article(r.Context(), w.ArticleID)
 		if err != nil {
 			return nil, err
 		}

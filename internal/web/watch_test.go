@@ -129,6 +129,10 @@ func TestWatchShowsStatusDiffAndEvidenceSafely(t *testing.T) {
 	if len(feed.Entries) != 1 || !strings.Contains(feed.Entries[0].Summary, `<script>alert("notice")</script>`) {
 		t.Errorf("atom entries %+v", feed.Entries)
 	}
+	// The feeds out (/feeds/…, also written into the static site) list it too.
+	if _, body := e.do("GET", "/feeds/removed.atom", nil); !strings.Contains(string(body), fmt.Sprintf("/articles/%d", id)) {
+		t.Errorf("/feeds/removed.atom does not list the removed article:\n%s", body)
+	}
 	_, body = e.do("GET", "/edited", nil)
 	if !strings.Contains(string(body), fmt.Sprintf(`href="/articles/%d/diff"`, id)) {
 		t.Errorf("edited page:\n%s", body)

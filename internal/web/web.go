@@ -58,6 +58,7 @@ import (
 // Store is what the web server reads and, for sources, writes.
 type Store interface {
 	Article(ctx context.Context, id int64) (archive.Article, error)
+	ArticlesByStatus(ctx context.Context, status string, sourceID int64, limit, offset int) ([]store.Watch, error)
 	Articles(ctx context.Context, f store.ArticleFilter) ([]archive.Article, error)
 	CountArticles(ctx context.Context, f store.ArticleFilter) (int, error)
 	Versions(ctx context.Context, articleID int64) ([]archive.Version, error)

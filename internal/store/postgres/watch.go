@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -338,4 +339,18 @@ func (s *Store) WatchStats(ctx context.Context, now time.Time, grace time.Durati
 		st.Watched += n
 	}
 	return st, rows.Err()
+}
+
+// ArticleStatus returns the watch status of one article (alive, unavailable,
+// unreachable, removed, replaced), or "" when it is not watched.
+func (s *Store) ArticleStatus(ctx context.Context, articleID int64) (string, error) {
+	var st string
+	err := s.pool.QueryRow(ctx, `SELECT status FROM article_watch WHERE article_id = $1`, articleID).Scan(&st)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("status of article %d: %w", articleID, err)
+	}
+	return st, nil
 }

@@ -409,3 +409,17 @@ func (s *Store) WatchStats(ctx context.Context, now time.Time, grace time.Durati
 	}
 	return st, rows.Err()
 }
+
+// ArticleStatus returns the watch status of one article (alive, unavailable,
+// unreachable, removed, replaced), or "" when it is not watched.
+func (s *Store) ArticleStatus(ctx context.Context, articleID int64) (string, error) {
+	var st string
+	err := s.db.QueryRowContext(ctx, `SELECT status FROM article_watch WHERE article_id = ?`, articleID).Scan(&st)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("status of article %d: %w", articleID, err)
+	}
+	return st, nil
+}

@@ -76,6 +76,7 @@ type Store interface {
 	Checks(ctx context.Context, articleID int64) ([]store.Check, error)
 	WatchEvents(ctx context.Context, q store.EventQuery) ([]store.WatchEvent, error)
 	ArticleEvents(ctx context.Context, articleID int64) ([]store.WatchEvent, error)
+	ArticleStatus(ctx context.Context, articleID int64) (string, error)
 	ArticlesByStatus(ctx context.Context, status string, sourceID int64, limit, offset int) ([]store.Watch, error)
 	FeedListing(ctx context.Context, sourceID int64, urls []string, now time.Time) ([]int64, error)
 	WatchStats(ctx context.Context, now time.Time, grace time.Duration) (store.WatchStats, error)

@@ -107,6 +107,12 @@ func testWatch(t *testing.T, s Store) {
 	if evs := must(s.ArticleEvents(ctx, art[0]))(t); len(evs) != 1 {
 		t.Errorf("article events %+v", evs)
 	}
+	if st := must(s.ArticleStatus(ctx, art[0]))(t); st != "removed" {
+		t.Errorf("ArticleStatus of the removed article: %q", st)
+	}
+	if st := must(s.ArticleStatus(ctx, 1<<40))(t); st != "" {
+		t.Errorf("ArticleStatus of no article: %q", st)
+	}
 	if l := must(s.ArticlesByStatus(ctx, "removed", 0, 10, 0))(t); len(l) != 1 || l[0].ArticleID != art[0] {
 		t.Errorf("removed articles %+v", l)
 	}
