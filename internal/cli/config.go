@@ -41,7 +41,7 @@ type Config struct {
 	// Blobs is where raw captures and images go: empty for DataDir/blobs,
 	// a directory, or s3://bucket/prefix?endpoint=…&region=… (credentials
 	// from the AWS environment variables only).
-	Blobs        string
+	Blobs string
 	// Store is "" or "sqlite" for the embedded store in DataDir, or a
 	// postgres:// URL (see OpenStore).
 	Store        string
