@@ -121,7 +121,7 @@ func saveArticle(ctx context.Context, tx querier, w *store.ArticleWrite) (res st
 	err = tx.QueryRow(ctx, `INSERT INTO versions (article_id, seq, hash, title, author, published_at, published_off, updated_at, updated_off,
 		site_name, language, image, html, text, sanitizer, capture_id, created_at, last_seen_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id`,
-		res.ArticleID, h.count+1, v.Hash, v.Title, v.Author, ms(v.Published), off(v.Published), ms(v.Updated), off(v.Updated),
+		res.ArticleID, h.count+1, v.Hash, v.Title, v.Author, store.UnixMS(v.Published), store.ZoneOffset(v.Published), store.UnixMS(v.Updated), store.ZoneOffset(v.Updated),
 		v.SiteName, v.Language, v.Image, v.HTML, v.Text, v.Sanitizer, capID, seen.UnixMilli()).Scan(&res.VersionID)
 	if err != nil {
 		return res, err
@@ -133,7 +133,7 @@ func saveArticle(ctx context.Context, tx querier, w *store.ArticleWrite) (res st
 	// A version without a date keeps the article's place in listings.
 	if _, err = tx.Exec(ctx, `UPDATE articles SET version_id = $1, version_count = version_count + 1, title = $2,
 		published_at = $3, sort_at = COALESCE($3, sort_at), last_seen_at = $4, language = $5 WHERE id = $6`,
-		res.VersionID, v.Title, ms(v.Published), seen.UnixMilli(), v.Language, res.ArticleID); err != nil {
+		res.VersionID, v.Title, store.UnixMS(v.Published), seen.UnixMilli(), v.Language, res.ArticleID); err != nil {
 		return res, err
 	}
 	if w.Index != nil {
@@ -162,7 +162,7 @@ func createArticle(ctx context.Context, tx querier, a *archive.Article, w *store
 	var h articleHead
 	err := tx.QueryRow(ctx, `INSERT INTO articles (url, original_url, source_id, title, published_at, sort_at, first_seen_at, last_seen_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (url) DO NOTHING RETURNING id`,
-		a.URL, orig, srcID, w.Version.Title, ms(w.Version.Published), sortAt.UnixMilli(), seen.UnixMilli()).Scan(&h.id)
+		a.URL, orig, srcID, w.Version.Title, store.UnixMS(w.Version.Published), sortAt.UnixMilli(), seen.UnixMilli()).Scan(&h.id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		h, err = lookupArticle(ctx, tx, a.URL)
 		return h, false, err
@@ -201,7 +201,7 @@ func scanArticle(sc pgx.Row, extra ...any) (archive.Article, error) {
 		return a, err
 	}
 	a.FirstSeenAt, a.LastSeenAt = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC()
-	a.Published, a.Updated = fromMSOff(pub, puboff), fromMSOff(upd, updoff)
+	a.Published, a.Updated = store.FromUnixMSOffset(pub, puboff), store.FromUnixMSOffset(upd, updoff)
 	return a, nil
 }
 
@@ -232,7 +232,7 @@ func (s *Store) Articles(ctx context.Context, f store.ArticleFilter) ([]archive.
 	if f.NoContent {
 		cols = listCols
 	}
-	q := `SELECT ` + cols + articleFrom + where + ` ORDER BY a.sort_at DESC, a.id DESC LIMIT ` + args.add(limitOr(f.Limit, 50)) + ` OFFSET ` + args.add(max(f.Offset, 0))
+	q := `SELECT ` + cols + articleFrom + where + ` ORDER BY a.sort_at DESC, a.id DESC LIMIT ` + args.add(store.LimitOr(f.Limit, 50)) + ` OFFSET ` + args.add(max(f.Offset, 0))
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list articles: %w", err)
@@ -301,7 +301,7 @@ func (s *Store) Versions(ctx context.Context, articleID int64) ([]archive.Versio
 		var created, last int64
 		err := r.Scan(&v.ID, &v.ArticleID, &v.Seq, &v.Hash, &v.Title, &v.Author, &pub, &puboff, &upd, &updoff,
 			&v.SiteName, &v.Language, &v.Image, &v.HTML, &v.Text, &v.Sanitizer, &v.CaptureID, &created, &last)
-		v.Published, v.Updated = fromMSOff(pub, puboff), fromMSOff(upd, updoff)
+		v.Published, v.Updated = store.FromUnixMSOffset(pub, puboff), store.FromUnixMSOffset(upd, updoff)
 		v.CreatedAt, v.LastSeenAt = time.UnixMilli(created).UTC(), time.UnixMilli(last).UTC()
 		return v, err
 	})

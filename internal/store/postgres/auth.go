@@ -54,7 +54,7 @@ func (s *Store) SetPasswordIfNone(ctx context.Context, user, hash string) (bool,
 func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (id_hash, user_name, csrf_token, created_at, last_seen_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6)`,
-		sess.IDHash, sess.User, sess.CSRFToken, ms(sess.CreatedAt), ms(sess.LastSeenAt), ms(sess.ExpiresAt))
+		sess.IDHash, sess.User, sess.CSRFToken, store.UnixMS(sess.CreatedAt), store.UnixMS(sess.LastSeenAt), store.UnixMS(sess.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
@@ -72,7 +72,7 @@ func (s *Store) Session(ctx context.Context, idHash string, now time.Time) (stor
 	if err != nil {
 		return sess, notFound(err, "session")
 	}
-	sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = fromMS(created), fromMS(seen), fromMS(expires)
+	sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = store.FromUnixMS(created), store.FromUnixMS(seen), store.FromUnixMS(expires)
 	return sess, nil
 }
 
@@ -80,7 +80,7 @@ func (s *Store) Session(ctx context.Context, idHash string, now time.Time) (stor
 // expiry to expires.
 func (s *Store) TouchSession(ctx context.Context, idHash string, seen, expires time.Time) error {
 	if _, err := s.pool.Exec(ctx, `UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3`,
-		ms(seen), ms(expires), idHash); err != nil {
+		store.UnixMS(seen), store.UnixMS(expires), idHash); err != nil {
 		return fmt.Errorf("touch session: %w", err)
 	}
 	return nil
@@ -114,7 +114,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, tok *store.APIToken) error {
 		tok.CreatedAt = time.Now().UTC()
 	}
 	err := s.pool.QueryRow(ctx, `INSERT INTO api_tokens (name, token_hash, created_at) VALUES ($1, $2, $3) RETURNING id`,
-		tok.Name, tok.Hash, ms(tok.CreatedAt)).Scan(&tok.ID)
+		tok.Name, tok.Hash, store.UnixMS(tok.CreatedAt)).Scan(&tok.ID)
 	if isUniqueViolation(err) {
 		return fmt.Errorf("create token %s: %w", tok.Name, store.ErrConflict)
 	}
@@ -130,7 +130,7 @@ func scanToken(row pgx.Row) (store.APIToken, error) {
 	var t store.APIToken
 	var created, used, revoked sql.NullInt64
 	err := row.Scan(&t.ID, &t.Name, &t.Hash, &created, &used, &revoked)
-	t.CreatedAt, t.LastUsedAt, t.RevokedAt = fromMS(created), fromMS(used), fromMS(revoked)
+	t.CreatedAt, t.LastUsedAt, t.RevokedAt = store.FromUnixMS(created), store.FromUnixMS(used), store.FromUnixMS(revoked)
 	return t, err
 }
 
@@ -159,7 +159,7 @@ func (s *Store) APITokenByHash(ctx context.Context, hash string) (store.APIToken
 
 // TouchAPIToken records that token id was used at at.
 func (s *Store) TouchAPIToken(ctx context.Context, id int64, at time.Time) error {
-	if _, err := s.pool.Exec(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE id = $2`, ms(at), id); err != nil {
+	if _, err := s.pool.Exec(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE id = $2`, store.UnixMS(at), id); err != nil {
 		return fmt.Errorf("touch token %d: %w", id, err)
 	}
 	return nil
@@ -168,7 +168,7 @@ func (s *Store) TouchAPIToken(ctx context.Context, id int64, at time.Time) error
 // RevokeAPIToken revokes the live token id at at; it fails with
 // store.ErrNotFound when there is no such live token.
 func (s *Store) RevokeAPIToken(ctx context.Context, id int64, at time.Time) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, ms(at), id)
+	tag, err := s.pool.Exec(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, store.UnixMS(at), id)
 	if err != nil {
 		return fmt.Errorf("revoke token %d: %w", id, err)
 	}

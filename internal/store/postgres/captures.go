@@ -110,7 +110,7 @@ func (s *Store) Capture(ctx context.Context, id int64) (archive.Capture, error) 
 // finally reached), newest first.
 func (s *Store) Captures(ctx context.Context, u string, limit int) ([]archive.Capture, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+captureCols+` FROM captures WHERE url = $1 OR final_url = $1
-		ORDER BY fetched_at DESC, id DESC LIMIT $2`, u, limitOr(limit, 20))
+		ORDER BY fetched_at DESC, id DESC LIMIT $2`, u, store.LimitOr(limit, 20))
 	if err != nil {
 		return nil, fmt.Errorf("captures %s: %w", u, err)
 	}

@@ -15,7 +15,6 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -157,51 +156,6 @@ func notFound(err error, what string) error {
 		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
 	}
 	return fmt.Errorf("%s: %w", what, err)
-}
-
-// ---- time encoding, as in the embedded store: Unix milliseconds, plus
-// the zone offset in seconds for article dates.
-
-func ms(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMilli()
-}
-
-func off(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	_, o := t.Zone()
-	return o
-}
-
-func fromMS(v sql.NullInt64) time.Time {
-	if !v.Valid {
-		return time.Time{}
-	}
-	return time.UnixMilli(v.Int64).UTC()
-}
-
-func fromMSOff(v, o sql.NullInt64) time.Time {
-	t := fromMS(v)
-	if t.IsZero() || !o.Valid || o.Int64 == 0 {
-		return t
-	}
-	sec := int(o.Int64)
-	sign, abs := '+', sec
-	if sec < 0 {
-		sign, abs = '-', -sec
-	}
-	return t.In(time.FixedZone(fmt.Sprintf("%c%02d:%02d", sign, abs/3600, abs%3600/60), sec))
-}
-
-func limitOr(n, def int) int {
-	if n <= 0 {
-		return def
-	}
-	return n
 }
 
 // Stats counts what the store holds.

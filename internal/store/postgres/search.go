@@ -48,7 +48,7 @@ func putIndex(ctx context.Context, q querier, articleID int64, doc *store.IndexD
 // holds the query's tokens and is then matched exactly against its token
 // strings, so a phrase is found anywhere in the longest article.
 func (s *Store) Search(ctx context.Context, q store.SearchQuery) ([]store.SearchHit, int, error) {
-	limit := min(limitOr(q.Limit, defaultSearchLimit), maxSearchLimit)
+	limit := min(store.LimitOr(q.Limit, defaultSearchLimit), maxSearchLimit)
 	offset := max(q.Offset, 0)
 	var a args
 	if q.Match == nil {

@@ -38,7 +38,7 @@ func scanSource(sc pgx.Row, extra ...any) (s archive.Source, err error) {
 	}
 	s.Kind, s.Mode, s.Render = archive.SourceKind(kind), archive.ContentMode(mode), archive.RenderMode(render)
 	s.Interval = time.Duration(interval) * time.Second
-	s.LastPolledAt, s.NextPollAt, s.CreatedAt = fromMS(polled), fromMS(next), fromMS(created)
+	s.LastPolledAt, s.NextPollAt, s.CreatedAt = store.FromUnixMS(polled), store.FromUnixMS(next), store.FromUnixMS(created)
 	return s, nil
 }
 
@@ -59,7 +59,7 @@ func (s *Store) CreateSource(ctx context.Context, src *archive.Source) error {
 	err := s.pool.QueryRow(ctx, `UPDATE sources SET removed_at = NULL, kind = $1, title = $2, site_url = $3, mode = $4, time_zone = $5,
 		interval_s = $6, next_poll_at = $7, error_count = 0, max_items = $8, allow_private = $9, allow_nets = $10, watch = $11, render = $12
 		WHERE feed_url = $13 AND removed_at IS NOT NULL RETURNING id`,
-		string(src.Kind), src.Title, src.SiteURL, string(src.Mode), src.TimeZone, int64(src.Interval/time.Second), ms(src.NextPollAt),
+		string(src.Kind), src.Title, src.SiteURL, string(src.Mode), src.TimeZone, int64(src.Interval/time.Second), store.UnixMS(src.NextPollAt),
 		src.MaxItems, src.AllowPrivate, fetch.FormatNets(src.AllowNets), src.Watch, string(src.Render), src.FeedURL).Scan(&src.ID)
 	if err == nil {
 		return nil
@@ -71,7 +71,7 @@ func (s *Store) CreateSource(ctx context.Context, src *archive.Source) error {
 		max_items, allow_private, allow_nets, watch, render)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (feed_url) DO NOTHING RETURNING id`,
 		string(src.Kind), src.FeedURL, src.Title, src.SiteURL, string(src.Mode), src.TimeZone,
-		int64(src.Interval/time.Second), ms(src.NextPollAt), ms(src.CreatedAt), src.MaxItems, src.AllowPrivate, fetch.FormatNets(src.AllowNets),
+		int64(src.Interval/time.Second), store.UnixMS(src.NextPollAt), store.UnixMS(src.CreatedAt), src.MaxItems, src.AllowPrivate, fetch.FormatNets(src.AllowNets),
 		src.Watch, string(src.Render)).Scan(&src.ID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("create source %s: %w", src.FeedURL, store.ErrConflict)
@@ -157,7 +157,7 @@ func (s *Store) UpdateSource(ctx context.Context, src *archive.Source) error {
 		max_items = $13, last_items_failed = $14, last_item_errors = $15, last_items_skipped = $16, allow_private = $17, allow_nets = $18,
 		watch = $19, render = $20 WHERE id = $21`,
 		src.Title, src.SiteURL, string(src.Mode), src.TimeZone, src.ETag, src.LastModified,
-		int64(src.Interval/time.Second), ms(src.LastPolledAt), src.LastStatus, src.LastError, src.ErrorCount, ms(src.NextPollAt),
+		int64(src.Interval/time.Second), store.UnixMS(src.LastPolledAt), src.LastStatus, src.LastError, src.ErrorCount, store.UnixMS(src.NextPollAt),
 		src.MaxItems, src.LastItemsFailed, store.JoinLines(src.LastItemErrors), src.LastItemsSkipped, src.AllowPrivate, fetch.FormatNets(src.AllowNets),
 		src.Watch, string(src.Render), src.ID)
 	if err != nil {

@@ -197,7 +197,7 @@ func scanMember(sc pgx.Row, extra ...any) (archive.Article, string, error) {
 	err := sc.Scan(append([]any{&a.ID, &a.URL, &a.OriginalURL, &a.SourceID, &a.VersionCount, &first, &last,
 		&ver, &a.Title, &pub, &a.Language, &src}, extra...)...)
 	a.VersionID = ver.Int64
-	a.FirstSeenAt, a.LastSeenAt, a.Published = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC(), fromMS(pub)
+	a.FirstSeenAt, a.LastSeenAt, a.Published = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC(), store.FromUnixMS(pub)
 	return a, src, err
 }
 
@@ -326,7 +326,7 @@ func (s *Store) SaveStories(ctx context.Context, stories []store.Story, remove [
 			if _, err := tx.Exec(ctx, `INSERT INTO stories (id, title, title_article, first_at, last_at, size, sources)
 				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET title = excluded.title, title_article = excluded.title_article,
 				first_at = excluded.first_at, last_at = excluded.last_at, size = excluded.size, sources = excluded.sources`,
-				st.ID, st.Title, st.TitleArticle, ms(st.First), ms(st.Last), len(st.Members), st.Sources); err != nil {
+				st.ID, st.Title, st.TitleArticle, store.UnixMS(st.First), store.UnixMS(st.Last), len(st.Members), st.Sources); err != nil {
 				return err
 			}
 			if !full {
@@ -349,7 +349,7 @@ func scanStory(sc pgx.Row) (store.Story, error) {
 	var st store.Story
 	var first, last sql.NullInt64
 	err := sc.Scan(&st.ID, &st.Title, &st.TitleArticle, &first, &last, &st.Size, &st.Sources)
-	st.First, st.Last = fromMS(first), fromMS(last)
+	st.First, st.Last = store.FromUnixMS(first), store.FromUnixMS(last)
 	return st, err
 }
 
@@ -361,7 +361,7 @@ func (s *Store) Stories(ctx context.Context, minSize, limit, offset int) ([]stor
 		return nil, 0, fmt.Errorf("stories: %w", err)
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+storyCols+` FROM stories WHERE size >= $1 ORDER BY last_at DESC NULLS LAST, id DESC LIMIT $2 OFFSET $3`,
-		minSize, limitOr(limit, 50), max(offset, 0))
+		minSize, store.LimitOr(limit, 50), max(offset, 0))
 	if err != nil {
 		return nil, 0, fmt.Errorf("stories: %w", err)
 	}

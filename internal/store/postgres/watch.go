@@ -19,7 +19,7 @@ import (
 // startWatch creates an article's watch row when it is first archived.
 func startWatch(ctx context.Context, q querier, articleID int64, seen time.Time, ws *store.WatchStart) error {
 	_, err := q.Exec(ctx, `INSERT INTO article_watch (article_id, status, status_since, first_seen_at, next_check_at, ladder)
-		VALUES ($1, 'alive', $2, $2, $3, $4) ON CONFLICT (article_id) DO NOTHING`, articleID, seen.UnixMilli(), ms(ws.Next), ws.Ladder)
+		VALUES ($1, 'alive', $2, $2, $3, $4) ON CONFLICT (article_id) DO NOTHING`, articleID, seen.UnixMilli(), store.UnixMS(ws.Next), ws.Ladder)
 	return err
 }
 
@@ -39,13 +39,13 @@ func scanWatch(sc pgx.Row) (store.Watch, error) {
 		return w, err
 	}
 	w.Since, w.FirstSeen = time.UnixMilli(since).UTC(), time.UnixMilli(first).UTC()
-	w.NextCheck, w.FailingSince, w.LastCheck = fromMS(next), fromMS(failing), fromMS(last)
-	w.LastAlive = store.Mark{At: fromMS(aAt), CaptureID: aCap.Int64}
+	w.NextCheck, w.FailingSince, w.LastCheck = store.FromUnixMS(next), store.FromUnixMS(failing), store.FromUnixMS(last)
+	w.LastAlive = store.Mark{At: store.FromUnixMS(aAt), CaptureID: aCap.Int64}
 	if pAt.Valid {
-		w.Pending = &store.Mark{At: fromMS(pAt), CaptureID: pCap.Int64}
+		w.Pending = &store.Mark{At: store.FromUnixMS(pAt), CaptureID: pCap.Int64}
 	}
 	if rAt.Valid {
-		w.Removal = &store.Mark{At: fromMS(rAt), CaptureID: rCap.Int64}
+		w.Removal = &store.Mark{At: store.FromUnixMS(rAt), CaptureID: rCap.Int64}
 	}
 	return w, nil
 }
@@ -77,7 +77,7 @@ func (s *Store) WatchOf(ctx context.Context, articleID int64) (store.Watch, erro
 // article_watch_due, whose order is the ORDER BY.
 func (s *Store) DueChecks(ctx context.Context, now time.Time, limit int) ([]store.Watch, error) {
 	return s.watches(ctx, "due checks", `WHERE w.next_check_at IS NOT NULL AND w.next_check_at <= $1
-		ORDER BY w.next_check_at, w.article_id LIMIT $2`, now.UnixMilli(), limitOr(limit, 100))
+		ORDER BY w.next_check_at, w.article_id LIMIT $2`, now.UnixMilli(), store.LimitOr(limit, 100))
 }
 
 // ScheduleCheck makes the article's next check no later than at. An
@@ -132,8 +132,8 @@ func recordCheck(ctx context.Context, tx pgx.Tx, w *store.CheckWrite, res *store
 		pending_at = $4, pending_capture_id = $5, removal_at = $6, removal_capture_id = $7, last_alive_at = $8, last_alive_capture_id = $9,
 		failures = $10, failing_since = $11, edits = $12, checks = checks + 1, last_check_at = $13
 		WHERE article_id = $14 AND checks = $15`,
-		st.Status, ms(st.Since), ms(st.NextCheck), pAt, pCap, rAt, rCap, aAt, aCap,
-		st.Failures, ms(st.FailingSince), st.Edits, ms(w.Check.At), w.ArticleID, w.PrevChecks)
+		st.Status, store.UnixMS(st.Since), store.UnixMS(st.NextCheck), pAt, pCap, rAt, rCap, aAt, aCap,
+		st.Failures, store.UnixMS(st.FailingSince), st.Edits, store.UnixMS(w.Check.At), w.ArticleID, w.PrevChecks)
 	if err != nil {
 		return err
 	}
@@ -204,7 +204,7 @@ func (s *Store) WatchEvents(ctx context.Context, q store.EventQuery) ([]store.Wa
 	if !q.Since.IsZero() {
 		where += ` AND e.at >= ` + a.add(q.Since.UnixMilli())
 	}
-	where += ` ORDER BY e.at DESC, e.id DESC LIMIT ` + a.add(limitOr(q.Limit, 50)) + ` OFFSET ` + a.add(max(q.Offset, 0))
+	where += ` ORDER BY e.at DESC, e.id DESC LIMIT ` + a.add(store.LimitOr(q.Limit, 50)) + ` OFFSET ` + a.add(max(q.Offset, 0))
 	return s.events(ctx, where, a...)
 }
 
@@ -225,8 +225,8 @@ func (s *Store) events(ctx context.Context, tail string, args ...any) ([]store.W
 		err := r.Scan(&e.ID, &e.Kind, &e.ArticleID, &e.SourceID, &at, &e.CheckID, &e.Reason, &e.Notice.Platform, &e.Notice.By, &e.Notice.Text,
 			&alAt, &alCap, &evAt, &evCap, &e.Title, &e.URL)
 		e.At = time.UnixMilli(at).UTC()
-		e.Alive = store.Mark{At: fromMS(alAt), CaptureID: alCap.Int64}
-		e.Evidence = store.Mark{At: fromMS(evAt), CaptureID: evCap.Int64}
+		e.Alive = store.Mark{At: store.FromUnixMS(alAt), CaptureID: alCap.Int64}
+		e.Evidence = store.Mark{At: store.FromUnixMS(evAt), CaptureID: evCap.Int64}
 		return e, err
 	})
 	if err != nil {
@@ -249,7 +249,7 @@ func (s *Store) ArticlesByStatus(ctx context.Context, status string, sourceID in
 	if sourceID != 0 {
 		where += ` AND a.source_id = ` + a.add(sourceID)
 	}
-	q := where + order + ` LIMIT ` + a.add(limitOr(limit, 50)) + ` OFFSET ` + a.add(max(offset, 0))
+	q := where + order + ` LIMIT ` + a.add(store.LimitOr(limit, 50)) + ` OFFSET ` + a.add(max(offset, 0))
 	return s.watches(ctx, "articles by status "+status, q, a...)
 }
 
@@ -322,7 +322,7 @@ func (s *Store) WatchStats(ctx context.Context, now time.Time, grace time.Durati
 		return st, fmt.Errorf("watch stats: %w", err)
 	}
 	if oldest.Valid && oldest.Int64 <= now.UnixMilli() {
-		st.OldestDue = fromMS(oldest)
+		st.OldestDue = store.FromUnixMS(oldest)
 	}
 	rows, err := s.pool.Query(ctx, `SELECT status, COUNT(*) FROM article_watch GROUP BY status`)
 	if err != nil {

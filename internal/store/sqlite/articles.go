@@ -117,7 +117,7 @@ func saveArticle(ctx context.Context, tx execer, w *store.ArticleWrite) (res sto
 			orig = a.URL
 		}
 		r, err2 := tx.ExecContext(ctx, `INSERT INTO articles (url, original_url, source_id, title, published_at, sort_at, first_seen_at, last_seen_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.URL, orig, srcID, w.Version.Title, ms(w.Version.Published), sortAt.UnixMilli(), seen.UnixMilli(), seen.UnixMilli())
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.URL, orig, srcID, w.Version.Title, store.UnixMS(w.Version.Published), sortAt.UnixMilli(), seen.UnixMilli(), seen.UnixMilli())
 		if err2 != nil {
 			return res, err2
 		}
@@ -151,7 +151,7 @@ func saveArticle(ctx context.Context, tx execer, w *store.ArticleWrite) (res sto
 	r, err := tx.ExecContext(ctx, `INSERT INTO versions (article_id, seq, hash, title, author, published_at, published_off, updated_at, updated_off,
 		site_name, language, image, html, text, sanitizer, capture_id, created_at, last_seen_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		res.ArticleID, count+1, v.Hash, v.Title, v.Author, ms(v.Published), off(v.Published), ms(v.Updated), off(v.Updated),
+		res.ArticleID, count+1, v.Hash, v.Title, v.Author, store.UnixMS(v.Published), store.ZoneOffset(v.Published), store.UnixMS(v.Updated), store.ZoneOffset(v.Updated),
 		v.SiteName, v.Language, v.Image, v.HTML, v.Text, v.Sanitizer, capID, seen.UnixMilli(), seen.UnixMilli())
 	if err != nil {
 		return res, err
@@ -162,10 +162,10 @@ func saveArticle(ctx context.Context, tx execer, w *store.ArticleWrite) (res sto
 		return res, err
 	}
 	sortExpr := `sort_at`
-	args := []any{res.VersionID, v.Title, ms(v.Published), seen.UnixMilli()}
+	args := []any{res.VersionID, v.Title, store.UnixMS(v.Published), seen.UnixMilli()}
 	if !v.Published.IsZero() {
 		sortExpr = `?`
-		args = []any{res.VersionID, v.Title, ms(v.Published), v.Published.UnixMilli(), seen.UnixMilli()}
+		args = []any{res.VersionID, v.Title, store.UnixMS(v.Published), v.Published.UnixMilli(), seen.UnixMilli()}
 	}
 	if _, err = tx.ExecContext(ctx, `UPDATE articles SET version_id = ?, version_count = version_count + 1, title = ?,
 		published_at = ?, sort_at = `+sortExpr+`, last_seen_at = ?, language = ? WHERE id = ?`, append(args, v.Language, res.ArticleID)...); err != nil {
@@ -199,7 +199,7 @@ func scanArticle(sc interface{ Scan(...any) error }) (archive.Article, error) {
 		return a, err
 	}
 	a.FirstSeenAt, a.LastSeenAt = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC()
-	a.Published, a.Updated = fromMSOff(pub, puboff), fromMSOff(upd, updoff)
+	a.Published, a.Updated = store.FromUnixMSOffset(pub, puboff), store.FromUnixMSOffset(upd, updoff)
 	return a, nil
 }
 
@@ -386,7 +386,7 @@ func (s *Store) Versions(ctx context.Context, articleID int64) ([]archive.Versio
 			&v.SiteName, &v.Language, &v.Image, &v.HTML, &v.Text, &v.Sanitizer, &v.CaptureID, &created, &last); err != nil {
 			return nil, fmt.Errorf("versions of %d: %w", articleID, err)
 		}
-		v.Published, v.Updated = fromMSOff(pub, puboff), fromMSOff(upd, updoff)
+		v.Published, v.Updated = store.FromUnixMSOffset(pub, puboff), store.FromUnixMSOffset(upd, updoff)
 		v.CreatedAt, v.LastSeenAt = time.UnixMilli(created).UTC(), time.UnixMilli(last).UTC()
 		out = append(out, v)
 	}

@@ -72,7 +72,7 @@ func (s *Store) SetPasswordIfNone(ctx context.Context, user, hash string) (bool,
 func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_name, csrf_token, created_at, last_seen_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?)`,
-		sess.IDHash, sess.User, sess.CSRFToken, ms(sess.CreatedAt), ms(sess.LastSeenAt), ms(sess.ExpiresAt))
+		sess.IDHash, sess.User, sess.CSRFToken, store.UnixMS(sess.CreatedAt), store.UnixMS(sess.LastSeenAt), store.UnixMS(sess.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
@@ -93,7 +93,7 @@ func (s *Store) Session(ctx context.Context, idHash string, now time.Time) (stor
 	if err != nil {
 		return sess, fmt.Errorf("session: %w", err)
 	}
-	sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = fromMS(created), fromMS(seen), fromMS(expires)
+	sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = store.FromUnixMS(created), store.FromUnixMS(seen), store.FromUnixMS(expires)
 	return sess, nil
 }
 
@@ -101,7 +101,7 @@ func (s *Store) Session(ctx context.Context, idHash string, now time.Time) (stor
 // expiry to expires.
 func (s *Store) TouchSession(ctx context.Context, idHash string, seen, expires time.Time) error {
 	if _, err := s.db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id_hash = ?`,
-		ms(seen), ms(expires), idHash); err != nil {
+		store.UnixMS(seen), store.UnixMS(expires), idHash); err != nil {
 		return fmt.Errorf("touch session: %w", err)
 	}
 	return nil
@@ -147,7 +147,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, tok *store.APIToken) error {
 		return fmt.Errorf("create token %s: %w", tok.Name, store.ErrConflict)
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (name, token_hash, created_at) VALUES (?, ?, ?)`,
-		tok.Name, tok.Hash, ms(tok.CreatedAt))
+		tok.Name, tok.Hash, store.UnixMS(tok.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("create token %s: %w", tok.Name, err)
 	}
@@ -164,7 +164,7 @@ func scanToken(row interface{ Scan(...any) error }) (store.APIToken, error) {
 	var t store.APIToken
 	var created, used, revoked sql.NullInt64
 	err := row.Scan(&t.ID, &t.Name, &t.Hash, &created, &used, &revoked)
-	t.CreatedAt, t.LastUsedAt, t.RevokedAt = fromMS(created), fromMS(used), fromMS(revoked)
+	t.CreatedAt, t.LastUsedAt, t.RevokedAt = store.FromUnixMS(created), store.FromUnixMS(used), store.FromUnixMS(revoked)
 	return t, err
 }
 
@@ -204,7 +204,7 @@ func (s *Store) APITokenByHash(ctx context.Context, hash string) (store.APIToken
 
 // TouchAPIToken records that token id was used at at.
 func (s *Store) TouchAPIToken(ctx context.Context, id int64, at time.Time) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, ms(at), id); err != nil {
+	if _, err := s.db.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, store.UnixMS(at), id); err != nil {
 		return fmt.Errorf("touch token %d: %w", id, err)
 	}
 	return nil
@@ -213,7 +213,7 @@ func (s *Store) TouchAPIToken(ctx context.Context, id int64, at time.Time) error
 // RevokeAPIToken revokes the live token id at at; it fails with
 // store.ErrNotFound when there is no such live token.
 func (s *Store) RevokeAPIToken(ctx context.Context, id int64, at time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, ms(at), id)
+	res, err := s.db.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, store.UnixMS(at), id)
 	if err != nil {
 		return fmt.Errorf("revoke token %d: %w", id, err)
 	}

@@ -44,7 +44,7 @@ func (s *Store) ArticleChanges(ctx context.Context, since store.ChangeMark) (out
 		if c.Article, err = scanArticle(withExtra{rows, []any{&c.Status, &statusSince}}); err != nil {
 			return nil, mark, fmt.Errorf("article changes: %w", err)
 		}
-		c.StatusSince = fromMS(statusSince)
+		c.StatusSince = store.FromUnixMS(statusSince)
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {

@@ -41,7 +41,7 @@ func scanSource(sc interface{ Scan(...any) error }, extra ...any) (s archive.Sou
 	s.Mode = archive.ContentMode(mode)
 	s.Render = archive.RenderMode(render)
 	s.Interval = time.Duration(interval) * time.Second
-	s.LastPolledAt, s.NextPollAt, s.CreatedAt = fromMS(polled), fromMS(next), fromMS(created)
+	s.LastPolledAt, s.NextPollAt, s.CreatedAt = store.FromUnixMS(polled), store.FromUnixMS(next), store.FromUnixMS(created)
 	return s, nil
 }
 
@@ -67,7 +67,7 @@ func (s *Store) CreateSource(ctx context.Context, src *archive.Source) error {
 	case err == nil:
 		_, err = s.db.ExecContext(ctx, `UPDATE sources SET removed_at = NULL, kind = ?, title = ?, site_url = ?, mode = ?, time_zone = ?,
 			interval_s = ?, next_poll_at = ?, error_count = 0, max_items = ?, allow_private = ?, allow_nets = ?, watch = ?, render = ? WHERE id = ?`,
-			string(src.Kind), src.Title, src.SiteURL, string(src.Mode), src.TimeZone, int64(src.Interval/time.Second), ms(src.NextPollAt),
+			string(src.Kind), src.Title, src.SiteURL, string(src.Mode), src.TimeZone, int64(src.Interval/time.Second), store.UnixMS(src.NextPollAt),
 			src.MaxItems, src.AllowPrivate, fetch.FormatNets(src.AllowNets), src.Watch, string(src.Render), id)
 		if err != nil {
 			return fmt.Errorf("create source %s: %w", src.FeedURL, err)
@@ -81,7 +81,7 @@ func (s *Store) CreateSource(ctx context.Context, src *archive.Source) error {
 		max_items, allow_private, allow_nets, watch, render)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(src.Kind), src.FeedURL, src.Title, src.SiteURL, string(src.Mode), src.TimeZone,
-		int64(src.Interval/time.Second), ms(src.NextPollAt), ms(src.CreatedAt), src.MaxItems, src.AllowPrivate, fetch.FormatNets(src.AllowNets), src.Watch, string(src.Render))
+		int64(src.Interval/time.Second), store.UnixMS(src.NextPollAt), store.UnixMS(src.CreatedAt), src.MaxItems, src.AllowPrivate, fetch.FormatNets(src.AllowNets), src.Watch, string(src.Render))
 	if isUniqueViolation(err) {
 		// Another writer added the same key between the look-up and the
 		// insert (two archives creating the manual source at once).
@@ -185,7 +185,7 @@ func (s *Store) UpdateSource(ctx context.Context, src *archive.Source) error {
 		max_items = ?, last_items_failed = ?, last_item_errors = ?, last_items_skipped = ?, allow_private = ?, allow_nets = ?, watch = ?, render = ?
 		WHERE id = ?`,
 		src.Title, src.SiteURL, string(src.Mode), src.TimeZone, src.ETag, src.LastModified,
-		int64(src.Interval/time.Second), ms(src.LastPolledAt), src.LastStatus, src.LastError, src.ErrorCount, ms(src.NextPollAt),
+		int64(src.Interval/time.Second), store.UnixMS(src.LastPolledAt), src.LastStatus, src.LastError, src.ErrorCount, store.UnixMS(src.NextPollAt),
 		src.MaxItems, src.LastItemsFailed, store.JoinLines(src.LastItemErrors), src.LastItemsSkipped, src.AllowPrivate, fetch.FormatNets(src.AllowNets), src.Watch, string(src.Render), src.ID)
 	if err != nil {
 		return fmt.Errorf("update source %d: %w", src.ID, err)

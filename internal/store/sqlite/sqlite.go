@@ -143,51 +143,6 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// ---- time encoding: Unix milliseconds, plus the zone offset in seconds for
-// article dates so the original zone can be shown.
-
-func ms(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMilli()
-}
-
-func off(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	_, o := t.Zone()
-	return o
-}
-
-func fromMS(v sql.NullInt64) time.Time {
-	if !v.Valid {
-		return time.Time{}
-	}
-	return time.UnixMilli(v.Int64).UTC()
-}
-
-func fromMSOff(v, o sql.NullInt64) time.Time {
-	t := fromMS(v)
-	if t.IsZero() || !o.Valid {
-		return t
-	}
-	if o.Int64 == 0 {
-		return t
-	}
-	return t.In(time.FixedZone(offsetName(int(o.Int64)), int(o.Int64)))
-}
-
-func offsetName(sec int) string {
-	sign := '+'
-	if sec < 0 {
-		sign = '-'
-		sec = -sec
-	}
-	return fmt.Sprintf("%c%02d:%02d", sign, sec/3600, sec%3600/60)
-}
-
 // execer is what the write helpers need: the database, a transaction or a
 // stmtCache.
 type execer interface {

@@ -227,7 +227,7 @@ func scanMember(sc interface{ Scan(...any) error }, extra ...any) (archive.Artic
 	var src string
 	err := sc.Scan(append([]any{&a.ID, &a.URL, &a.OriginalURL, &a.SourceID, &a.VersionCount, &first, &last,
 		&a.VersionID, &a.Title, &pub, &a.Language, &src}, extra...)...)
-	a.FirstSeenAt, a.LastSeenAt, a.Published = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC(), fromMS(pub)
+	a.FirstSeenAt, a.LastSeenAt, a.Published = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC(), store.FromUnixMS(pub)
 	return a, src, err
 }
 
@@ -362,7 +362,7 @@ func (s *Store) SaveStories(ctx context.Context, stories []store.Story, remove [
 			if _, err := stmts.ExecContext(ctx, `INSERT INTO stories (id, title, title_article, first_at, last_at, size, sources)
 				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET title = excluded.title, title_article = excluded.title_article,
 				first_at = excluded.first_at, last_at = excluded.last_at, size = excluded.size, sources = excluded.sources`,
-				st.ID, st.Title, st.TitleArticle, ms(st.First), ms(st.Last), len(st.Members), st.Sources); err != nil {
+				st.ID, st.Title, st.TitleArticle, store.UnixMS(st.First), store.UnixMS(st.Last), len(st.Members), st.Sources); err != nil {
 				return err
 			}
 			if !full {
@@ -387,7 +387,7 @@ func scanStory(sc interface{ Scan(...any) error }) (store.Story, error) {
 	var st store.Story
 	var first, last sql.NullInt64
 	err := sc.Scan(&st.ID, &st.Title, &st.TitleArticle, &first, &last, &st.Size, &st.Sources)
-	st.First, st.Last = fromMS(first), fromMS(last)
+	st.First, st.Last = store.FromUnixMS(first), store.FromUnixMS(last)
 	return st, err
 }
 

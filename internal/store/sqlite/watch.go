@@ -17,7 +17,7 @@ import (
 // startWatch creates an article's watch row when it is first archived.
 func startWatch(ctx context.Context, tx execer, articleID int64, seen time.Time, ws *store.WatchStart) error {
 	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO article_watch (article_id, status, status_since, first_seen_at, next_check_at, ladder)
-		VALUES (?, 'alive', ?, ?, ?, ?)`, articleID, seen.UnixMilli(), seen.UnixMilli(), ms(ws.Next), ws.Ladder)
+		VALUES (?, 'alive', ?, ?, ?, ?)`, articleID, seen.UnixMilli(), seen.UnixMilli(), store.UnixMS(ws.Next), ws.Ladder)
 	return err
 }
 
@@ -35,13 +35,13 @@ func scanWatch(sc interface{ Scan(...any) error }) (store.Watch, error) {
 		return w, err
 	}
 	w.Since, w.FirstSeen = time.UnixMilli(since).UTC(), time.UnixMilli(first).UTC()
-	w.NextCheck, w.FailingSince, w.LastCheck = fromMS(next), fromMS(failing), fromMS(last)
-	w.LastAlive = store.Mark{At: fromMS(aAt), CaptureID: aCap.Int64}
+	w.NextCheck, w.FailingSince, w.LastCheck = store.FromUnixMS(next), store.FromUnixMS(failing), store.FromUnixMS(last)
+	w.LastAlive = store.Mark{At: store.FromUnixMS(aAt), CaptureID: aCap.Int64}
 	if pAt.Valid {
-		w.Pending = &store.Mark{At: fromMS(pAt), CaptureID: pCap.Int64}
+		w.Pending = &store.Mark{At: store.FromUnixMS(pAt), CaptureID: pCap.Int64}
 	}
 	if rAt.Valid {
-		w.Removal = &store.Mark{At: fromMS(rAt), CaptureID: rCap.Int64}
+		w.Removal = &store.Mark{At: store.FromUnixMS(rAt), CaptureID: rCap.Int64}
 	}
 	return w, nil
 }
@@ -148,8 +148,8 @@ func (s *Store) RecordCheck(ctx context.Context, w *store.CheckWrite) (res store
 		pending_at = ?, pending_capture_id = ?, removal_at = ?, removal_capture_id = ?, last_alive_at = ?, last_alive_capture_id = ?,
 		failures = ?, failing_since = ?, edits = ?, checks = checks + 1, last_check_at = ?
 		WHERE article_id = ? AND checks = ?`,
-		st.Status, ms(st.Since), ms(st.NextCheck), pAt, pCap, rAt, rCap, aAt, aCap,
-		st.Failures, ms(st.FailingSince), st.Edits, ms(w.Check.At), w.ArticleID, w.PrevChecks)
+		st.Status, store.UnixMS(st.Since), store.UnixMS(st.NextCheck), pAt, pCap, rAt, rCap, aAt, aCap,
+		st.Failures, store.UnixMS(st.FailingSince), st.Edits, store.UnixMS(w.Check.At), w.ArticleID, w.PrevChecks)
 	if err != nil {
 		return res, err
 	}
@@ -230,7 +230,7 @@ func (s *Store) WatchEvents(ctx context.Context, q store.EventQuery) ([]store.Wa
 		where += ` AND e.at >= ?`
 		args = append(args, q.Since.UnixMilli())
 	}
-	return s.events(ctx, where+` ORDER BY e.at DESC, e.id DESC LIMIT ? OFFSET ?`, append(args, limitOr(q.Limit, 50), q.Offset)...)
+	return s.events(ctx, where+` ORDER BY e.at DESC, e.id DESC LIMIT ? OFFSET ?`, append(args, store.LimitOr(q.Limit, 50), q.Offset)...)
 }
 
 // ArticleEvents lists the events of one article, oldest first.
@@ -254,18 +254,11 @@ func (s *Store) events(ctx context.Context, tail string, args ...any) ([]store.W
 			return nil, fmt.Errorf("watch events: %w", err)
 		}
 		e.At = time.UnixMilli(at).UTC()
-		e.Alive = store.Mark{At: fromMS(alAt), CaptureID: alCap.Int64}
-		e.Evidence = store.Mark{At: fromMS(evAt), CaptureID: evCap.Int64}
+		e.Alive = store.Mark{At: store.FromUnixMS(alAt), CaptureID: alCap.Int64}
+		e.Evidence = store.Mark{At: store.FromUnixMS(evAt), CaptureID: evCap.Int64}
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-func limitOr(n, def int) int {
-	if n <= 0 {
-		return def
-	}
-	return n
 }
 
 // ArticlesByStatus lists the articles whose watch status is status (or,
@@ -281,7 +274,7 @@ func (s *Store) ArticlesByStatus(ctx context.Context, status string, sourceID in
 		where += ` AND a.source_id = ?`
 		args = append(args, sourceID)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+watchCols+watchFrom+where+order+` LIMIT ? OFFSET ?`, append(args, limitOr(limit, 50), offset)...)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+watchCols+watchFrom+where+order+` LIMIT ? OFFSET ?`, append(args, store.LimitOr(limit, 50), offset)...)
 	if err != nil {
 		return nil, fmt.Errorf("articles by status %s: %w", status, err)
 	}
@@ -391,7 +384,7 @@ func (s *Store) WatchStats(ctx context.Context, now time.Time, grace time.Durati
 		return st, fmt.Errorf("watch stats: %w", err)
 	}
 	if oldest.Valid && oldest.Int64 <= now.UnixMilli() {
-		st.OldestDue = fromMS(oldest)
+		st.OldestDue = store.FromUnixMS(oldest)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT status, COUNT(*) FROM article_watch GROUP BY status`)
 	if err != nil {
