@@ -36,7 +36,7 @@ const (
 )
 
 // errMissing says how to get weed.
-var errMissing = errors.New("SeaweedFS weed binary not found: run scripts/weed (builds github.com/seaweedfs/seaweedfs/weed@" + Version + " into ~/.cache/newsvault-test/seaweedfs; about 15 minutes of CPU, 2.5 GB of memory) or set NEWSVAULT_WEED")
+var errMissing = errors.New("SeaweedFS weed binary not found: run scripts/weed (builds github.com/seaweedfs/seaweedfs/weed@" + Version + " into ~/.cache/newsvault-test/seaweedfs; about 9 minutes of CPU, 1.9 GB of memory) or set NEWSVAULT_WEED")
 
 // Binary returns the weed binary's path: $NEWSVAULT_WEED, the one
 // scripts/weed builds into the cache, or weed on $PATH.
