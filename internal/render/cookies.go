@@ -12,6 +12,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"golang.org/x/net/http/httpguts"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -166,16 +167,18 @@ func parseCookieLine(line string) (Cookie, error) {
 	if exp > 0 {
 		c.Expires = time.Unix(exp, 0)
 	}
-	if c.Name == "" || !validCookieText(c.Name) || !validCookieText(c.Value) || strings.ContainsRune(c.Name, '=') {
+	if !httpguts.ValidHeaderFieldName(c.Name) || !validCookieText(c.Value) {
 		return Cookie{}, fmt.Errorf("%w: cookie %q has characters a Cookie header cannot carry", ErrCookieFile, c.Name)
 	}
 	return c, nil
 }
 
-// validCookieText reports whether s can go into a Cookie header as is.
+// validCookieText reports whether s can go into a Cookie header as is
+// (net/http would silently drop the other bytes). A name must be a token:
+// httpguts.ValidHeaderFieldName.
 func validCookieText(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if b := s[i]; b < 0x21 || b == 0x7f || b == ';' || b == '"' || b == '\\' || b == ',' {
+		if b := s[i]; b < 0x21 || b >= 0x7f || b == ';' || b == '"' || b == '\\' || b == ',' {
 			return false
 		}
 	}

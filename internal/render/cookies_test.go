@@ -373,7 +373,7 @@ func FuzzParseCookies(f *testing.F) {
 		}
 		for _, c := range cs {
 			h := (&http.Cookie{Name: c.Name, Value: c.Value}).String()
-			if h == "" || strings.ContainsAny(h, "\r\n") || c.Domain == "" || !strings.HasPrefix(c.Path, "/") {
+			if h != c.Name+"="+c.Value || c.Domain == "" || !strings.HasPrefix(c.Path, "/") {
 				t.Fatalf("accepted a cookie that cannot be sent as it is: %+v", c)
 			}
 		}
