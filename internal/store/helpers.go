@@ -79,3 +79,26 @@ func CheckNames(names ...string) error {
 	}
 	return nil
 }
+
+// InBatches runs batch from the start of an ID-ordered table until a batch
+// comes back short of size, passing each call the last ID the previous one
+// reached, and reports progress (done of total, if set) after each: the
+// loop of a resumable rebuild such as Reindex.
+func InBatches(total, size int, batch func(after int64) (n int, last int64, err error), progress func(done, total int)) error {
+	done := 0
+	var after int64
+	for {
+		n, next, err := batch(after)
+		if err != nil {
+			return fmt.Errorf("after %d: %w", after, err)
+		}
+		done += n
+		after = next
+		if progress != nil {
+			progress(min(done, total), total)
+		}
+		if n < size {
+			return nil
+		}
+	}
+}

@@ -327,21 +327,11 @@ func (s *Store) Reindex(ctx context.Context, index func(title, text string) stor
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM articles WHERE version_id IS NOT NULL`).Scan(&total); err != nil {
 		return fmt.Errorf("reindex: %w", err)
 	}
-	done := 0
-	var last int64
-	for {
-		n, next, err := s.reindexBatch(ctx, index, last)
-		if err != nil {
-			return fmt.Errorf("reindex after article %d: %w", last, err)
-		}
-		done += n
-		last = next
-		if progress != nil {
-			progress(min(done, total), total)
-		}
-		if n < reindexBatch {
-			break
-		}
+	err := store.InBatches(total, reindexBatch, func(after int64) (int, int64, error) {
+		return s.reindexBatch(ctx, index, after)
+	}, progress)
+	if err != nil {
+		return fmt.Errorf("reindex: %w", err)
 	}
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM articles_fts WHERE rowid NOT IN (SELECT id FROM articles WHERE version_id IS NOT NULL)`); err != nil {
 		return fmt.Errorf("reindex: drop stale entries: %w", err)
